@@ -1,0 +1,41 @@
+// Package mem defines the allocator interface through which every key, value
+// and container byte of rundb is allocated, and the accounting types that
+// backends report. It holds no backend: those live under variants/.
+package mem
+
+// Ref names one block handed out by an Allocator. 0 is the nil Ref; what the
+// other values mean (an index, an offset, an address) is the backend's business.
+type Ref uint64
+
+// Allocator is the swappable part of rundb. Frees are sized: the caller always
+// knows how large the block it frees is, so backends need no block headers.
+//
+// Blocks are at least 8-byte aligned, so a caller may view a block as a
+// []uint64 or []Ref. Contents of a fresh block are unspecified.
+type Allocator interface {
+	// Name is the backend's name as INFO memory's mem_allocator shows it.
+	Name() string
+	// Alloc returns a block of at least size bytes; size > 0.
+	// Out of memory is fatal: Alloc never returns the nil Ref for size > 0.
+	Alloc(size int) Ref
+	// Free gives back a block; size is the size passed to Alloc.
+	Free(r Ref, size int)
+	// Bytes views a block (or its first size bytes) as a slice. The slice is
+	// valid until the block is freed. size may be less than the allocated
+	// size, never more.
+	Bytes(r Ref, size int) []byte
+	// Stats reports the backend's accounting.
+	Stats() Stats
+}
+
+// Stats is an allocator's accounting at one instant.
+type Stats struct {
+	Requested uint64 // sum of the sizes of live blocks, as passed to Alloc
+	Allocated uint64 // live bytes including size-class rounding
+	Mapped    uint64 // bytes the backend holds from the OS (0 if unknown)
+	Allocs    uint64 // number of Alloc calls so far
+	Frees     uint64 // number of Free calls so far
+}
+
+// Live is the number of live blocks.
+func (s Stats) Live() uint64 { return s.Allocs - s.Frees }
