@@ -1,0 +1,711 @@
+//go:build linux
+
+package netpoll
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/netip"
+	"os"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Loop states.
+const (
+	stateNew int32 = iota
+	stateRunning
+	stateStopped
+)
+
+// Loop is one epoll event loop serving one listener.
+type Loop struct {
+	cfg    Config
+	h      Handler
+	logf   func(format string, args ...any)
+	maxOut int
+
+	epfd int
+	evfd int
+	lnfd int
+	addr string
+
+	conns    []*Conn // indexed by fd
+	nconns   atomic.Int64
+	seq      uint32
+	events   []unix.EpollEvent
+	buf      []byte
+	dirty    []*Conn // conns with new output, flushed at the end of the turn
+	ready    []*Conn // conns whose leftover input is offered again
+	spare    []*Conn // the other half of dirty/ready, swapped each turn
+	nextTick time.Time
+	acceptOn bool
+
+	state    atomic.Int32
+	stopping atomic.Bool
+	woken    atomic.Int32 // 1 while an eventfd write is pending
+
+	// fdMu guards evfd against Wake/Stop writing to it while the loop closes it.
+	fdMu     sync.RWMutex
+	fdClosed bool
+}
+
+// New creates the epoll instance, the eventfd and the non-blocking listener.
+// On failure it closes whatever it already opened.
+func New(cfg Config, h Handler) (l *Loop, err error) {
+	if h == nil {
+		return nil, errors.New("netpoll: nil handler")
+	}
+	if cfg.Backlog <= 0 {
+		cfg.Backlog = defaultBacklog
+	}
+	if cfg.ReadBufSize <= 0 {
+		cfg.ReadBufSize = defaultReadBufSize
+	}
+	if cfg.MaxPendingOut <= 0 {
+		cfg.MaxPendingOut = defaultMaxPendingOut
+	}
+	if cfg.TickInterval < 0 {
+		cfg.TickInterval = 0
+	}
+	l = &Loop{
+		cfg:    cfg,
+		h:      h,
+		logf:   cfg.Logf,
+		maxOut: cfg.MaxPendingOut,
+		epfd:   -1,
+		evfd:   -1,
+		lnfd:   -1,
+		events: make([]unix.EpollEvent, initialEvents),
+		buf:    make([]byte, cfg.ReadBufSize),
+	}
+	if l.logf == nil {
+		l.logf = log.Printf
+	}
+	defer func() {
+		if err != nil {
+			l.closeFds()
+			l = nil
+		}
+	}()
+
+	if l.epfd, err = unix.EpollCreate1(unix.EPOLL_CLOEXEC); err != nil {
+		l.epfd = -1
+		return nil, os.NewSyscallError("epoll_create1", err)
+	}
+	if l.evfd, err = unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC); err != nil {
+		l.evfd = -1
+		return nil, os.NewSyscallError("eventfd", err)
+	}
+	if err = l.ctl(unix.EPOLL_CTL_ADD, l.evfd, 0, unix.EPOLLIN); err != nil {
+		return nil, err
+	}
+	if l.lnfd, l.addr, err = listen(cfg.Addr, cfg.Backlog); err != nil {
+		l.lnfd = -1
+		return nil, err
+	}
+	if err = l.ctl(unix.EPOLL_CTL_ADD, l.lnfd, 0, unix.EPOLLIN); err != nil {
+		return nil, err
+	}
+	l.acceptOn = true
+	return l, nil
+}
+
+// listen opens a non-blocking TCP listener with SO_REUSEADDR on addr and
+// returns it with the address it is bound to.
+func listen(addr string, backlog int) (fd int, bound string, err error) {
+	ta, err := net.ResolveTCPAddr("tcp", addr)
+	if err != nil {
+		return -1, "", fmt.Errorf("netpoll: cannot resolve %q: %w", addr, err)
+	}
+	var sa unix.Sockaddr
+	family := unix.AF_INET
+	if ip4 := ta.IP.To4(); ta.IP == nil || ip4 != nil {
+		s := &unix.SockaddrInet4{Port: ta.Port}
+		if ip4 != nil {
+			copy(s.Addr[:], ip4)
+		}
+		sa = s
+	} else {
+		family = unix.AF_INET6
+		s := &unix.SockaddrInet6{Port: ta.Port}
+		copy(s.Addr[:], ta.IP.To16())
+		if ta.Zone != "" {
+			if ifi, zerr := net.InterfaceByName(ta.Zone); zerr == nil {
+				s.ZoneId = uint32(ifi.Index)
+			}
+		}
+		sa = s
+	}
+	fd, err = unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, unix.IPPROTO_TCP)
+	if err != nil {
+		return -1, "", os.NewSyscallError("socket", err)
+	}
+	fail := func(op string, e error) (int, string, error) {
+		unix.Close(fd)
+		return -1, "", os.NewSyscallError(op, e)
+	}
+	if err = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
+		return fail("setsockopt SO_REUSEADDR", err)
+	}
+	if err = unix.Bind(fd, sa); err != nil {
+		return fail("bind "+addr, err)
+	}
+	if err = unix.Listen(fd, backlog); err != nil {
+		return fail("listen", err)
+	}
+	lsa, err := unix.Getsockname(fd)
+	if err != nil {
+		return fail("getsockname", err)
+	}
+	return fd, sockaddrString(lsa), nil
+}
+
+// sockaddrString formats an inet sockaddr as "ip:port" ("[ip6]:port").
+func sockaddrString(sa unix.Sockaddr) string {
+	switch a := sa.(type) {
+	case *unix.SockaddrInet4:
+		return netip.AddrPortFrom(netip.AddrFrom4(a.Addr), uint16(a.Port)).String()
+	case *unix.SockaddrInet6:
+		ip := netip.AddrFrom16(a.Addr)
+		if a.ZoneId != 0 {
+			if ifi, err := net.InterfaceByIndex(int(a.ZoneId)); err == nil {
+				ip = ip.WithZone(ifi.Name)
+			}
+		}
+		return netip.AddrPortFrom(ip, uint16(a.Port)).String()
+	case *unix.SockaddrUnix:
+		return a.Name
+	}
+	return ""
+}
+
+func (l *Loop) ctl(op, fd int, id uint32, events uint32) error {
+	ev := unix.EpollEvent{Events: events, Fd: int32(fd), Pad: int32(id)}
+	if err := unix.EpollCtl(l.epfd, op, fd, &ev); err != nil {
+		name := "epoll_ctl add"
+		switch op {
+		case unix.EPOLL_CTL_MOD:
+			name = "epoll_ctl mod"
+		case unix.EPOLL_CTL_DEL:
+			name = "epoll_ctl del"
+		}
+		return os.NewSyscallError(name, err)
+	}
+	return nil
+}
+
+// closeFds closes the listener, the eventfd and the epoll fd.
+func (l *Loop) closeFds() {
+	l.fdMu.Lock()
+	l.fdClosed = true
+	if l.evfd >= 0 {
+		unix.Close(l.evfd)
+		l.evfd = -1
+	}
+	l.fdMu.Unlock()
+	if l.lnfd >= 0 {
+		unix.Close(l.lnfd)
+		l.lnfd = -1
+	}
+	if l.epfd >= 0 {
+		unix.Close(l.epfd)
+		l.epfd = -1
+	}
+}
+
+// Addr returns the address the listener is bound to, "host:port".
+func (l *Loop) Addr() string { return l.addr }
+
+// NumConns returns the number of open connections. Safe from any goroutine.
+func (l *Loop) NumConns() int { return int(l.nconns.Load()) }
+
+// Conns calls fn for each open connection until fn returns false.
+func (l *Loop) Conns(fn func(c *Conn) bool) {
+	for _, c := range l.conns {
+		if c != nil && !c.closed {
+			if !fn(c) {
+				return
+			}
+		}
+	}
+}
+
+// Wake makes the loop call OnWake soon. Safe from any goroutine; wakes
+// requested before the loop gets to OnWake are merged into one call.
+func (l *Loop) Wake() {
+	if l.woken.CompareAndSwap(0, 1) {
+		l.signal()
+	}
+}
+
+// signal writes to the eventfd unless the loop has closed it.
+func (l *Loop) signal() {
+	var one [8]byte
+	binary.NativeEndian.PutUint64(one[:], 1)
+	l.fdMu.RLock()
+	if !l.fdClosed {
+		// EAGAIN means the counter is already non-zero: the loop wakes anyway.
+		unix.Write(l.evfd, one[:])
+	}
+	l.fdMu.RUnlock()
+}
+
+// Stop makes Run return after the current turn. Safe from any goroutine.
+// Stopping a loop that never ran closes its fds.
+func (l *Loop) Stop() {
+	if l.state.CompareAndSwap(stateNew, stateStopped) {
+		l.closeFds()
+		return
+	}
+	if l.stopping.CompareAndSwap(false, true) {
+		l.signal()
+	}
+}
+
+// PauseAccept stops (true) or resumes (false) accepting connections.
+func (l *Loop) PauseAccept(pause bool) {
+	if l.lnfd < 0 || pause != l.acceptOn {
+		return
+	}
+	if pause {
+		if err := l.ctl(unix.EPOLL_CTL_DEL, l.lnfd, 0, 0); err != nil {
+			l.logf("netpoll: pause accept: %v", err)
+			return
+		}
+	} else if err := l.ctl(unix.EPOLL_CTL_ADD, l.lnfd, 0, unix.EPOLLIN); err != nil {
+		l.logf("netpoll: resume accept: %v", err)
+		return
+	}
+	l.acceptOn = !pause
+}
+
+// Run runs the loop on the calling goroutine, locked to its OS thread, until
+// Stop. Before returning it writes pending outputs (best effort, without
+// blocking), closes every connection (OnClose gets ErrStopped) and closes the
+// loop's fds.
+func (l *Loop) Run() error {
+	if !l.state.CompareAndSwap(stateNew, stateRunning) {
+		if l.state.Load() == stateRunning {
+			return ErrRunning
+		}
+		return ErrStopped
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	defer l.shutdown()
+
+	tick := l.cfg.TickInterval
+	if tick > 0 {
+		l.nextTick = time.Now().Add(tick)
+	}
+	for {
+		l.runReady()
+		l.h.BeforeSleep()
+		l.flushDirty()
+		if l.stopping.Load() {
+			return nil
+		}
+
+		timeout := -1
+		if len(l.ready) > 0 {
+			timeout = 0
+		} else if tick > 0 {
+			d := time.Until(l.nextTick)
+			if d <= 0 {
+				timeout = 0
+			} else {
+				timeout = int((d + time.Millisecond - 1) / time.Millisecond)
+			}
+		}
+		n, err := unix.EpollWait(l.epfd, l.events, timeout)
+		if err != nil {
+			if err == unix.EINTR {
+				continue
+			}
+			return os.NewSyscallError("epoll_wait", err)
+		}
+		for i := 0; i < n; i++ {
+			ev := &l.events[i]
+			fd := int(ev.Fd)
+			switch fd {
+			case l.lnfd:
+				l.accept()
+			case l.evfd:
+				l.drainWake()
+			default:
+				l.handleConn(fd, uint32(ev.Pad), ev.Events)
+			}
+		}
+		if n == len(l.events) {
+			l.events = make([]unix.EpollEvent, 2*len(l.events))
+		} else if n < len(l.events)/2 && len(l.events) > initialEvents {
+			l.events = make([]unix.EpollEvent, len(l.events)/2)
+		}
+
+		if tick > 0 {
+			if now := time.Now(); !now.Before(l.nextTick) {
+				l.h.OnTick()
+				l.nextTick = l.nextTick.Add(tick)
+				if !l.nextTick.After(now) {
+					l.nextTick = now.Add(tick)
+				}
+			}
+		}
+	}
+}
+
+// shutdown closes every connection and the loop's fds.
+func (l *Loop) shutdown() {
+	for _, c := range l.conns {
+		if c == nil || c.closed {
+			continue
+		}
+		if c.OutLen() > 0 {
+			l.flush(c) // best effort: stops at EAGAIN
+		}
+		if !c.closed {
+			l.closeConn(c, ErrStopped)
+		}
+	}
+	l.closeFds()
+	l.state.Store(stateStopped)
+}
+
+// drainWake clears the eventfd and calls OnWake.
+func (l *Loop) drainWake() {
+	var b [8]byte
+	for {
+		_, err := unix.Read(l.evfd, b[:])
+		if err != unix.EINTR {
+			break
+		}
+	}
+	// Clear the flag before OnWake so that a Wake during OnWake is not lost.
+	l.woken.Store(0)
+	if l.stopping.Load() {
+		return
+	}
+	l.h.OnWake()
+}
+
+// accept takes every pending connection off the listener.
+func (l *Loop) accept() {
+	for {
+		nfd, sa, err := unix.Accept4(l.lnfd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
+		if err != nil {
+			switch err {
+			case unix.EINTR, unix.ECONNABORTED:
+				continue
+			case unix.EAGAIN:
+			default:
+				l.logf("netpoll: %v", os.NewSyscallError("accept4", err))
+			}
+			return
+		}
+		if err := unix.SetsockoptInt(nfd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1); err != nil {
+			// Not fatal: the conn works, only with Nagle's algorithm.
+			l.logf("netpoll: %v", os.NewSyscallError("setsockopt TCP_NODELAY", err))
+		}
+		l.seq++
+		c := &Conn{Fd: nfd, RemoteAddr: sockaddrString(sa), loop: l, id: l.seq, events: unix.EPOLLIN}
+		if lsa, err := unix.Getsockname(nfd); err == nil {
+			c.LocalAddr = sockaddrString(lsa)
+		}
+		if err := l.ctl(unix.EPOLL_CTL_ADD, nfd, c.id, c.events); err != nil {
+			l.logf("netpoll: %v", err)
+			unix.Close(nfd)
+			continue
+		}
+		for nfd >= len(l.conns) {
+			l.conns = append(l.conns, make([]*Conn, len(l.conns)+64)...)
+		}
+		l.conns[nfd] = c
+		l.nconns.Add(1)
+		if !l.h.OnOpen(c) {
+			l.CloseAfterFlush(c)
+		}
+	}
+}
+
+// handleConn handles the events of one connection: error and hang-up first,
+// then write, then read.
+func (l *Loop) handleConn(fd int, id uint32, events uint32) {
+	var c *Conn
+	if fd >= 0 && fd < len(l.conns) {
+		c = l.conns[fd]
+	}
+	if c == nil || c.closed || c.id != id {
+		if c == nil {
+			// An fd we do not know: drop it from the interest list.
+			if err := l.ctl(unix.EPOLL_CTL_DEL, fd, 0, 0); err == nil {
+				l.logf("netpoll: removed stale fd %d from epoll", fd)
+			}
+		}
+		// Otherwise the event is for an earlier conn that had this fd
+		// and was closed earlier in this turn.
+		return
+	}
+	if events&unix.EPOLLERR != 0 {
+		l.closeConn(c, sockError(fd))
+		return
+	}
+	if events&unix.EPOLLHUP != 0 && (events&unix.EPOLLIN == 0 || c.paused || c.closing) {
+		// Both directions are shut: nothing more can be written, and the
+		// hang-up would be reported on every turn.
+		l.closeConn(c, io.EOF)
+		return
+	}
+	if events&unix.EPOLLOUT != 0 {
+		l.flush(c)
+		if c.closed {
+			return
+		}
+	}
+	if events&(unix.EPOLLIN|unix.EPOLLHUP) != 0 {
+		l.read(c)
+	}
+}
+
+// sockError returns the pending error of a socket.
+func sockError(fd int) error {
+	n, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_ERROR)
+	if err != nil {
+		return os.NewSyscallError("getsockopt SO_ERROR", err)
+	}
+	if n == 0 {
+		return io.EOF
+	}
+	return os.NewSyscallError("read", unix.Errno(n))
+}
+
+// read reads once from c into the shared buffer and offers the input to
+// OnData. With level-triggered epoll, more input is read on the next turn.
+func (l *Loop) read(c *Conn) {
+	if c.closing || c.paused {
+		return
+	}
+	var n int
+	var err error
+	for {
+		n, err = unix.Read(c.Fd, l.buf)
+		if err != unix.EINTR {
+			break
+		}
+	}
+	if err != nil {
+		if err == unix.EAGAIN {
+			return
+		}
+		l.closeConn(c, os.NewSyscallError("read", err))
+		return
+	}
+	if n == 0 {
+		l.closeConn(c, io.EOF)
+		return
+	}
+	if len(c.in) > 0 {
+		c.in = append(c.in, l.buf[:n]...)
+		l.dispatch(c, c.in, true)
+	} else {
+		l.dispatch(c, l.buf[:n], false)
+	}
+}
+
+// dispatch calls OnData and keeps what it did not consume. inOwn says data
+// is c.in rather than the shared read buffer.
+func (l *Loop) dispatch(c *Conn, data []byte, inOwn bool) {
+	consumed := l.h.OnData(c, data)
+	if c.closed {
+		return
+	}
+	if consumed < 0 {
+		consumed = 0
+	} else if consumed > len(data) {
+		consumed = len(data)
+	}
+	rest := data[consumed:]
+	switch {
+	case len(rest) == 0:
+		if cap(c.in) > keepInCap {
+			c.in = nil
+		} else {
+			c.in = c.in[:0]
+		}
+	case inOwn:
+		if consumed > 0 {
+			c.in = c.in[:copy(c.in, rest)]
+		}
+	default:
+		c.in = append(c.in[:0], rest...)
+	}
+	l.pressure(c)
+}
+
+// pressure pauses or resumes reading c by its pending output.
+func (l *Loop) pressure(c *Conn) {
+	out := c.OutLen()
+	switch {
+	case !c.paused && out > l.maxOut:
+		c.paused = true
+		l.syncInterest(c)
+	case c.paused && out <= l.maxOut/2:
+		c.paused = false
+		l.syncInterest(c)
+		if len(c.in) > 0 && !c.ready && !c.closing {
+			c.ready = true
+			l.ready = append(l.ready, c)
+		}
+	}
+}
+
+// syncInterest registers the epoll events c currently wants.
+func (l *Loop) syncInterest(c *Conn) {
+	if c.closed {
+		return
+	}
+	var want uint32
+	if !c.closing && !c.paused {
+		want |= unix.EPOLLIN
+	}
+	if c.writeArmed {
+		want |= unix.EPOLLOUT
+	}
+	if want == c.events {
+		return
+	}
+	if err := l.ctl(unix.EPOLL_CTL_MOD, c.Fd, c.id, want); err != nil {
+		l.closeConn(c, err)
+		return
+	}
+	c.events = want
+}
+
+// runReady offers leftover input again to conns whose back-pressure lifted.
+func (l *Loop) runReady() {
+	if len(l.ready) == 0 {
+		return
+	}
+	ready := l.ready
+	l.ready = l.spare[:0]
+	for i, c := range ready {
+		ready[i] = nil
+		c.ready = false
+		if !c.closed && !c.closing && !c.paused && len(c.in) > 0 {
+			l.dispatch(c, c.in, true)
+		}
+	}
+	l.spare = ready[:0]
+}
+
+// flushDirty writes the pending output of every conn that got some this turn.
+func (l *Loop) flushDirty() {
+	// flush can queue nothing new (markDirty runs only from handler code), but
+	// iterate by index in case a future change does.
+	for i := 0; i < len(l.dirty); i++ {
+		c := l.dirty[i]
+		l.dirty[i] = nil
+		c.dirty = false
+		if !c.closed {
+			l.flush(c)
+		}
+	}
+	l.dirty = l.dirty[:0]
+}
+
+// flush writes c's pending output until it is empty or the socket is full.
+func (l *Loop) flush(c *Conn) {
+	for c.outPos < len(c.out) {
+		n, err := unix.Write(c.Fd, c.out[c.outPos:])
+		if err != nil {
+			if err == unix.EINTR {
+				continue
+			}
+			if err == unix.EAGAIN {
+				break
+			}
+			l.closeConn(c, os.NewSyscallError("write", err))
+			return
+		}
+		c.outPos += n
+	}
+	if c.outPos == len(c.out) {
+		if cap(c.out) > keepOutCap {
+			c.out = nil
+		} else {
+			c.out = c.out[:0]
+		}
+		c.outPos = 0
+		c.writeArmed = false
+		if c.closing {
+			l.closeConn(c, nil)
+			return
+		}
+	} else {
+		c.writeArmed = true
+		// Move the rest to the front once most of the buffer is written, so
+		// the buffer does not grow forever and the copy is amortized.
+		if c.outPos > len(c.out)/2 {
+			c.out = c.out[:copy(c.out, c.out[c.outPos:])]
+			c.outPos = 0
+		}
+	}
+	l.syncInterest(c)
+	if !c.closed {
+		l.pressure(c)
+	}
+}
+
+// Close closes c now, dropping its pending output, and calls OnClose with a
+// nil error.
+func (l *Loop) Close(c *Conn) {
+	if c == nil || c.closed {
+		return
+	}
+	l.closeConn(c, nil)
+}
+
+// CloseAfterFlush stops reading c, writes its pending output and then closes
+// it (OnClose gets a nil error, or the write error).
+func (l *Loop) CloseAfterFlush(c *Conn) {
+	if c == nil || c.closed || c.closing {
+		return
+	}
+	c.closing = true
+	l.syncInterest(c)
+	if c.closed {
+		return
+	}
+	if !c.writeArmed && !c.dirty {
+		c.dirty = true
+		l.dirty = append(l.dirty, c)
+	}
+}
+
+// closeConn closes c's fd, forgets it and calls OnClose.
+func (l *Loop) closeConn(c *Conn, err error) {
+	if c.closed {
+		return
+	}
+	c.closed = true
+	// Closing the fd removes it from the epoll set.
+	if cerr := unix.Close(c.Fd); cerr != nil {
+		l.logf("netpoll: %v", os.NewSyscallError("close", cerr))
+	}
+	if c.Fd < len(l.conns) && l.conns[c.Fd] == c {
+		l.conns[c.Fd] = nil
+	}
+	l.nconns.Add(-1)
+	c.in = nil
+	c.out = nil
+	c.outPos = 0
+	l.h.OnClose(c, err)
+}

@@ -1,0 +1,46 @@
+//go:build !linux
+
+package netpoll
+
+import (
+	"fmt"
+	"runtime"
+)
+
+// Loop is one event loop. On this platform it cannot be created.
+type Loop struct {
+	maxOut int
+	dirty  []*Conn
+}
+
+// New fails: rundb's event loop needs Linux epoll.
+func New(cfg Config, h Handler) (*Loop, error) {
+	return nil, fmt.Errorf("rundb needs Linux epoll; this build is for GOOS=%s", runtime.GOOS)
+}
+
+// Addr returns "".
+func (l *Loop) Addr() string { return "" }
+
+// Run returns ErrStopped.
+func (l *Loop) Run() error { return ErrStopped }
+
+// Stop does nothing.
+func (l *Loop) Stop() {}
+
+// Wake does nothing.
+func (l *Loop) Wake() {}
+
+// Close does nothing.
+func (l *Loop) Close(c *Conn) {}
+
+// CloseAfterFlush does nothing.
+func (l *Loop) CloseAfterFlush(c *Conn) {}
+
+// NumConns returns 0.
+func (l *Loop) NumConns() int { return 0 }
+
+// Conns calls nothing.
+func (l *Loop) Conns(fn func(c *Conn) bool) {}
+
+// PauseAccept does nothing.
+func (l *Loop) PauseAccept(pause bool) {}
