@@ -1,0 +1,223 @@
+package command
+
+import (
+	"math"
+	"strconv"
+	"time"
+
+	"rundb/engine/db"
+	"rundb/engine/resp"
+)
+
+// Client is the state of one connection, as the command handlers see it.
+// It is owned by the event loop goroutine.
+type Client struct {
+	srv *Server
+
+	ID      int64
+	Addr    string // remote "ip:port"
+	LAddr   string // local "ip:port"
+	Fd      int
+	Name    string
+	LibName string
+	LibVer  string
+
+	DB   *db.DB
+	Args [][]byte // the command being executed; aliases the input buffer
+	Cmd  *Command // the command being executed (nil when unknown)
+
+	// Out accumulates replies; the server moves it to the connection.
+	Out []byte
+
+	Authenticated bool
+	Resp          int // protocol version (2)
+
+	// Transaction state.
+	InMulti   bool
+	DirtyExec bool // an error while queueing: EXEC answers EXECABORT
+	DirtyCAS  bool // a watched key was modified: EXEC answers a null array
+	Queue     []queued
+	Watched   []watchedKey
+
+	// CloseAfterReply asks the server to flush Out and close (QUIT, errors).
+	CloseAfterReply bool
+	// Killed is set by CLIENT KILL: the server closes it at the next turn.
+	Killed bool
+
+	Created     time.Time
+	LastActive  time.Time
+	LastCmdName string
+	InBufLen    func() int // bytes of unparsed input (for CLIENT LIST qbuf)
+	OutBufLen   func() int // bytes of output pending in the connection
+}
+
+type queued struct {
+	cmd  *Command
+	args [][]byte
+}
+
+type watchedKey struct {
+	db      int
+	key     string
+	expired bool // the key was logically expired when watched
+}
+
+// Server returns the server the client is connected to.
+func (c *Client) Server() *Server { return c.srv }
+
+// Reply helpers. All append to c.Out and never allocate on their own.
+
+func (c *Client) ReplyOK()               { c.Out = append(c.Out, "+OK\r\n"...) }
+func (c *Client) ReplySimple(s string)   { c.Out = resp.AppendSimple(c.Out, s) }
+func (c *Client) ReplyError(s string)    { c.Out = resp.AppendError(c.Out, s); c.srv.Stats.ErrorReplies++ }
+func (c *Client) ReplyInt(n int64)       { c.Out = resp.AppendInt(c.Out, n) }
+func (c *Client) ReplyBulk(b []byte)     { c.Out = resp.AppendBulk(c.Out, b) }
+func (c *Client) ReplyBulkString(s string) { c.Out = resp.AppendBulkString(c.Out, s) }
+func (c *Client) ReplyBulkInt(n int64)   { c.Out = resp.AppendBulkInt(c.Out, n) }
+func (c *Client) ReplyNull()             { c.Out = resp.AppendNull(c.Out) }
+func (c *Client) ReplyNullArray()        { c.Out = resp.AppendNullArray(c.Out) }
+func (c *Client) ReplyArrayLen(n int)    { c.Out = resp.AppendArrayLen(c.Out, n) }
+func (c *Client) ReplyBool(b bool) {
+	if b {
+		c.Out = append(c.Out, ":1\r\n"...)
+	} else {
+		c.Out = append(c.Out, ":0\r\n"...)
+	}
+}
+
+// ReplyStrings replies an array of bulk strings.
+func (c *Client) ReplyStrings(ss ...string) {
+	c.ReplyArrayLen(len(ss))
+	for _, s := range ss {
+		c.ReplyBulkString(s)
+	}
+}
+
+// Shared error replies, worded as Redis words them.
+const (
+	ErrSyntax        = "ERR syntax error"
+	ErrWrongType     = "WRONGTYPE Operation against a key holding the wrong kind of value"
+	ErrNotInt        = "ERR value is not an integer or out of range"
+	ErrNotFloat      = "ERR value is not a valid float"
+	ErrOverflow      = "ERR increment or decrement would overflow"
+	ErrNoSuchKey     = "ERR no such key"
+	ErrDBIndex       = "ERR DB index is out of range"
+	ErrInvalidExpire = "ERR invalid expire time in '%s' command"
+	ErrNoAuth        = "NOAUTH Authentication required."
+)
+
+func (c *Client) ReplySyntaxErr()  { c.ReplyError(ErrSyntax) }
+func (c *Client) ReplyWrongType()  { c.ReplyError(ErrWrongType) }
+func (c *Client) ReplyNotInt()     { c.ReplyError(ErrNotInt) }
+
+// ReplyArityErr replies the wrong-number-of-arguments error for cmd.
+func (c *Client) ReplyArityErr(name string) {
+	c.ReplyError("ERR wrong number of arguments for '" + name + "' command")
+}
+
+// ParseInt parses b as Redis does for integer arguments: optional '-', no
+// '+', no leading zeros, no spaces, within int64.
+func ParseInt(b []byte) (int64, bool) {
+	n := len(b)
+	if n == 0 || n > 20 {
+		return 0, false
+	}
+	if n == 1 && b[0] == '0' {
+		return 0, true
+	}
+	neg := false
+	i := 0
+	if b[0] == '-' {
+		neg = true
+		i = 1
+		if n == 1 {
+			return 0, false
+		}
+	}
+	if b[i] < '1' || b[i] > '9' {
+		return 0, false
+	}
+	var v uint64
+	for ; i < n; i++ {
+		ch := b[i]
+		if ch < '0' || ch > '9' {
+			return 0, false
+		}
+		if v > (math.MaxUint64-9)/10 {
+			return 0, false
+		}
+		v = v*10 + uint64(ch-'0')
+	}
+	if neg {
+		if v > 1<<63 {
+			return 0, false
+		}
+		return -int64(v), true
+	}
+	if v > math.MaxInt64 {
+		return 0, false
+	}
+	return int64(v), true
+}
+
+// IntArg parses args[i] as an integer or replies the error and reports false.
+func (c *Client) IntArg(i int) (int64, bool) {
+	v, ok := ParseInt(c.Args[i])
+	if !ok {
+		c.ReplyNotInt()
+	}
+	return v, ok
+}
+
+// ParseFloat parses a float argument as Redis does (strtold): no spaces,
+// nan refused; "inf"/"-inf" accepted.
+func ParseFloat(b []byte) (float64, bool) {
+	if len(b) == 0 || len(b) > 5000 {
+		return 0, false
+	}
+	if b[0] == ' ' || b[0] == '\t' || b[len(b)-1] == ' ' || b[len(b)-1] == '\t' {
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(string(b), 64)
+	if err != nil {
+		// strconv refuses out-of-range values that strtold accepts as
+		// +-inf or denormal; Redis keeps those as well.
+		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
+			return f, true
+		}
+		return 0, false
+	}
+	if math.IsNaN(f) {
+		return 0, false
+	}
+	return f, true
+}
+
+// EqualFold reports whether b equals the lower-case ASCII word s, ignoring case.
+func EqualFold(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i := 0; i < len(b); i++ {
+		ch := b[i]
+		if ch >= 'A' && ch <= 'Z' {
+			ch += 'a' - 'A'
+		}
+		if ch != s[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// Lower returns a lower-case copy of b as a string.
+func Lower(b []byte) string {
+	out := make([]byte, len(b))
+	for i, ch := range b {
+		if ch >= 'A' && ch <= 'Z' {
+			ch += 'a' - 'A'
+		}
+		out[i] = ch
+	}
+	return string(out)
+}

@@ -1,0 +1,210 @@
+// Package command holds rundb's command table and the handlers of every
+// command family (one file each: strings, keys, server, conn, tx), plus the
+// per-client state those handlers work on and the server configuration that
+// CONFIG reads and writes.
+//
+// A command is one row of the table: name, arity, flags, key positions and a
+// handler. Arity follows the usual convention: N means exactly N arguments
+// (the command name included), -N means at least N. Arity, authentication
+// and transaction queueing are checked once, in Server.Execute, so handlers
+// only deal with their own arguments.
+package command
+
+import (
+	"sort"
+	"strings"
+)
+
+// Flag describes a command for dispatch, COMMAND INFO and transactions.
+type Flag uint32
+
+const (
+	// FlagWrite: the command may modify the keyspace.
+	FlagWrite Flag = 1 << iota
+	// FlagReadOnly: the command only reads keys.
+	FlagReadOnly
+	// FlagDenyOOM: the command may grow memory, refused when over maxmemory.
+	FlagDenyOOM
+	// FlagAdmin: administrative command (CONFIG, SHUTDOWN, DEBUG...).
+	FlagAdmin
+	// FlagPubSub: publish/subscribe family.
+	FlagPubSub
+	// FlagNoScript: not allowed in scripts.
+	FlagNoScript
+	// FlagLoading: allowed while the dataset loads.
+	FlagLoading
+	// FlagStale: allowed while a replica has stale data.
+	FlagStale
+	// FlagSkipMonitor: not shown by MONITOR.
+	FlagSkipMonitor
+	// FlagFast: O(1) or O(log N) command.
+	FlagFast
+	// FlagNoAuth: runs before authentication (AUTH, HELLO).
+	FlagNoAuth
+	// FlagNoMulti: not queued inside MULTI; runs (or errors) at once.
+	FlagNoMulti
+	// FlagAllowBusy: allowed while a script is busy.
+	FlagAllowBusy
+	// FlagMayReplicate / FlagSentinel etc. are not used by rundb.
+)
+
+var flagNames = []struct {
+	f    Flag
+	name string
+}{
+	{FlagWrite, "write"}, {FlagReadOnly, "readonly"}, {FlagDenyOOM, "denyoom"},
+	{FlagAdmin, "admin"}, {FlagPubSub, "pubsub"}, {FlagNoScript, "noscript"},
+	{FlagLoading, "loading"}, {FlagStale, "stale"}, {FlagSkipMonitor, "skip_monitor"},
+	{FlagFast, "fast"}, {FlagNoAuth, "no_auth"}, {FlagNoMulti, "no_multi"},
+	{FlagAllowBusy, "allow_busy"},
+}
+
+// Command is one row of the command table.
+type Command struct {
+	Name     string // lower case; "parent|sub" for subcommands
+	Arity    int
+	Flags    Flag
+	FirstKey int // position of the first key argument, 0 if none
+	LastKey  int // position of the last key; -1 means the last argument
+	Step     int // distance between keys
+	Group    string
+	Summary  string
+	Since    string
+	// Args is the syntax shown by COMMAND DOCS (and redis-cli hints), in
+	// the usual notation: "key value [EX seconds|PX milliseconds] [NX|XX]".
+	Args    string
+	Handler func(c *Client)
+	// Sub holds subcommands (CLIENT, CONFIG, OBJECT...), keyed by lower-case name.
+	Sub map[string]*Command
+
+	parent *Command
+	// Calls, Usec, RejectedCalls, FailedCalls feed INFO commandstats.
+	Calls    uint64
+	Usec     uint64
+	Rejected uint64
+	Failed   uint64
+}
+
+// FullName is "name" or "parent|sub".
+func (c *Command) FullName() string { return c.Name }
+
+// Table maps lower-case names to commands.
+type Table struct {
+	m map[string]*Command
+}
+
+// NewTable makes an empty table.
+func NewTable() *Table { return &Table{m: make(map[string]*Command)} }
+
+// Add registers commands; subcommand names are "parent|sub" and their parent
+// must be registered first.
+func (t *Table) Add(cmds ...*Command) {
+	for _, c := range cmds {
+		if i := strings.IndexByte(c.Name, '|'); i >= 0 {
+			p := t.m[c.Name[:i]]
+			if p == nil {
+				panic("command: subcommand before its parent: " + c.Name)
+			}
+			if p.Sub == nil {
+				p.Sub = make(map[string]*Command)
+			}
+			c.parent = p
+			if c.Group == "" {
+				c.Group = p.Group
+			}
+			p.Sub[c.Name[i+1:]] = c
+			continue
+		}
+		if _, dup := t.m[c.Name]; dup {
+			panic("command: duplicate " + c.Name)
+		}
+		t.m[c.Name] = c
+	}
+}
+
+// Lookup finds a top-level command by name, case-insensitively, without
+// allocating for names that are already lower case.
+func (t *Table) Lookup(name []byte) *Command {
+	var buf [32]byte
+	if len(name) > len(buf) {
+		return nil
+	}
+	lower := true
+	for _, ch := range name {
+		if ch >= 'A' && ch <= 'Z' {
+			lower = false
+			break
+		}
+	}
+	if lower {
+		return t.m[string(name)] // no allocation: map lookup by converted []byte
+	}
+	for i, ch := range name {
+		if ch >= 'A' && ch <= 'Z' {
+			ch += 'a' - 'A'
+		}
+		buf[i] = ch
+	}
+	return t.m[string(buf[:len(name)])]
+}
+
+// Get finds a command by its lower-case full name ("get", "client|list").
+func (t *Table) Get(name string) *Command {
+	if i := strings.IndexByte(name, '|'); i >= 0 {
+		p := t.m[name[:i]]
+		if p == nil || p.Sub == nil {
+			return nil
+		}
+		return p.Sub[name[i+1:]]
+	}
+	return t.m[name]
+}
+
+// Sorted returns the top-level commands sorted by name.
+func (t *Table) Sorted() []*Command {
+	out := make([]*Command, 0, len(t.m))
+	for _, c := range t.m {
+		out = append(out, c)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Len is the number of top-level commands.
+func (t *Table) Len() int { return len(t.m) }
+
+// SortedSubs returns c's subcommands sorted by name.
+func (c *Command) SortedSubs() []*Command {
+	out := make([]*Command, 0, len(c.Sub))
+	for _, s := range c.Sub {
+		out = append(out, s)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+func arityOK(arity, n int) bool {
+	if arity >= 0 {
+		return n == arity
+	}
+	return n >= -arity
+}
+
+// keyPositions appends the argument indexes of c's keys in args.
+func (c *Command) keyPositions(args [][]byte, out []int) []int {
+	if c.FirstKey <= 0 {
+		return out
+	}
+	last := c.LastKey
+	if last < 0 {
+		last = len(args) + last
+	}
+	step := c.Step
+	if step <= 0 {
+		step = 1
+	}
+	for i := c.FirstKey; i <= last && i < len(args); i += step {
+		out = append(out, i)
+	}
+	return out
+}

@@ -1,0 +1,251 @@
+package command
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"sort"
+	"strings"
+	"time"
+
+	"rundb/engine/db"
+)
+
+// Stats are the server-wide counters of INFO stats.
+type Stats struct {
+	ConnectionsReceived uint64
+	RejectedConnections uint64
+	CommandsProcessed   uint64
+	ErrorReplies        uint64
+	NetInputBytes       uint64
+	NetOutputBytes      uint64
+	ClientsKilledOutput uint64 // closed for passing client-output-buffer-limit
+}
+
+// Hooks are what the command layer asks of the server around it.
+type Hooks struct {
+	// Shutdown stops the server after the current loop turn; save asks
+	// for the dataset to be persisted first. It returns an error to reply
+	// when it cannot comply.
+	Shutdown func(c *Client, save, nosave bool) error
+	// MemoryInfo appends extra "name:value" lines to INFO memory.
+	MemoryInfo func() [][2]string
+	// ServerInfo appends extra lines to INFO server.
+	ServerInfo func() [][2]string
+	// PersistenceInfo returns INFO persistence lines.
+	PersistenceInfo func() [][2]string
+	// BgRewrite starts a background rewrite of the append log.
+	BgRewrite func() error
+}
+
+// Server is the state the command handlers share: the keyspace, the
+// configuration, the clients and the counters. One event loop owns it.
+type Server struct {
+	Table  *Table
+	KS     *db.Keyspace
+	Config *Config
+	Stats  Stats
+	Hooks  Hooks
+
+	Clients   map[int64]*Client
+	nextID    int64
+	StartTime time.Time
+	RunID     string
+	Version   string // the Redis version rundb answers as
+	Latency   *LatencyMonitor
+
+	// watchers maps a watched (db, key) to the clients watching it.
+	watchers map[watchID][]*Client
+
+	// ShutdownAsked is set by SHUTDOWN; the server stops after the turn.
+	ShutdownAsked bool
+	// KillPending is set when CLIENT KILL marked clients Killed; the
+	// server closes them before the loop sleeps.
+	KillPending bool
+
+	rngState uint64
+}
+
+type watchID struct {
+	db  int
+	key string
+}
+
+// NewServer builds the command table over a keyspace.
+func NewServer(cfg *Config, ks *db.Keyspace) *Server {
+	s := &Server{
+		Table:     NewTable(),
+		KS:        ks,
+		Config:    cfg,
+		Clients:   make(map[int64]*Client),
+		StartTime: time.Now(),
+		Version:   "7.0.15",
+		watchers:  make(map[watchID][]*Client),
+		Latency:   NewLatencyMonitor(),
+	}
+	var id [20]byte
+	_, _ = rand.Read(id[:])
+	s.RunID = hex.EncodeToString(id[:])
+	s.rngState = uint64(time.Now().UnixNano()) | 1
+	ks.OnModify = s.touchWatched
+	for _, reg := range registry {
+		reg(s.Table)
+	}
+	return s
+}
+
+// registry holds the per-family registration functions (strings, keys, ...).
+var registry []func(t *Table)
+
+// register is called from each family file's init.
+func register(f func(t *Table)) { registry = append(registry, f) }
+
+// Rand returns a pseudo-random number (xorshift; not for cryptography).
+func (s *Server) Rand() uint64 {
+	x := s.rngState
+	x ^= x << 13
+	x ^= x >> 7
+	x ^= x << 17
+	s.rngState = x
+	return x
+}
+
+// NewClient registers a client connection.
+func (s *Server) NewClient(addr, laddr string, fd int) *Client {
+	s.nextID++
+	now := time.Now()
+	c := &Client{
+		srv: s, ID: s.nextID, Addr: addr, LAddr: laddr, Fd: fd,
+		DB: s.KS.DBs[0], Resp: 2, Created: now, LastActive: now,
+		Authenticated: s.Config.RequirePass == "",
+	}
+	s.Clients[c.ID] = c
+	s.Stats.ConnectionsReceived++
+	return c
+}
+
+// FreeClient forgets a closed client.
+func (s *Server) FreeClient(c *Client) {
+	s.unwatchAll(c)
+	c.Queue = nil
+	delete(s.Clients, c.ID)
+}
+
+// SortedClients returns the clients ordered by ID.
+func (s *Server) SortedClients() []*Client {
+	out := make([]*Client, 0, len(s.Clients))
+	for _, c := range s.Clients {
+		out = append(out, c)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// Execute runs the command in c.Args, appending its reply to c.Out.
+func (s *Server) Execute(c *Client) {
+	if len(c.Args) == 0 {
+		return
+	}
+	c.LastActive = time.Now()
+	cmd := s.Table.Lookup(c.Args[0])
+	if cmd == nil {
+		s.rejectUnknown(c)
+		return
+	}
+	if cmd.Sub != nil && len(c.Args) >= 2 {
+		sub := cmd.Sub[Lower(c.Args[1])]
+		if sub == nil {
+			s.reject(c, cmd, "ERR unknown subcommand '"+clip(string(c.Args[1]), 128)+"'. Try "+strings.ToUpper(cmd.Name)+" HELP.")
+			return
+		}
+		cmd = sub
+	}
+	if !arityOK(cmd.Arity, len(c.Args)) {
+		s.reject(c, cmd, "ERR wrong number of arguments for '"+cmd.Name+"' command")
+		return
+	}
+	if !c.Authenticated && cmd.Flags&FlagNoAuth == 0 {
+		s.reject(c, cmd, ErrNoAuth)
+		return
+	}
+	if c.InMulti && cmd.Flags&FlagNoMulti == 0 {
+		c.Queue = append(c.Queue, queued{cmd: cmd, args: cloneArgs(c.Args)})
+		c.Out = append(c.Out, "+QUEUED\r\n"...)
+		return
+	}
+	s.call(c, cmd)
+}
+
+// call runs one command and keeps its statistics.
+func (s *Server) call(c *Client, cmd *Command) {
+	start := time.Now()
+	s.KS.NowMs = start.UnixMilli()
+	s.KS.LRUClock = uint32(start.Unix()) & db.LRUMax
+	errs := s.Stats.ErrorReplies
+	c.Cmd = cmd
+	cmd.Handler(c)
+	dur := time.Since(start)
+	cmd.Calls++
+	cmd.Usec += uint64(dur.Microseconds())
+	if s.Stats.ErrorReplies != errs {
+		cmd.Failed++
+	}
+	s.Stats.CommandsProcessed++
+	c.LastCmdName = cmd.Name
+	if t := s.Config.LatencyMonitorThreshold; t > 0 && dur.Milliseconds() >= t {
+		s.Latency.Add("command", start, dur)
+	}
+}
+
+func (s *Server) reject(c *Client, cmd *Command, msg string) {
+	if cmd != nil {
+		cmd.Rejected++
+	}
+	c.ReplyError(msg)
+	if c.InMulti {
+		c.DirtyExec = true
+	}
+}
+
+func (s *Server) rejectUnknown(c *Client) {
+	var args strings.Builder
+	for _, a := range c.Args[1:] {
+		if args.Len() >= 128 {
+			break
+		}
+		args.WriteString("'")
+		args.WriteString(clip(string(a), 128-args.Len()))
+		args.WriteString("' ")
+	}
+	s.reject(c, nil, "ERR unknown command '"+clip(string(c.Args[0]), 128)+"', with args beginning with: "+args.String())
+}
+
+func clip(s string, n int) string {
+	if n < 0 {
+		n = 0
+	}
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+func cloneArgs(args [][]byte) [][]byte {
+	n := 0
+	for _, a := range args {
+		n += len(a)
+	}
+	buf := make([]byte, 0, n)
+	out := make([][]byte, len(args))
+	for i, a := range args {
+		buf = append(buf, a...)
+		out[i] = buf[len(buf)-len(a) : len(buf) : len(buf)]
+	}
+	return out
+}
+
+// Cron runs the server's periodic work (called hz times per second).
+func (s *Server) Cron() {
+	for _, d := range s.KS.DBs {
+		d.RehashStep(16)
+	}
+}

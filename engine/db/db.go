@@ -1,0 +1,355 @@
+// Package db holds rundb's databases: the keyspace table and the expires
+// table of each one, lazy expiry, the LRU clock, and the hooks the command
+// layer needs (WATCH invalidation, container freeing).
+//
+// Every key lives in one packed entry block (see engine/ds), referenced from
+// the database's keyspace table. A key with a TTL carries its deadline inside
+// its entry, and its entry's Ref is also stored in the expires table, so
+// that keys without TTL pay nothing for expiry and the expires table can be
+// sampled by the active expiry cycle.
+//
+// A DB is owned by the server's event loop goroutine: nothing here is safe
+// for concurrent use.
+package db
+
+import (
+	"rundb/engine/ds"
+	"rundb/engine/mem"
+)
+
+// LRUBits is the width of the per-entry access clock; its unit is one second.
+const (
+	LRUBits = 24
+	LRUMax  = 1<<LRUBits - 1
+)
+
+// Stats are the keyspace counters INFO stats reports.
+type Stats struct {
+	ExpiredKeys    uint64
+	EvictedKeys    uint64
+	KeyspaceHits   uint64
+	KeyspaceMisses uint64
+}
+
+// Keyspace is the set of numbered databases sharing one allocator.
+type Keyspace struct {
+	Alloc mem.Allocator
+	DBs   []*DB
+	Stats Stats
+
+	// NowMs is the time used for expiry decisions, in Unix milliseconds. The
+	// server sets it once per command, so one command sees one instant.
+	NowMs int64
+	// LRUClock is the current access clock (seconds, LRUBits wide).
+	LRUClock uint32
+
+	// OnModify is called after a key is written, overwritten or deleted by a
+	// command (not by expiry); WATCH uses it. May be nil.
+	OnModify func(d *DB, key []byte)
+	// FreeContainer frees the container of a non-string entry, per type.
+	FreeContainer [8]func(a mem.Allocator, c mem.Ref)
+	// ContainerLen reports the number of elements of a container, per type
+	// (used by DEBUG OBJECT and the like). May be nil.
+	keyOf ds.KeyFunc
+}
+
+// DB is one numbered database.
+type DB struct {
+	ID      int
+	ks      *Keyspace
+	keys    *ds.Table
+	expires *ds.Table
+}
+
+// NewKeyspace makes n empty databases over allocator a.
+func NewKeyspace(a mem.Allocator, n int) *Keyspace {
+	ks := &Keyspace{Alloc: a, keyOf: ds.KeyOf(a)}
+	ks.DBs = make([]*DB, n)
+	for i := range ks.DBs {
+		ks.DBs[i] = ks.newDB(i)
+	}
+	return ks
+}
+
+func (ks *Keyspace) newDB(id int) *DB {
+	return &DB{ID: id, ks: ks, keys: ds.NewTable(ks.Alloc, ks.keyOf), expires: ds.NewTable(ks.Alloc, ks.keyOf)}
+}
+
+// Keyspace returns the keyspace d belongs to.
+func (d *DB) Keyspace() *Keyspace { return d.ks }
+
+// Len is the number of keys, including expired keys not yet reclaimed.
+func (d *DB) Len() int { return d.keys.Len() }
+
+// ExpiresLen is the number of keys with a TTL.
+func (d *DB) ExpiresLen() int { return d.expires.Len() }
+
+// Alloc is the allocator of d's entries.
+func (d *DB) Alloc() mem.Allocator { return d.ks.Alloc }
+
+// Load decodes the entry block r of this database.
+func (d *DB) Load(r mem.Ref) ds.Entry { return ds.Load(d.ks.Alloc, r) }
+
+func (d *DB) expired(e ds.Entry) bool {
+	return e.HasTTL() && e.Deadline() <= d.ks.NowMs
+}
+
+// IsExpired reports whether key exists but its deadline has passed
+// (without deleting it).
+func (d *DB) IsExpired(key []byte) bool {
+	r := d.keys.Get(key)
+	return r != 0 && d.expired(d.Load(r))
+}
+
+// Peek returns key's entry without expiring it or touching its clock.
+func (d *DB) Peek(key []byte) (ds.Entry, bool) {
+	r := d.keys.Get(key)
+	if r == 0 {
+		return ds.Entry{}, false
+	}
+	return d.Load(r), true
+}
+
+// Lookup returns the live entry of key, deleting it first if it expired.
+// It does not count hits or misses and does not touch the access clock.
+func (d *DB) Lookup(key []byte) (ds.Entry, bool) {
+	r := d.keys.Get(key)
+	if r == 0 {
+		return ds.Entry{}, false
+	}
+	e := d.Load(r)
+	if d.expired(e) {
+		d.removeEntry(key, e)
+		d.ks.Stats.ExpiredKeys++
+		return ds.Entry{}, false
+	}
+	return e, true
+}
+
+// LookupRead is Lookup for a command that reads the key: it counts a
+// keyspace hit or miss and updates the entry's access clock.
+func (d *DB) LookupRead(key []byte) (ds.Entry, bool) {
+	e, ok := d.Lookup(key)
+	if !ok {
+		d.ks.Stats.KeyspaceMisses++
+		return e, false
+	}
+	d.ks.Stats.KeyspaceHits++
+	e.SetLRU(d.ks.LRUClock)
+	return e, true
+}
+
+// LookupWrite is Lookup for a command about to write the key: expired keys
+// are removed, the access clock is updated, no hit/miss is counted.
+func (d *DB) LookupWrite(key []byte) (ds.Entry, bool) {
+	e, ok := d.Lookup(key)
+	if ok {
+		e.SetLRU(d.ks.LRUClock)
+	}
+	return e, ok
+}
+
+// Exists reports whether key is live.
+func (d *DB) Exists(key []byte) bool {
+	_, ok := d.Lookup(key)
+	return ok
+}
+
+// Put stores e as the entry of its key, replacing (and freeing) any previous
+// entry of the same key, and keeps the expires table in step with e's TTL.
+// e's container, if any, is now owned by the database.
+func (d *DB) Put(e ds.Entry) {
+	key := e.Key()
+	old := d.keys.Put(key, e.Ref())
+	if e.HasTTL() {
+		d.expires.Put(key, e.Ref())
+	} else if old != 0 {
+		d.expires.Delete(key)
+	}
+	if old != 0 && old != e.Ref() {
+		oe := d.Load(old)
+		if oe.Type() != ds.TypeString && oe.Container() != containerOf(e) {
+			d.freeContainer(oe)
+		}
+		oe.Free(d.ks.Alloc)
+	}
+	d.modified(key)
+}
+
+// Replace is Put for an entry rewritten in place of old (same key): old is
+// freed, but a container that moved over to e is kept.
+func (d *DB) Replace(old, e ds.Entry) {
+	key := e.Key()
+	d.keys.Put(key, e.Ref())
+	if e.HasTTL() {
+		d.expires.Put(key, e.Ref())
+	} else if old.HasTTL() {
+		d.expires.Delete(key)
+	}
+	if old.Ref() != e.Ref() {
+		old.Free(d.ks.Alloc)
+	}
+	d.modified(key)
+}
+
+// Touched signals that key's value changed in place (same entry block).
+func (d *DB) Touched(key []byte) { d.modified(key) }
+
+// Delete removes key if it is live; reports whether it was.
+func (d *DB) Delete(key []byte) bool {
+	e, ok := d.Lookup(key)
+	if !ok {
+		return false
+	}
+	d.removeEntry(key, e)
+	d.modified(key)
+	return true
+}
+
+// Detach removes key's entry from the tables without freeing it, so the
+// caller can move it elsewhere (RENAME, MOVE). The caller owns e afterwards.
+func (d *DB) Detach(key []byte, e ds.Entry) {
+	d.keys.Delete(key)
+	if e.HasTTL() {
+		d.expires.Delete(key)
+	}
+	d.modified(key)
+}
+
+func (d *DB) removeEntry(key []byte, e ds.Entry) {
+	d.keys.Delete(key)
+	if e.HasTTL() {
+		d.expires.Delete(key)
+	}
+	d.FreeEntry(e)
+}
+
+// FreeEntry frees an entry that is in no table, with its container.
+func (d *DB) FreeEntry(e ds.Entry) {
+	if e.Type() != ds.TypeString {
+		d.freeContainer(e)
+	}
+	e.Free(d.ks.Alloc)
+}
+
+func (d *DB) freeContainer(e ds.Entry) {
+	if f := d.ks.FreeContainer[e.Type()&7]; f != nil && e.Container() != 0 {
+		f(d.ks.Alloc, e.Container())
+	}
+}
+
+func (d *DB) modified(key []byte) {
+	if d.ks.OnModify != nil {
+		d.ks.OnModify(d, key)
+	}
+}
+
+// SetDeadline gives key's live entry e a TTL (deadline in Unix ms), or
+// removes its TTL when has is false, returning the entry now stored.
+func (d *DB) SetDeadline(e ds.Entry, has bool, deadline int64) ds.Entry {
+	key := e.Key()
+	if has && e.HasTTL() {
+		e.SetDeadline(deadline)
+		d.modified(key)
+		return e
+	}
+	if !has && !e.HasTTL() {
+		return e
+	}
+	ne := e.WithTTL(d.ks.Alloc, has, deadline)
+	key = ne.Key()
+	d.keys.Put(key, ne.Ref())
+	if has {
+		d.expires.Put(key, ne.Ref())
+	} else {
+		d.expires.Delete(key)
+	}
+	d.modified(key)
+	return ne
+}
+
+// Flush empties the database, freeing every entry. It returns the number of
+// keys removed.
+func (d *DB) Flush() int {
+	n := d.keys.Len()
+	d.expires.Clear(nil)
+	d.keys.Clear(func(r mem.Ref) { d.FreeEntry(d.Load(r)) })
+	return n
+}
+
+// Swap exchanges the contents of two databases (SWAPDB).
+func (ks *Keyspace) Swap(i, j int) {
+	a, b := ks.DBs[i], ks.DBs[j]
+	a.keys, b.keys = b.keys, a.keys
+	a.expires, b.expires = b.expires, a.expires
+}
+
+// Scan runs one step of a SCAN over the keyspace; fn sees each entry.
+func (d *DB) Scan(cursor uint64, fn func(e ds.Entry)) uint64 {
+	return d.keys.Scan(cursor, func(r mem.Ref) { fn(d.Load(r)) })
+}
+
+// ForEach visits every entry (expired ones included); fn returns false to
+// stop. The database must not change during the walk.
+func (d *DB) ForEach(fn func(e ds.Entry) bool) {
+	d.keys.ForEach(func(r mem.Ref) bool { return fn(d.Load(r)) })
+}
+
+// Random returns a random live entry, using rnd as the source of randomness.
+// Expired keys met on the way are reclaimed.
+func (d *DB) Random(rnd func() uint64) (ds.Entry, bool) {
+	for tries := 0; d.keys.Len() > 0; tries++ {
+		r := d.keys.Random(rnd())
+		if r == 0 {
+			return ds.Entry{}, false
+		}
+		e := d.Load(r)
+		if !d.expired(e) {
+			return e, true
+		}
+		if tries > 100 && d.keys.Len() == d.expires.Len() {
+			// Every key has a TTL and we keep hitting expired ones: answer
+			// with this one rather than loop (Redis does the same).
+			return e, true
+		}
+		d.removeEntry(e.Key(), e)
+		d.ks.Stats.ExpiredKeys++
+	}
+	return ds.Entry{}, false
+}
+
+// RandomExpiring returns a random entry among those with a TTL.
+func (d *DB) RandomExpiring(rnd uint64) (ds.Entry, bool) {
+	r := d.expires.Random(rnd)
+	if r == 0 {
+		return ds.Entry{}, false
+	}
+	return d.Load(r), true
+}
+
+// ExpireIfDue deletes e (a live-looking entry of this db) if its deadline
+// passed; reports whether it did. Used by the active expiry cycle.
+func (d *DB) ExpireIfDue(e ds.Entry) bool {
+	if !d.expired(e) {
+		return false
+	}
+	d.removeEntry(e.Key(), e)
+	d.ks.Stats.ExpiredKeys++
+	return true
+}
+
+// RehashStep advances the incremental resize of d's tables.
+func (d *DB) RehashStep(groups int) {
+	d.keys.RehashStep(groups)
+	d.expires.RehashStep(groups)
+}
+
+// MemBytes is the memory held by d's tables.
+func (d *DB) MemBytes() int { return d.keys.MemBytes() + d.expires.MemBytes() }
+
+func containerOf(e ds.Entry) mem.Ref {
+	if e.Type() == ds.TypeString {
+		return 0
+	}
+	return e.Container()
+}

@@ -1,0 +1,347 @@
+// Package engine wires rundb together: the epoll loop (netpoll), the RESP
+// parser (resp), the command table (command) and the databases (db), over
+// one allocator backend (mem.Allocator).
+//
+// One goroutine, locked to its OS thread, runs the loop and owns every byte
+// of data; signals and other goroutines talk to it through Loop.Stop and
+// Loop.Wake.
+package engine
+
+import (
+	"fmt"
+	"log"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"rundb/engine/command"
+	"rundb/engine/db"
+	"rundb/engine/mem"
+	"rundb/engine/netpoll"
+	"rundb/engine/resp"
+)
+
+// Config is the server configuration (Redis's parameter names).
+type Config = command.Config
+
+// DefaultConfig returns the defaults: port 7379, bind 127.0.0.1.
+func DefaultConfig() *Config { return command.DefaultConfig() }
+
+// Server is one rundb server: a listener, its clients and its databases.
+type Server struct {
+	cfg   *Config
+	alloc mem.Allocator
+	ks    *db.Keyspace
+	cmd   *command.Server
+	loop  *netpoll.Loop
+	log   *log.Logger
+
+	turnStart time.Time
+	stopOnce  sync.Once
+	stopped   chan struct{}
+}
+
+// conn is the engine's per-connection state.
+type conn struct {
+	cl      *command.Client
+	parser  resp.Parser
+	args    [][]byte
+	nc      *netpoll.Conn
+	overAt  time.Time // when output first passed the soft limit (zero: under)
+}
+
+// NewServer builds a server over allocator a (nil: the Go heap backend is
+// not linked here, so a is required) and starts listening.
+func NewServer(cfg *Config, a mem.Allocator) (*Server, error) {
+	if a == nil {
+		return nil, fmt.Errorf("engine: no allocator")
+	}
+	if cfg.Databases < 1 {
+		return nil, fmt.Errorf("engine: databases must be at least 1")
+	}
+	s := &Server{cfg: cfg, alloc: a, stopped: make(chan struct{})}
+	s.log = log.New(os.Stderr, "", log.LstdFlags)
+	s.ks = db.NewKeyspace(a, int(cfg.Databases))
+	s.cmd = command.NewServer(cfg, s.ks)
+	s.cmd.Hooks.Shutdown = s.shutdownHook
+	s.cmd.Hooks.MemoryInfo = s.memoryInfo
+	s.cmd.Hooks.ServerInfo = s.serverInfo
+	hz := cfg.Hz
+	if hz < 1 {
+		hz = 10
+	}
+	addr := net.JoinHostPort(firstBind(cfg.Bind), strconv.FormatInt(cfg.Port, 10))
+	loop, err := netpoll.New(netpoll.Config{
+		Addr:         addr,
+		Backlog:      int(cfg.TCPBacklog),
+		TickInterval: time.Second / time.Duration(hz),
+		Logf:         s.log.Printf,
+	}, s)
+	if err != nil {
+		return nil, fmt.Errorf("cannot listen on %s: %w", addr, err)
+	}
+	s.loop = loop
+	return s, nil
+}
+
+func firstBind(b string) string {
+	f := strings.Fields(b)
+	if len(f) == 0 {
+		return "127.0.0.1"
+	}
+	return f[0]
+}
+
+// Addr is the address the server listens on ("host:port").
+func (s *Server) Addr() string { return s.loop.Addr() }
+
+// Allocator is the server's backend.
+func (s *Server) Allocator() mem.Allocator { return s.alloc }
+
+// Commands exposes the command layer (for tests and tools).
+func (s *Server) Commands() *command.Server { return s.cmd }
+
+// Serve runs the event loop until Stop or SHUTDOWN.
+func (s *Server) Serve() error {
+	defer close(s.stopped)
+	return s.loop.Run()
+}
+
+// Stop asks the loop to finish its current turn and return; safe from any
+// goroutine. In-flight commands complete and their replies are flushed.
+func (s *Server) Stop() {
+	s.stopOnce.Do(func() { s.loop.Stop() })
+}
+
+// Done is closed when Serve has returned.
+func (s *Server) Done() <-chan struct{} { return s.stopped }
+
+func (s *Server) shutdownHook(c *command.Client, save, nosave bool) error {
+	s.log.Printf("User requested shutdown...")
+	s.cmd.ShutdownAsked = true
+	s.Stop()
+	return nil
+}
+
+// OnOpen accepts a connection or refuses it past maxclients.
+func (s *Server) OnOpen(nc *netpoll.Conn) bool {
+	if int64(len(s.cmd.Clients)) >= s.cfg.MaxClients {
+		s.cmd.Stats.RejectedConnections++
+		nc.Write([]byte("-ERR max number of clients reached\r\n"))
+		return false
+	}
+	cl := s.cmd.NewClient(nc.RemoteAddr, nc.LocalAddr, nc.Fd)
+	cn := &conn{cl: cl, nc: nc, args: make([][]byte, 0, 8)}
+	cn.parser.MaxBulkLen = s.cfg.ProtoMaxBulkLen
+	cl.InBufLen = nc.InLen
+	cl.OutBufLen = nc.OutLen
+	nc.Context = cn
+	return true
+}
+
+// OnData parses and runs every complete command in data.
+func (s *Server) OnData(nc *netpoll.Conn, data []byte) int {
+	s.markTurn()
+	cn, _ := nc.Context.(*conn)
+	if cn == nil {
+		return len(data)
+	}
+	cl := cn.cl
+	s.cmd.Stats.NetInputBytes += uint64(len(data) - nc.InLen())
+	pos := 0
+	for pos < len(data) && !cl.CloseAfterReply && !cl.Killed && !s.cmd.ShutdownAsked {
+		cn.parser.MaxBulkLen = s.cfg.ProtoMaxBulkLen
+		n, args, err := cn.parser.Next(data[pos:], cn.args[:0])
+		if err != nil {
+			if pe, ok := err.(*resp.ProtocolError); ok {
+				cl.Out = append(cl.Out, pe.Reply()...)
+			} else {
+				cl.Out = resp.AppendError(cl.Out, "ERR Protocol error: "+err.Error())
+			}
+			cl.CloseAfterReply = true
+			pos = len(data)
+			break
+		}
+		if n == 0 {
+			if int64(len(data)-pos) > s.cfg.ClientQueryBufferLimit {
+				s.log.Printf("Closing client that reached max query buffer length: id=%d addr=%s qbuf=%d", cl.ID, cl.Addr, len(data)-pos)
+				cl.Killed = true
+				pos = len(data)
+			}
+			break
+		}
+		pos += n
+		if len(args) == 0 {
+			continue
+		}
+		cn.args = args[:0]
+		cl.Args = args
+		s.cmd.Execute(cl)
+		cl.Args = nil
+	}
+	s.flush(cn)
+	return pos
+}
+
+// flush moves the client's replies to the connection and enforces the
+// output buffer limits and close requests.
+func (s *Server) flush(cn *conn) {
+	cl, nc := cn.cl, cn.nc
+	if len(cl.Out) > 0 {
+		s.cmd.Stats.NetOutputBytes += uint64(len(cl.Out))
+		nc.Write(cl.Out)
+		if cap(cl.Out) > 1<<20 {
+			cl.Out = nil
+		} else {
+			cl.Out = cl.Out[:0]
+		}
+	}
+	if cl.Killed {
+		s.loop.Close(nc)
+		return
+	}
+	if cl.CloseAfterReply {
+		s.loop.CloseAfterFlush(nc)
+		return
+	}
+	s.checkOutputLimit(cn)
+}
+
+func (s *Server) checkOutputLimit(cn *conn) {
+	out := int64(cn.nc.OutLen())
+	hard, soft := s.cfg.ClientOutputHard, s.cfg.ClientOutputSoft
+	over := false
+	if hard > 0 && out > hard {
+		over = true
+	} else if soft > 0 && out > soft {
+		if cn.overAt.IsZero() {
+			cn.overAt = time.Now()
+		} else if time.Since(cn.overAt) > time.Duration(s.cfg.ClientOutputSoftSeconds)*time.Second {
+			over = true
+		}
+	} else {
+		cn.overAt = time.Time{}
+	}
+	if over {
+		s.log.Printf("Client id=%d addr=%s scheduled to be closed ASAP for overcoming of output buffer limits.", cn.cl.ID, cn.cl.Addr)
+		s.cmd.Stats.ClientsKilledOutput++
+		s.loop.Close(cn.nc)
+	}
+}
+
+// OnClose forgets the client.
+func (s *Server) OnClose(nc *netpoll.Conn, err error) {
+	if cn, ok := nc.Context.(*conn); ok {
+		s.cmd.FreeClient(cn.cl)
+		nc.Context = nil
+	}
+}
+
+// OnTick is the server cron.
+func (s *Server) OnTick() {
+	s.markTurn()
+	s.cmd.Cron()
+	now := time.Now()
+	var kill []*netpoll.Conn
+	s.loop.Conns(func(nc *netpoll.Conn) bool {
+		cn, ok := nc.Context.(*conn)
+		if !ok {
+			return true
+		}
+		if cn.cl.Killed {
+			kill = append(kill, nc)
+			return true
+		}
+		if t := s.cfg.Timeout; t > 0 && now.Sub(cn.cl.LastActive) > time.Duration(t)*time.Second && !cn.cl.InMulti {
+			kill = append(kill, nc)
+			return true
+		}
+		if nc.OutLen() > 0 {
+			s.checkOutputLimit(cn)
+		}
+		return true
+	})
+	for _, nc := range kill {
+		s.loop.Close(nc)
+	}
+}
+
+// OnWake handles wake-ups from other goroutines (persistence, later).
+func (s *Server) OnWake() { s.markTurn() }
+
+// BeforeSleep runs once per loop turn: records loop stalls for LATENCY.
+func (s *Server) BeforeSleep() {
+	if s.turnStart.IsZero() {
+		return
+	}
+	if t := s.cfg.LatencyMonitorThreshold; t > 0 {
+		if d := time.Since(s.turnStart); d.Milliseconds() >= t {
+			s.cmd.Latency.Add("event-loop", s.turnStart, d)
+		}
+	}
+	s.turnStart = time.Time{}
+	// Clients killed by CLIENT KILL from another client's command.
+	if s.cmd.KillPending {
+		s.cmd.KillPending = false
+		var kill []*netpoll.Conn
+		s.loop.Conns(func(nc *netpoll.Conn) bool {
+			if cn, ok := nc.Context.(*conn); ok && cn.cl.Killed {
+				kill = append(kill, nc)
+			}
+			return true
+		})
+		for _, nc := range kill {
+			s.loop.Close(nc)
+		}
+	}
+}
+
+func (s *Server) markTurn() {
+	if s.turnStart.IsZero() {
+		s.turnStart = time.Now()
+	}
+}
+
+func (s *Server) serverInfo() [][2]string {
+	return [][2]string{
+		{"rundb_alloc", s.alloc.Name()},
+		{"tcp_port", strconv.Itoa(tcpPort(s.Addr()))},
+	}
+}
+
+func tcpPort(addr string) int {
+	_, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(p)
+	return n
+}
+
+// memoryInfo gives INFO memory its process-level figures.
+func (s *Server) memoryInfo() [][2]string {
+	rss := ReadRSS()
+	return [][2]string{{"used_memory_rss", strconv.FormatInt(rss, 10)}}
+}
+
+// ReadRSS returns the process's resident set size in bytes, from
+// /proc/self/status (0 if unavailable).
+func ReadRSS() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "VmRSS:") {
+			f := strings.Fields(line[6:])
+			if len(f) > 0 {
+				kb, _ := strconv.ParseInt(f[0], 10, 64)
+				return kb * 1024
+			}
+		}
+	}
+	return 0
+}
