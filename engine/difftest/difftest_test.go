@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -204,5 +206,42 @@ func TestCompareRules(t *testing.T) {
 		if (why == "") != c.same {
 			t.Errorf("case %d: compare(%q, %q) = %q; want same=%v", i, c.got, c.want, why, c.same)
 		}
+	}
+}
+
+// TestDumpScript prints the oracle's replies for the scripts named in
+// DIFFTEST_DUMP (comma separated), to help write and review scripts.
+func TestDumpScript(t *testing.T) {
+	names := os.Getenv("DIFFTEST_DUMP")
+	if names == "" {
+		t.Skip("set DIFFTEST_DUMP=script[,script] to print the oracle's replies")
+	}
+	addr := StartRedis(t)
+	for _, name := range strings.Split(names, ",") {
+		src, err := os.ReadFile(filepath.Join(scriptDir, name+".txt"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := ParseScript(name, string(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := reset(addr); err != nil {
+			t.Fatal(err)
+		}
+		sd := &side{addr: addr, conns: map[int]*Conn{}}
+		for i := range s.Steps {
+			st := &s.Steps[i]
+			if st.Kind == StepSleep {
+				time.Sleep(st.Sleep)
+				continue
+			}
+			r, err := runStep(sd, st)
+			t.Logf("%s:%d [%d] %s -> %q %v", name, st.Line, st.Conn, st.Text, r, err)
+			if err != nil {
+				break
+			}
+		}
+		sd.close()
 	}
 }
