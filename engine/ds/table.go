@@ -1,0 +1,555 @@
+// Package ds holds rundb's packed data structures. Every byte they keep
+// comes from a mem.Allocator, so an allocator's Stats cover them.
+//
+// This file is the keyspace table: a map from key to mem.Ref with open
+// addressing in the style of a Swiss table, an incremental resize, and a
+// SCAN cursor that stays correct across resizes.
+//
+// # Glossary
+//
+//   - slot: 8 bytes holding one mem.Ref (the entry block of a key).
+//   - group: 8 slots plus their control word; the unit of probing.
+//   - control word: 8 bytes, one control byte per slot of the group (byte i of
+//     the little-endian word describes slot i).
+//   - H1: the hash's upper 57 bits (hash >> 7). H1 & mask is the key's home
+//     group, where its probe starts.
+//   - H2: the hash's low 7 bits, kept in the control byte of a full slot, so a
+//     probe compares a key only when its H2 matches.
+//   - tombstone: a deleted slot that a probe must step over.
+//
+// # Control bytes
+//
+//	empty:     1 0 0 0 0 0 0 0   (0x80)
+//	tombstone: 1 1 1 1 1 1 1 0   (0xFE)
+//	full:      0 h h h h h h h   (0x00..0x7F, hhhhhhh = H2)
+//
+// The high bit says "not full"; bit 1 tells a tombstone from an empty slot.
+// Matching a whole group is SWAR arithmetic on the 64-bit control word:
+//
+//	full slots:           ^w & 0x8080808080808080
+//	empty or tombstone:    w & 0x8080808080808080
+//	empty:       (w &^ (w << 6)) & 0x8080808080808080   (bit 7 set, bit 1 clear)
+//	H2 == h:     v := w ^ (0x0101010101010101 * h); (v - 0x01..01) &^ v & 0x80..80
+//
+// The H2 match may report a false positive (a byte 0x01 above a true match,
+// through the borrow); it only costs a key comparison.
+//
+// # Layout
+//
+// A table of G groups (G a power of two, mask = G-1) is one allocator block of
+// G*72 bytes, viewed as []uint64: group g is words [9g, 9g+9), the control
+// word then slots 0..7.
+//
+//	group 0                       group 1
+//	[ctrl][s0][s1]...[s7]         [ctrl][s0][s1]...[s7]   ...
+//
+// # Probing
+//
+// A key's probe visits groups home, home+1, home+2, ... (mod G) and stops at
+// the first group holding an empty slot. Linear group probing keeps this
+// invariant, on which lookups and SCAN rely:
+//
+//	an element stored in group p with home group h has no empty slot in any
+//	of the groups h, h+1, ..., p-1.
+//
+// It holds because a group that has no empty slot never gets one back until the
+// table is rebuilt: a delete writes empty only into a group that already has an
+// empty slot (no probe passes such a group), and a tombstone otherwise.
+// Load (full + tombstones) stays at most 7/8 of the slots, so some group always
+// has an empty slot and every probe ends.
+//
+// # Resizing
+//
+// The table grows (x2) when an insert would push full + tombstones past 7/8,
+// or rebuilds at the same size when tombstones are the reason; it shrinks when
+// less than 1/8 of the slots are full. In every case a new array is allocated
+// and the old array's groups are moved into it a few at a time: each
+// Put/Get/Delete moves up to two non-empty groups, and RehashStep (from the
+// server cron) moves more. While moving, lookups try both arrays and inserts
+// go to the new one. A moved group keeps the "has an empty slot" property it
+// had (its full slots become empty if it had an empty slot, tombstones if it
+// had none), so probes through the old array stay correct.
+//
+// # SCAN cursor
+//
+// The cursor is a home-group index incremented in reverse binary: the bits
+// under the mask are reversed, incremented and reversed back, so the highest
+// group bit changes fastest. For a table of 2^k groups, visiting cursor c
+// means visiting home group c & mask: groups c, c+1, ... until a group with an
+// empty slot (by the invariant above, every element whose home is c is among
+// them) and emitting only the elements whose home group is c. A key's home in
+// a table of 2^k groups is the low k bits of H1, so home group c of 2^k groups
+// splits into groups c and c + 2^k of 2^(k+1) groups. Reverse-binary order
+// visits both halves after their parent, so a grow or shrink between two calls
+// neither skips a home group that was not yet covered nor restarts (it may
+// return an element twice). While resizing, one call visits the smaller
+// array's group c & m0 and then every group of the larger array that expands
+// from it (c & m1 for all values of the bits in m1 ^ m0). Cursor 0 starts a
+// scan and a returned 0 ends it; every element present during the whole scan
+// is returned at least once.
+package ds
+
+import (
+	"bytes"
+	"hash/maphash"
+	"math/bits"
+	"unsafe"
+
+	"rundb/engine/mem"
+)
+
+const (
+	groupSlots = 8
+	groupWords = 1 + groupSlots // control word, then the slots
+	groupBytes = groupWords * 8 // 72 bytes per group
+
+	ctrlEmpty   = 0x80
+	ctrlDeleted = 0xFE
+
+	lsbs      = 0x0101010101010101
+	msbs      = 0x8080808080808080
+	ctrlWordE = lsbs * ctrlEmpty // a group of empty slots
+
+	minGroups = 1
+
+	// stepGroups is how many non-empty old groups each Put/Get/Delete moves
+	// while resizing; stepEmptyVisits bounds the empty groups it skips.
+	stepGroups      = 2
+	stepEmptyVisits = 16
+)
+
+// KeyFunc returns the key of a stored Ref. The table keeps only Refs; keys
+// live in the blocks the Refs name.
+type KeyFunc func(r mem.Ref) []byte
+
+var hashSeed = maphash.MakeSeed()
+
+func hashKey(key []byte) uint64 { return maphash.Bytes(hashSeed, key) }
+
+// match is a set of slots: bit 7 of byte i set means slot i.
+type match uint64
+
+func (m match) first() int       { return bits.TrailingZeros64(uint64(m)) >> 3 }
+func (m match) dropFirst() match { return m & (m - 1) }
+
+func matchH2(w uint64, h2 uint8) match {
+	v := w ^ (lsbs * uint64(h2))
+	return match((v - lsbs) &^ v & msbs)
+}
+func matchEmpty(w uint64) match { return match(w &^ (w << 6) & msbs) }
+func matchFree(w uint64) match  { return match(w & msbs) }
+func matchFull(w uint64) match  { return match(^w & msbs) }
+
+// tab is one array of groups.
+type tab struct {
+	ref  mem.Ref
+	w    []uint64 // groups*groupWords words; nil when the array is not allocated
+	mask uint64   // groups-1
+	used int      // full slots
+	dead int      // tombstones
+}
+
+func (tb *tab) groups() int { return len(tb.w) / groupWords }
+func (tb *tab) slots() int  { return len(tb.w) / groupWords * groupSlots }
+
+// maxLoad is the most full + tombstone slots the array may hold: 7/8.
+func (tb *tab) maxLoad() int { return tb.slots() - tb.slots()/8 }
+
+func (tb *tab) setCtrl(g uint64, i int, c uint8) {
+	p := &tb.w[g*groupWords]
+	*p = *p&^(0xFF<<(8*i)) | uint64(c)<<(8*i)
+}
+
+// insertAbsent stores r for a key known to be absent from tb.
+func (tb *tab) insertAbsent(h uint64, r mem.Ref) {
+	g := (h >> 7) & tb.mask
+	for {
+		w := tb.w[g*groupWords]
+		if m := matchFree(w); m != 0 {
+			i := m.first()
+			if uint8(w>>(8*i)) == ctrlDeleted {
+				tb.dead--
+			}
+			tb.setCtrl(g, i, uint8(h&0x7F))
+			tb.w[g*groupWords+1+uint64(i)] = uint64(r)
+			tb.used++
+			return
+		}
+		g = (g + 1) & tb.mask
+	}
+}
+
+// remove empties slot i of group g.
+func (tb *tab) remove(g uint64, i int) {
+	if matchEmpty(tb.w[g*groupWords]) != 0 {
+		tb.setCtrl(g, i, ctrlEmpty)
+	} else {
+		tb.setCtrl(g, i, ctrlDeleted)
+		tb.dead++
+	}
+	tb.used--
+}
+
+// Table maps keys to Refs. It is not safe for concurrent use.
+type Table struct {
+	a     mem.Allocator
+	keyOf KeyFunc
+	cur   tab    // the array inserts go to
+	old   tab    // the array being moved into cur; old.w == nil unless resizing
+	next  uint64 // the next group of old to move
+}
+
+// NewTable returns an empty table whose arrays come from a. keyOf gives the
+// key of a stored Ref.
+func NewTable(a mem.Allocator, keyOf KeyFunc) *Table {
+	return &Table{a: a, keyOf: keyOf}
+}
+
+// Len is the number of keys.
+func (t *Table) Len() int { return t.cur.used + t.old.used }
+
+// Resizing reports whether a resize is under way.
+func (t *Table) Resizing() bool { return t.old.w != nil }
+
+// MemBytes is the size of the arrays the table holds.
+func (t *Table) MemBytes() int { return (t.cur.groups() + t.old.groups()) * groupBytes }
+
+func (t *Table) newTab(groups int) tab {
+	size := groups * groupBytes
+	ref := t.a.Alloc(size)
+	b := t.a.Bytes(ref, size)
+	w := unsafe.Slice((*uint64)(unsafe.Pointer(unsafe.SliceData(b))), groups*groupWords)
+	for g := 0; g < groups; g++ {
+		w[g*groupWords] = ctrlWordE
+	}
+	return tab{ref: ref, w: w, mask: uint64(groups - 1)}
+}
+
+func (t *Table) freeTab(tb *tab) {
+	if tb.w != nil {
+		t.a.Free(tb.ref, len(tb.w)*8)
+	}
+	*tb = tab{}
+}
+
+// find looks key up in tb.
+func (t *Table) find(tb *tab, key []byte, h uint64) (g uint64, i int, ok bool) {
+	if tb.w == nil {
+		return 0, 0, false
+	}
+	h2 := uint8(h & 0x7F)
+	g = (h >> 7) & tb.mask
+	for {
+		base := g * groupWords
+		w := tb.w[base]
+		for m := matchH2(w, h2); m != 0; m = m.dropFirst() {
+			i = m.first()
+			if bytes.Equal(t.keyOf(mem.Ref(tb.w[base+1+uint64(i)])), key) {
+				return g, i, true
+			}
+		}
+		if matchEmpty(w) != 0 {
+			return g, 0, false
+		}
+		g = (g + 1) & tb.mask
+	}
+}
+
+// Get returns the Ref stored for key, or 0.
+func (t *Table) Get(key []byte) mem.Ref {
+	if t.Len() == 0 {
+		return 0
+	}
+	h := hashKey(key)
+	if t.Resizing() {
+		t.step()
+		if g, i, ok := t.find(&t.old, key, h); ok {
+			return mem.Ref(t.old.w[g*groupWords+1+uint64(i)])
+		}
+	}
+	if g, i, ok := t.find(&t.cur, key, h); ok {
+		return mem.Ref(t.cur.w[g*groupWords+1+uint64(i)])
+	}
+	return 0
+}
+
+// Put stores r for key: it inserts, or replaces the Ref stored for an equal
+// key. It returns the replaced Ref, or 0 if key was absent.
+func (t *Table) Put(key []byte, r mem.Ref) mem.Ref {
+	h := hashKey(key)
+	if t.Resizing() {
+		t.step()
+		if g, i, ok := t.find(&t.old, key, h); ok {
+			p := &t.old.w[g*groupWords+1+uint64(i)]
+			prev := mem.Ref(*p)
+			*p = uint64(r)
+			return prev
+		}
+	}
+	if t.cur.w == nil {
+		t.cur = t.newTab(minGroups)
+	} else if g, i, ok := t.find(&t.cur, key, h); ok {
+		p := &t.cur.w[g*groupWords+1+uint64(i)]
+		prev := mem.Ref(*p)
+		*p = uint64(r)
+		return prev
+	}
+	t.makeRoom()
+	t.cur.insertAbsent(h, r)
+	return 0
+}
+
+// makeRoom makes sure cur can take one more key.
+func (t *Table) makeRoom() {
+	if t.Resizing() {
+		if t.cur.used+t.cur.dead+t.old.used+1 <= t.cur.maxLoad() {
+			return
+		}
+		// cur could not absorb the rest of old plus this key: finish now
+		// (it fits exactly), then resize cur as usual below. Only a
+		// workload that outruns the per-operation moves gets here.
+		for t.Resizing() {
+			t.moveGroups(t.old.groups(), t.old.groups())
+		}
+	}
+	if t.cur.used+t.cur.dead+1 <= t.cur.maxLoad() {
+		return
+	}
+	groups := t.cur.groups()
+	if (t.cur.used+1)*16 > t.cur.slots()*7 {
+		groups *= 2 // more than 7/16 full: grow; otherwise drop the tombstones
+	}
+	t.startResize(groups)
+}
+
+func (t *Table) startResize(groups int) {
+	t.old = t.cur
+	t.cur = t.newTab(groups)
+	t.next = 0
+}
+
+// Delete removes key and returns its Ref, or 0 if it was absent.
+func (t *Table) Delete(key []byte) mem.Ref {
+	if t.Len() == 0 {
+		return 0
+	}
+	h := hashKey(key)
+	var prev mem.Ref
+	if t.Resizing() {
+		t.step()
+		if g, i, ok := t.find(&t.old, key, h); ok {
+			prev = mem.Ref(t.old.w[g*groupWords+1+uint64(i)])
+			t.old.remove(g, i)
+		}
+	}
+	if prev == 0 {
+		g, i, ok := t.find(&t.cur, key, h)
+		if !ok {
+			return 0
+		}
+		prev = mem.Ref(t.cur.w[g*groupWords+1+uint64(i)])
+		t.cur.remove(g, i)
+	}
+	if t.Len() == 0 {
+		t.freeTab(&t.old)
+		t.freeTab(&t.cur)
+	} else {
+		t.maybeShrink()
+	}
+	return prev
+}
+
+// maybeShrink starts a shrink when cur is less than 1/8 full. The new size
+// is the smallest that leaves the table at most 7/16 full.
+func (t *Table) maybeShrink() {
+	if t.Resizing() || t.cur.groups() <= minGroups || t.cur.used*8 >= t.cur.slots() {
+		return
+	}
+	groups := minGroups
+	for t.cur.used*16 > groups*groupSlots*7 {
+		groups *= 2
+	}
+	if groups < t.cur.groups() {
+		t.startResize(groups)
+	}
+}
+
+// step is the resize work of one Put/Get/Delete.
+func (t *Table) step() {
+	visits := stepEmptyVisits
+	if r := t.old.groups() / t.cur.groups(); r > 1 {
+		visits *= r // shrinking: old has many more (mostly empty) groups to pass
+	}
+	t.moveGroups(stepGroups, visits)
+}
+
+// moveGroups moves old groups into cur, stopping after `full` non-empty
+// groups or `visits` groups in all. It ends the resize after the last group.
+func (t *Table) moveGroups(full, visits int) {
+	n := uint64(t.old.groups())
+	for ; t.next < n && full > 0 && visits > 0; t.next++ {
+		visits--
+		if t.moveGroup(t.next) {
+			full--
+		}
+	}
+	if t.next == n {
+		t.freeTab(&t.old)
+		t.next = 0
+	}
+}
+
+// moveGroup moves the full slots of old group g into cur and reports whether
+// there were any. The slots become empty if the group had an empty slot and
+// tombstones otherwise, so probes through old see the same stops as before.
+func (t *Table) moveGroup(g uint64) bool {
+	base := g * groupWords
+	w := t.old.w[base]
+	full := matchFull(w)
+	if full == 0 {
+		return false
+	}
+	fill := uint64(ctrlDeleted)
+	if matchEmpty(w) != 0 {
+		fill = ctrlEmpty
+	}
+	for m := full; m != 0; m = m.dropFirst() {
+		i := m.first()
+		r := mem.Ref(t.old.w[base+1+uint64(i)])
+		t.cur.insertAbsent(hashKey(t.keyOf(r)), r)
+		w = w&^(0xFF<<(8*i)) | fill<<(8*i)
+		t.old.used--
+	}
+	t.old.w[base] = w
+	return true
+}
+
+// RehashStep moves up to `groups` groups of an ongoing resize (a cron's
+// share of the work) and reports whether a resize is still under way. When
+// no resize is under way it starts a shrink if the table is sparse.
+func (t *Table) RehashStep(groups int) bool {
+	if !t.Resizing() {
+		t.maybeShrink()
+		return t.Resizing()
+	}
+	t.moveGroups(groups, groups)
+	return t.Resizing()
+}
+
+// Scan visits one step of a SCAN (see the package doc for the cursor) and
+// returns the next cursor; 0 starts a scan and a returned 0 ends it. fn must
+// not modify the table.
+func (t *Table) Scan(cursor uint64, fn func(r mem.Ref)) uint64 {
+	if t.Len() == 0 {
+		return 0
+	}
+	if !t.Resizing() {
+		m0 := t.cur.mask
+		t.scanHome(&t.cur, cursor&m0, fn)
+		return revIncr(cursor, m0)
+	}
+	small, large := &t.old, &t.cur
+	if small.mask > large.mask {
+		small, large = large, small
+	}
+	m0, m1 := small.mask, large.mask
+	v := cursor
+	t.scanHome(small, v&m0, fn)
+	for {
+		t.scanHome(large, v&m1, fn)
+		v = revIncr(v, m1)
+		if v&(m0^m1) == 0 {
+			return v
+		}
+	}
+}
+
+// revIncr increments the bits of v under mask in reverse binary order.
+func revIncr(v, mask uint64) uint64 {
+	v |= ^mask
+	v = bits.Reverse64(v)
+	v++
+	return bits.Reverse64(v)
+}
+
+// scanHome emits the elements of tb whose home group is g.
+func (t *Table) scanHome(tb *tab, g uint64, fn func(r mem.Ref)) {
+	p := g
+	for {
+		base := p * groupWords
+		w := tb.w[base]
+		for m := matchFull(w); m != 0; m = m.dropFirst() {
+			r := mem.Ref(tb.w[base+1+uint64(m.first())])
+			if (hashKey(t.keyOf(r))>>7)&tb.mask == g {
+				fn(r)
+			}
+		}
+		if matchEmpty(w) != 0 {
+			return
+		}
+		p = (p + 1) & tb.mask
+	}
+}
+
+// Random returns a stored Ref chosen with the randomness in rnd (any 64
+// random bits), or 0 if the table is empty. The choice is a random group
+// (the first non-empty one from a random start), then a random full slot of
+// it: close to uniform at the table's load factors.
+func (t *Table) Random(rnd uint64) mem.Ref {
+	n := t.Len()
+	if n == 0 {
+		return 0
+	}
+	x := mix64(rnd)
+	tb := &t.cur
+	if t.old.used > 0 && (t.cur.used == 0 || (x>>32)%uint64(n) < uint64(t.old.used)) {
+		tb = &t.old
+	}
+	y := mix64(x)
+	g := y & tb.mask
+	for {
+		base := g * groupWords
+		if m := matchFull(tb.w[base]); m != 0 {
+			k := (y >> 40) % uint64(bits.OnesCount64(uint64(m)))
+			for ; k > 0; k-- {
+				m = m.dropFirst()
+			}
+			return mem.Ref(tb.w[base+1+uint64(m.first())])
+		}
+		g = (g + 1) & tb.mask
+	}
+}
+
+// mix64 is a 64-bit finalizer (xor-shift-multiply) spreading rnd's bits.
+func mix64(x uint64) uint64 {
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	return x ^ x>>31
+}
+
+// ForEach calls fn on every stored Ref once, until fn returns false. fn must
+// not modify the table.
+func (t *Table) ForEach(fn func(r mem.Ref) bool) {
+	for _, tb := range [2]*tab{&t.old, &t.cur} {
+		for base := 0; base < len(tb.w); base += groupWords {
+			for m := matchFull(tb.w[base]); m != 0; m = m.dropFirst() {
+				if !fn(mem.Ref(tb.w[base+1+m.first()])) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// Clear empties the table: it calls free (if non-nil) on every stored Ref
+// and gives the arrays back to the allocator.
+func (t *Table) Clear(free func(r mem.Ref)) {
+	if free != nil {
+		t.ForEach(func(r mem.Ref) bool { free(r); return true })
+	}
+	t.freeTab(&t.old)
+	t.freeTab(&t.cur)
+	t.next = 0
+}
