@@ -1,0 +1,321 @@
+// Package resp reads client requests in the RESP2 wire format and appends
+// replies in it.
+//
+// The parser accepts the two request forms a Redis 7.0 server accepts:
+//
+//	multibulk:  *<count>\r\n $<len>\r\n <bytes>\r\n ...   (first byte '*')
+//	inline:     SET key "quoted value"\r\n               (any other first byte)
+//
+// It is zero-copy: the arguments it returns are sub-slices of the caller's
+// buffer, except for inline arguments that contain quotes glued to other
+// text or escape sequences, which are decoded into a scratch buffer owned by
+// the Parser. It keeps the progress of a partial request in the Parser, so a
+// request that arrives a byte at a time costs O(n) in total.
+//
+// The writer half is a set of Append functions that append one reply to a
+// caller-owned []byte and never allocate when the buffer has room.
+package resp
+
+import "math"
+
+// Limits taken from the reference server.
+const (
+	// MaxInlineSize bounds an inline request line, and the header line
+	// (*<count> or $<len>) of a multibulk request, that has no terminator yet:
+	// once more than this many unconsumed bytes are buffered without one the
+	// request is rejected.
+	MaxInlineSize = 64 * 1024
+	// DefaultMaxBulkLen is the default proto-max-bulk-len (512MB).
+	DefaultMaxBulkLen = 512 * 1024 * 1024
+	// maxMultibulkLen is the largest accepted *<count> (INT_MAX).
+	maxMultibulkLen = math.MaxInt32
+	// maxPrealloc caps the argument slots reserved from the *<count> header
+	// alone, so that a huge count sent without payload costs nothing.
+	maxPrealloc = 1024
+	// maxIntLen is the longest digit string accepted as a length (string2ll
+	// rejects 21 characters or more).
+	maxIntLen = 20
+)
+
+// ProtocolError is a malformed request. The connection must reply with
+// Reply() and then be closed.
+type ProtocolError struct {
+	Msg string // e.g. "invalid bulk length"
+}
+
+func (e *ProtocolError) Error() string { return "Protocol error: " + e.Msg }
+
+// Reply returns the exact error reply line, e.g.
+// "-ERR Protocol error: invalid bulk length\r\n".
+func (e *ProtocolError) Reply() []byte {
+	return AppendError(nil, "ERR Protocol error: "+e.Msg)
+}
+
+// Protocol errors with a fixed message.
+var (
+	ErrInvalidMultibulkLength = &ProtocolError{"invalid multibulk length"}
+	ErrInvalidBulkLength      = &ProtocolError{"invalid bulk length"}
+	ErrTooBigInline           = &ProtocolError{"too big inline request"}
+	ErrTooBigMbulkCount       = &ProtocolError{"too big mbulk count string"}
+	ErrTooBigBulkCount        = &ProtocolError{"too big bulk count string"}
+	ErrUnbalancedQuotes       = &ProtocolError{"unbalanced quotes in request"}
+)
+
+// expectedDollar builds the "expected '$', got 'c'" error. A CR or LF is
+// reported as a space, as in any error reply.
+func expectedDollar(c byte) *ProtocolError {
+	if c == '\r' || c == '\n' {
+		c = ' '
+	}
+	return &ProtocolError{"expected '$', got '" + string([]byte{c}) + "'"}
+}
+
+// Request kinds of the frame in progress.
+const (
+	kindNone = iota
+	kindInline
+	kindMultibulk
+)
+
+// Parser holds the progress of the request being parsed. The zero value is
+// ready to use. A Parser is not safe for concurrent use.
+type Parser struct {
+	// MaxBulkLen is proto-max-bulk-len: the largest accepted $<len>.
+	// Zero means DefaultMaxBulkLen.
+	MaxBulkLen int64
+
+	kind uint8
+	// nul is set when a NUL byte precedes the terminator of the current
+	// line: the terminator search stops at NUL (as a C string search does),
+	// so that line can only end with a "too big" error.
+	nul bool
+	// scan is where the terminator search of the current line resumes.
+	scan int
+	// pos is the offset of the next unparsed element of a multibulk frame.
+	pos int
+	// left is the number of bulks still expected; 0 while the *<count>
+	// header has not been parsed.
+	left int
+	// bulk is the length of the bulk whose payload is awaited, or -1 while
+	// its $<len> header has not been parsed.
+	bulk int64
+	// offs holds (start, len) pairs of the arguments parsed so far. A
+	// negative start s refers to scratch[-s-1:], otherwise to buf[s:].
+	offs []int
+	// scratch holds decoded inline arguments.
+	scratch []byte
+}
+
+// Reset drops the partial request, if any. Buffers are kept for reuse.
+func (p *Parser) Reset() {
+	p.kind = kindNone
+	p.nul = false
+	p.scan = 0
+	p.pos = 0
+	p.left = 0
+	p.bulk = -1
+	p.offs = p.offs[:0]
+}
+
+// Next parses one request from buf. buf must start where the previous
+// complete request ended and hold every byte not consumed yet, including
+// the bytes already seen by earlier calls that returned n == 0; it may have
+// moved in memory between calls.
+//
+// It returns n == 0, out == nil, err == nil when the request is incomplete.
+// On success n is the number of bytes consumed and out holds the arguments,
+// appended to args[:0]. An empty request (*0, *-1, or a blank inline line)
+// yields n > 0 and len(out) == 0; the caller skips it.
+//
+// Lifetime: arguments alias buf and stay valid while those bytes of buf are
+// unchanged; inline arguments that needed decoding live in the Parser's
+// scratch buffer and stay valid until the next call to Next or Reset.
+//
+// On a *ProtocolError the parser is reset; the caller replies with
+// err.Reply() and closes the connection.
+func (p *Parser) Next(buf []byte, args [][]byte) (n int, out [][]byte, err error) {
+	if len(buf) == 0 {
+		return 0, nil, nil
+	}
+	if p.kind == kindNone {
+		p.Reset()
+		if buf[0] == '*' {
+			p.kind = kindMultibulk
+			p.scan = 1
+		} else {
+			p.kind = kindInline
+		}
+	}
+	if p.kind == kindInline {
+		n, out, err = p.nextInline(buf, args)
+	} else {
+		n, out, err = p.nextMultibulk(buf, args)
+	}
+	if err != nil {
+		p.Reset()
+		return 0, nil, err
+	}
+	if n > 0 {
+		p.kind = kindNone
+	}
+	return n, out, nil
+}
+
+// findLine looks for the terminator c of the line that started at start,
+// resuming at p.scan. The search stops at a NUL byte. It returns the index
+// of c, or -1.
+func (p *Parser) findLine(buf []byte, start int, c byte) int {
+	if p.nul {
+		return -1
+	}
+	i := p.scan
+	if i < start {
+		i = start
+	}
+	for ; i < len(buf); i++ {
+		b := buf[i]
+		if b == c {
+			p.scan = i
+			return i
+		}
+		if b == 0 {
+			p.nul = true
+			return -1
+		}
+	}
+	p.scan = i
+	return -1
+}
+
+func (p *Parser) maxBulk() int64 {
+	if p.MaxBulkLen > 0 {
+		return p.MaxBulkLen
+	}
+	return DefaultMaxBulkLen
+}
+
+func (p *Parser) nextMultibulk(buf []byte, args [][]byte) (int, [][]byte, error) {
+	if p.left == 0 {
+		i := p.findLine(buf, 0, '\r')
+		if i < 0 {
+			if len(buf) > MaxInlineSize {
+				return 0, nil, ErrTooBigMbulkCount
+			}
+			return 0, nil, nil
+		}
+		// The byte after '\r' must be present; it is skipped unchecked.
+		if i+1 >= len(buf) {
+			return 0, nil, nil
+		}
+		ll, ok := parseLen(buf[1:i])
+		if !ok || ll > maxMultibulkLen {
+			return 0, nil, ErrInvalidMultibulkLength
+		}
+		p.pos = i + 2
+		if ll <= 0 {
+			return p.pos, args[:0], nil
+		}
+		p.left = int(ll)
+		p.bulk = -1
+		p.nul = false
+		p.scan = p.pos
+		if want := 2 * min(p.left, maxPrealloc); cap(p.offs) < want {
+			p.offs = make([]int, 0, want)
+		}
+	}
+	for p.left > 0 {
+		if p.bulk < 0 {
+			i := p.findLine(buf, p.pos, '\r')
+			if i < 0 {
+				if len(buf)-p.pos > MaxInlineSize {
+					return 0, nil, ErrTooBigBulkCount
+				}
+				return 0, nil, nil
+			}
+			if i+1 >= len(buf) {
+				return 0, nil, nil
+			}
+			if buf[p.pos] != '$' {
+				return 0, nil, expectedDollar(buf[p.pos])
+			}
+			ll, ok := parseLen(buf[p.pos+1 : i])
+			if !ok || ll < 0 || ll > p.maxBulk() {
+				return 0, nil, ErrInvalidBulkLength
+			}
+			p.bulk = ll
+			p.pos = i + 2
+		}
+		// The payload is followed by two bytes that are skipped unchecked.
+		if int64(len(buf)-p.pos)-2 < p.bulk {
+			return 0, nil, nil
+		}
+		p.offs = append(p.offs, p.pos, int(p.bulk))
+		p.pos += int(p.bulk) + 2
+		p.bulk = -1
+		p.left--
+		p.nul = false
+		p.scan = p.pos
+	}
+	return p.pos, p.collect(buf, args), nil
+}
+
+// collect turns p.offs into argument slices appended to args[:0].
+func (p *Parser) collect(buf []byte, args [][]byte) [][]byte {
+	out := args[:0]
+	if cap(out) < len(p.offs)/2 {
+		out = make([][]byte, 0, len(p.offs)/2)
+	}
+	for i := 0; i < len(p.offs); i += 2 {
+		s, l := p.offs[i], p.offs[i+1]
+		if s >= 0 {
+			out = append(out, buf[s:s+l:s+l])
+		} else {
+			s = -s - 1
+			out = append(out, p.scratch[s:s+l:s+l])
+		}
+	}
+	return out
+}
+
+// parseLen parses a length the way string2ll does: optional '-', no '+',
+// no leading zeros, no spaces, fewer than 21 characters, fits in int64.
+func parseLen(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > maxIntLen {
+		return 0, false
+	}
+	if len(b) == 1 && b[0] == '0' {
+		return 0, true
+	}
+	neg := false
+	if b[0] == '-' {
+		neg = true
+		b = b[1:]
+		if len(b) == 0 {
+			return 0, false
+		}
+	}
+	if b[0] < '1' || b[0] > '9' {
+		return 0, false
+	}
+	var v uint64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		d := uint64(c - '0')
+		if v > (math.MaxUint64-d)/10 {
+			return 0, false
+		}
+		v = v*10 + d
+	}
+	if neg {
+		if v > 1<<63 {
+			return 0, false
+		}
+		return int64(-v), true
+	}
+	if v > math.MaxInt64 {
+		return 0, false
+	}
+	return int64(v), true
+}
