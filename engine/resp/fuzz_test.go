@@ -38,8 +38,8 @@ import (
 // frame outcomes of checkFrame
 const (
 	frameOK      = iota // complete, inside the subset
-	frameReject  // both readers reject (error or incomplete)
-	frameOutside // outside the subset: cut here
+	frameReject         // both readers reject (error or incomplete)
+	frameOutside        // outside the subset: cut here
 )
 
 // checkFrame classifies the frame at the start of b and returns its length
