@@ -61,6 +61,9 @@ const (
 	keepInCap = 64 << 10
 
 	initialEvents = 128
+
+	// maxWrite bounds the bytes passed to one write(2).
+	maxWrite = 256 << 10
 )
 
 // Config configures a Loop.
