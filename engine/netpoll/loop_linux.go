@@ -38,16 +38,17 @@ type Loop struct {
 	lnfd int
 	addr string
 
-	conns    []*Conn // indexed by fd
-	nconns   atomic.Int64
-	seq      uint32
-	events   []unix.EpollEvent
-	buf      []byte
-	dirty    []*Conn // conns with new output, flushed at the end of the turn
-	ready    []*Conn // conns whose leftover input is offered again
-	spare    []*Conn // the other half of dirty/ready, swapped each turn
-	nextTick time.Time
-	acceptOn bool
+	conns     []*Conn // indexed by fd
+	nconns    atomic.Int64
+	seq       uint32
+	events    []unix.EpollEvent
+	buf       []byte
+	dirty     []*Conn // conns with new output, flushed at the end of the turn
+	ready     []*Conn // conns whose leftover input is offered again
+	spare     []*Conn // the other half of dirty/ready, swapped each turn
+	nextTick  time.Time
+	acceptOn  bool
+	fdBackoff bool // accept paused because the process ran out of fds
 
 	state    atomic.Int32
 	stopping atomic.Bool
@@ -272,6 +273,7 @@ func (l *Loop) Stop() {
 
 // PauseAccept stops (true) or resumes (false) accepting connections.
 func (l *Loop) PauseAccept(pause bool) {
+	l.fdBackoff = false
 	if l.lnfd < 0 || pause != l.acceptOn {
 		return
 	}
@@ -352,6 +354,7 @@ func (l *Loop) Run() error {
 
 		if tick > 0 {
 			if now := time.Now(); !now.Before(l.nextTick) {
+				l.retryAccept()
 				l.h.OnTick()
 				l.nextTick = l.nextTick.Add(tick)
 				if !l.nextTick.After(now) {
@@ -377,6 +380,13 @@ func (l *Loop) shutdown() {
 	}
 	l.closeFds()
 	l.state.Store(stateStopped)
+}
+
+// retryAccept resumes accepting after running out of fds.
+func (l *Loop) retryAccept() {
+	if l.fdBackoff {
+		l.PauseAccept(false)
+	}
 }
 
 // drainWake clears the eventfd and calls OnWake.
@@ -405,6 +415,14 @@ func (l *Loop) accept() {
 			case unix.EINTR, unix.ECONNABORTED:
 				continue
 			case unix.EAGAIN:
+			case unix.EMFILE, unix.ENFILE:
+				// Out of fds: the listener stays readable, so stop polling
+				// it until a conn closes or the next tick.
+				l.logf("netpoll: %v", os.NewSyscallError("accept4", err))
+				if l.acceptOn {
+					l.PauseAccept(true)
+					l.fdBackoff = true
+				}
 			default:
 				l.logf("netpoll: %v", os.NewSyscallError("accept4", err))
 			}
@@ -710,6 +728,7 @@ func (l *Loop) closeConn(c *Conn, err error) {
 		l.conns[c.Fd] = nil
 	}
 	l.nconns.Add(-1)
+	l.retryAccept()
 	c.in = nil
 	c.out = nil
 	c.outPos = 0

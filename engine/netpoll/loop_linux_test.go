@@ -734,3 +734,73 @@ func TestLeftoverGrows(t *testing.T) {
 		t.Fatalf("input buffer cap %d kept after use; want <= %d", inCap, keepInCap)
 	}
 }
+
+// TestAcceptOutOfFds: when accept4 fails with EMFILE the loop stops polling
+// the listener instead of spinning, and accepts again at the next tick.
+func TestAcceptOutOfFds(t *testing.T) {
+	h := newLineHandler()
+	l := start(t, Config{TickInterval: 20 * time.Millisecond, Logf: func(string, ...any) {}}, h)
+	h.do(t, func() { l.PauseAccept(true) })
+	var clients []net.Conn
+	for i := 0; i < 3; i++ {
+		clients = append(clients, dial(t, l))
+	}
+	var old unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &old); err != nil {
+		t.Fatal(err)
+	}
+	// Lower the limit to the lowest free fd, and fill any holes below it
+	// (fds other tests' conns released late), so accept4 gets EMFILE.
+	probe, err := unix.Dup(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unix.Close(probe)
+	lim := old
+	lim.Cur = uint64(probe)
+	var fillers []int
+	defer func() {
+		for _, fd := range fillers {
+			unix.Close(fd)
+		}
+	}()
+	var turns int
+	h.do(t, func() {
+		if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
+			t.Error(err)
+		}
+		for {
+			fd, err := unix.Dup(0)
+			if err != nil {
+				break
+			}
+			fillers = append(fillers, fd)
+		}
+		l.PauseAccept(false)
+		turns = h.sleeps
+	})
+	if t.Failed() {
+		return
+	}
+	time.Sleep(60 * time.Millisecond)
+	var opened int64
+	h.do(t, func() {
+		turns = h.sleeps - turns
+		opened = h.opened.Load()
+		if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &old); err != nil {
+			t.Error(err)
+		}
+	})
+	if opened != 0 {
+		t.Fatalf("accepted %d conns with no fd left", opened)
+	}
+	if turns > 100 {
+		t.Errorf("%d loop turns in 60ms while out of fds: the loop spins", turns)
+	}
+	for _, c := range clients {
+		fmt.Fprintf(c, "back\n")
+		if s := readLine(t, bufio.NewReader(c)); s != "back\n" {
+			t.Fatalf("got %q", s)
+		}
+	}
+}
