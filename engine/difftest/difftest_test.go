@@ -245,3 +245,17 @@ func TestDumpScript(t *testing.T) {
 		sd.close()
 	}
 }
+
+// TestScriptsExternal compares an already running server (for example the
+// rundb binary) with redis-server: RUNDB_ADDR=127.0.0.1:7379 go test
+// -run TestScriptsExternal ./engine/difftest/
+func TestScriptsExternal(t *testing.T) {
+	addr := os.Getenv("RUNDB_ADDR")
+	if addr == "" {
+		t.Skip("set RUNDB_ADDR=host:port to compare a running server with redis-server")
+	}
+	if err := Ping(addr); err != nil {
+		t.Fatalf("%s: %v", addr, err)
+	}
+	RunScripts(t, scriptDir, addr, StartRedis(t))
+}
