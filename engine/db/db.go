@@ -256,13 +256,17 @@ func (d *DB) SetDeadline(e ds.Entry, has bool, deadline int64) ds.Entry {
 	if !has && !e.HasTTL() {
 		return e
 	}
+	// The tables read keys through the stored entry, so the old entry
+	// leaves them before WithTTL frees it.
+	d.keys.Delete(key)
+	if e.HasTTL() {
+		d.expires.Delete(key)
+	}
 	ne := e.WithTTL(d.ks.Alloc, has, deadline)
 	key = ne.Key()
 	d.keys.Put(key, ne.Ref())
 	if has {
 		d.expires.Put(key, ne.Ref())
-	} else {
-		d.expires.Delete(key)
 	}
 	d.modified(key)
 	return ne
