@@ -1,0 +1,480 @@
+package ds
+
+// The packed entry: one allocator block per key, holding the key, its
+// metadata and (for strings) its value.
+//
+// # Grammar
+//
+//	<entry>    = <b0> <lru> <keylen> <key> [<deadline>] <value>
+//	<b0>       = 1 byte: type<<4 | ttl<<3 | enc
+//	<lru>      = 3 bytes, little-endian, the 24-bit LRU clock or LFU counter
+//	<keylen>   = uvarint
+//	<deadline> = 8 bytes, little-endian int64 unix ms; present iff ttl = 1
+//	<value>    = by enc:
+//	  int        8 bytes, little-endian int64
+//	  embstr     <len uvarint> <bytes>              (len <= EmbstrMax, so 1 byte)
+//	  raw        <len uvarint> <cap uvarint> <ref 8 bytes LE>
+//	             the bytes live in a separate block of cap bytes (cap >= len,
+//	             so appends can grow in place); len is written in exactly as
+//	             many bytes as cap (padded with 0x80 continuation bytes), so
+//	             the length can be rewritten in place; cap 0 has ref 0
+//	  listpack, quicklist, intset, hashtable
+//	             <ref 8 bytes LE> to the container, which the caller owns
+//
+// # b0 bit patterns
+//
+//	|tttt|x|eee|   tttt type: 0 string, 1 list, 2 set, 3 zset, 4 hash
+//	               x    1 if a deadline follows the key
+//	               eee  encoding: 0 int, 1 embstr, 2 raw, 3 listpack,
+//	                    4 quicklist, 5 intset, 6 hashtable
+//
+// Sizes are not stored: they are decoded. Decoding views the block
+// progressively (first the 6 bytes every entry has, then as far as what was
+// decoded proves the block extends), so it never asks the allocator for more
+// bytes than the block has.
+//
+// # Worked examples
+//
+// SET foo bar, LRU clock 0x000102 (12 bytes):
+//
+//	[01] [02 01 00] [03] [66 6f 6f] [03] [62 61 72]
+//	 b0   lru        klen "foo"     len  "bar"
+//
+// SET n 42 PXAT 1700000000000 (22 bytes):
+//
+//	[08] [00 00 00] [01] [6e] [00 68 e5 cf 8b 01 00 00] [2a 00 00 00 00 00 00 00]
+//	 b0 string|ttl|int  "n"   deadline 0x18bcfe56800      42
+//
+// A raw string of 5 bytes in a 200-byte block at Ref 7:
+//
+//	[02] [00 00 00] [01] [6b] [85 00] [c8 01] [07 00 00 00 00 00 00 00]
+//	                          len 5    cap 200  ref 7
+//	                          (padded to cap's width)
+
+import (
+	"encoding/binary"
+	"strconv"
+
+	"rundb/engine/mem"
+)
+
+// Value types, as TYPE reports them.
+const (
+	TypeString uint8 = 0
+	TypeList   uint8 = 1
+	TypeSet    uint8 = 2
+	TypeZSet   uint8 = 3
+	TypeHash   uint8 = 4
+)
+
+// Encodings, as OBJECT ENCODING reports them (see EncodingName).
+const (
+	EncInt       uint8 = 0
+	EncEmbstr    uint8 = 1
+	EncRaw       uint8 = 2
+	EncListpack  uint8 = 3
+	EncQuicklist uint8 = 4
+	EncIntset    uint8 = 5
+	EncHashtable uint8 = 6
+)
+
+var encNames = [...]string{"int", "embstr", "raw", "listpack", "quicklist", "intset", "hashtable"}
+
+// EncodingName is the OBJECT ENCODING name of enc.
+func EncodingName(enc uint8) string {
+	if int(enc) < len(encNames) {
+		return encNames[enc]
+	}
+	return "unknown"
+}
+
+// EmbstrMax is the longest string stored inline. The cut-off is the one
+// Redis-compatible clients observe through OBJECT ENCODING: there a string
+// object header (16 bytes), a 3-byte string header, the bytes and a
+// terminating NUL share one 64-byte allocation, and 16+3+44+1 = 64. rundb
+// keeps 44 so encodings compare one to one; the entry itself is smaller.
+const EmbstrMax = 44
+
+const (
+	ttlBit       = 1 << 3
+	encMask      = 0x07
+	lruMax       = 1<<24 - 1
+	minEntrySize = 6  // b0, lru, keylen of an empty key, embstr len 0
+	maxHeadView  = 14 // b0, lru and the longest uvarint: safe once keylen >= 128
+	refSize      = 8
+	minRawValue  = 1 + 1 + refSize
+)
+
+// Entry is a decoded view of an entry block. It is a value: methods that
+// change the block in place (SetLRU, SetDeadline, SetContainer) keep every
+// copy valid; SetRawLen updates its receiver only.
+type Entry struct {
+	b    []byte // the whole block
+	val  []byte // string bytes: in b (embstr) or the raw block (len, cap = raw cap); nil otherwise
+	ref  mem.Ref
+	kOff uint32
+	kLen uint32
+	vOff uint32 // the value, after the deadline
+}
+
+// Load decodes the entry block r.
+func Load(a mem.Allocator, r mem.Ref) Entry {
+	b := a.Bytes(r, minEntrySize)
+	var kl uint64
+	n := 1
+	if b[4] < 0x80 {
+		kl = uint64(b[4])
+	} else {
+		// keylen >= 128, so the block holds at least 4+2+128 bytes.
+		b = a.Bytes(r, maxHeadView)
+		kl, n = binary.Uvarint(b[4:])
+	}
+	e := Entry{ref: r, kOff: uint32(4 + n), kLen: uint32(kl)}
+	v := 4 + n + int(kl)
+	if b[0]&ttlBit != 0 {
+		v += 8
+	}
+	e.vOff = uint32(v)
+	var size int
+	switch b[0] & encMask {
+	case EncEmbstr:
+		b = a.Bytes(r, v+1)
+		size = v + 1 + int(b[v])
+	case EncRaw:
+		b = a.Bytes(r, v+minRawValue)
+		_, w := binary.Uvarint(b[v:])
+		size = v + 2*w + refSize
+	default: // int and containers: 8 bytes
+		size = v + refSize
+	}
+	e.b = a.Bytes(r, size)
+	switch b[0] & encMask {
+	case EncEmbstr:
+		e.val = e.b[v+1 : size : size]
+	case EncRaw:
+		ln, w := binary.Uvarint(e.b[v:])
+		c, _ := binary.Uvarint(e.b[v+w:])
+		if c > 0 {
+			rr := mem.Ref(binary.LittleEndian.Uint64(e.b[v+2*w:]))
+			e.val = a.Bytes(rr, int(c))[:ln:c]
+		} else {
+			e.val = []byte{}
+		}
+	}
+	return e
+}
+
+// KeyOf returns the table's KeyFunc for entry blocks of a: the key of an
+// entry, decoding only what precedes it.
+func KeyOf(a mem.Allocator) KeyFunc {
+	return func(r mem.Ref) []byte {
+		b := a.Bytes(r, 5)
+		if kl := int(b[4]); kl < 0x80 {
+			return a.Bytes(r, 5+kl)[5:]
+		}
+		b = a.Bytes(r, maxHeadView)
+		kl, n := binary.Uvarint(b[4:])
+		end := 4 + n + int(kl)
+		return a.Bytes(r, end)[4+n : end]
+	}
+}
+
+// Ref is the entry's block.
+func (e Entry) Ref() mem.Ref { return e.ref }
+
+// Size is the entry block's size, what Free needs.
+func (e Entry) Size() int { return len(e.b) }
+
+// Type is the value type (TypeString, ...).
+func (e Entry) Type() uint8 { return e.b[0] >> 4 }
+
+// Enc is the encoding (EncInt, ...).
+func (e Entry) Enc() uint8 { return e.b[0] & encMask }
+
+// Key is the key; it aliases the block.
+func (e Entry) Key() []byte { return e.b[e.kOff : e.kOff+e.kLen : e.kOff+e.kLen] }
+
+// HasTTL reports whether the entry carries a deadline.
+func (e Entry) HasTTL() bool { return e.b[0]&ttlBit != 0 }
+
+// Deadline is the expiry time in unix ms, 0 without a TTL.
+func (e Entry) Deadline() int64 {
+	if !e.HasTTL() {
+		return 0
+	}
+	return int64(binary.LittleEndian.Uint64(e.b[e.vOff-8:]))
+}
+
+// SetDeadline rewrites the deadline in place; only valid when HasTTL.
+func (e Entry) SetDeadline(ms int64) {
+	if !e.HasTTL() {
+		panic("ds: SetDeadline on an entry without TTL")
+	}
+	binary.LittleEndian.PutUint64(e.b[e.vOff-8:], uint64(ms))
+}
+
+// LRU is the 24-bit LRU clock (or LFU counter).
+func (e Entry) LRU() uint32 { return uint32(e.b[1]) | uint32(e.b[2])<<8 | uint32(e.b[3])<<16 }
+
+// SetLRU stores the low 24 bits of v.
+func (e Entry) SetLRU(v uint32) { e.b[1], e.b[2], e.b[3] = byte(v), byte(v>>8), byte(v>>16) }
+
+// Int is the value of an EncInt string.
+func (e Entry) Int() int64 { return int64(binary.LittleEndian.Uint64(e.b[e.vOff:])) }
+
+// Str is the value of an embstr or raw string (aliasing its block); nil for
+// EncInt (see AppendStr) and containers.
+func (e Entry) Str() []byte { return e.val }
+
+// AppendStr appends the string value in any string encoding.
+func (e Entry) AppendStr(dst []byte) []byte {
+	if e.Enc() == EncInt {
+		return strconv.AppendInt(dst, e.Int(), 10)
+	}
+	return append(dst, e.val...)
+}
+
+// StrLen is the length of the string value (for EncInt, of its decimal form).
+func (e Entry) StrLen() int {
+	if e.Enc() != EncInt {
+		return len(e.val)
+	}
+	n := e.Int()
+	d := 1
+	if n < 0 {
+		d++
+	}
+	for n >= 10 || n <= -10 {
+		n /= 10
+		d++
+	}
+	return d
+}
+
+// RawCap is the capacity of a raw string's block (0 for other encodings).
+func (e Entry) RawCap() int {
+	if e.Enc() != EncRaw {
+		return 0
+	}
+	return cap(e.val)
+}
+
+// RawBuf is a raw string's whole block (len = RawCap), for in-place
+// APPEND/SETRANGE; follow with SetRawLen.
+func (e Entry) RawBuf() []byte { return e.val[:cap(e.val)] }
+
+// SetRawLen sets a raw string's length (<= RawCap) in place.
+func (e *Entry) SetRawLen(n int) {
+	if e.Enc() != EncRaw || n < 0 || n > cap(e.val) {
+		panic("ds: SetRawLen out of range")
+	}
+	v := e.vOff
+	_, w := binary.Uvarint(e.b[v:])
+	putUvarintWidth(e.b[v:], uint64(n), w)
+	e.val = e.val[:n]
+}
+
+// rawRef is the Ref of a raw string's block (0 when its capacity is 0).
+func (e Entry) rawRef() mem.Ref {
+	_, w := binary.Uvarint(e.b[e.vOff:])
+	return mem.Ref(binary.LittleEndian.Uint64(e.b[int(e.vOff)+2*w:]))
+}
+
+// Container is the Ref of a list/set/zset/hash container.
+func (e Entry) Container() mem.Ref { return mem.Ref(binary.LittleEndian.Uint64(e.b[e.vOff:])) }
+
+// SetContainer replaces the container Ref in place.
+func (e Entry) SetContainer(r mem.Ref) { binary.LittleEndian.PutUint64(e.b[e.vOff:], uint64(r)) }
+
+// ParseInt parses val as a canonical int64 decimal: no sign but an optional
+// '-', no leading zeros (except "0" itself), no spaces, at most 20 bytes, and
+// no "-0". Exactly those strings round-trip through the int encoding.
+func ParseInt(val []byte) (int64, bool) {
+	if len(val) == 0 || len(val) > 20 {
+		return 0, false
+	}
+	if len(val) == 1 && val[0] == '0' {
+		return 0, true
+	}
+	d := val
+	neg := d[0] == '-'
+	if neg {
+		d = d[1:]
+	}
+	if len(d) == 0 || d[0] < '1' || d[0] > '9' {
+		return 0, false
+	}
+	var u uint64
+	for _, c := range d {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		if u > (1<<63)/10 {
+			return 0, false // u*10 would pass 1<<63
+		}
+		u = u*10 + uint64(c-'0')
+	}
+	if neg {
+		if u > 1<<63 {
+			return 0, false
+		}
+		return -int64(u), true // -(1<<63) wraps to itself, as wanted
+	}
+	if u > 1<<63-1 {
+		return 0, false
+	}
+	return int64(u), true
+}
+
+// StringEncoding picks a string value's encoding: EncInt for a canonical
+// int64, else EncEmbstr up to EmbstrMax bytes, else EncRaw.
+func StringEncoding(val []byte) uint8 {
+	if _, ok := ParseInt(val); ok {
+		return EncInt
+	}
+	if len(val) <= EmbstrMax {
+		return EncEmbstr
+	}
+	return EncRaw
+}
+
+func uvarintLen(x uint64) int {
+	n := 1
+	for x >= 0x80 {
+		x >>= 7
+		n++
+	}
+	return n
+}
+
+// putUvarintWidth writes x as a uvarint of exactly w bytes (w at least its
+// minimal length), padding with zero-payload continuation bytes.
+func putUvarintWidth(b []byte, x uint64, w int) {
+	for i := 0; i < w-1; i++ {
+		b[i] = byte(x) | 0x80
+		x >>= 7
+	}
+	b[w-1] = byte(x)
+}
+
+// newBlock allocates an entry block with room for a value of valSize bytes,
+// writes everything before the value and returns the block and the value's
+// offset.
+func newBlock(a mem.Allocator, typ, enc uint8, key []byte, deadline int64, hasTTL bool, lru uint32, valSize int) (mem.Ref, []byte, int) {
+	v := 4 + uvarintLen(uint64(len(key))) + len(key)
+	if hasTTL {
+		v += 8
+	}
+	size := v + valSize
+	r := a.Alloc(size)
+	b := a.Bytes(r, size)
+	b0 := typ<<4 | enc
+	if hasTTL {
+		b0 |= ttlBit
+		binary.LittleEndian.PutUint64(b[v-8:], uint64(deadline))
+	}
+	b[0], b[1], b[2], b[3] = b0, byte(lru), byte(lru>>8), byte(lru>>16)
+	n := binary.PutUvarint(b[4:], uint64(len(key)))
+	copy(b[4+n:], key)
+	return r, b, v
+}
+
+// NewString builds a string entry with the encoding enc, which the caller
+// chooses (usually StringEncoding(val)): EncInt needs val to be a canonical
+// int64 (ParseInt), EncEmbstr at most EmbstrMax bytes; EncRaw takes any
+// value, with capacity len(val).
+func NewString(a mem.Allocator, key, val []byte, enc uint8, deadline int64, hasTTL bool, lru uint32) Entry {
+	switch enc {
+	case EncInt:
+		n, ok := ParseInt(val)
+		if !ok {
+			panic("ds: EncInt for a value that is not a canonical integer")
+		}
+		return NewInt(a, key, n, deadline, hasTTL, lru)
+	case EncEmbstr:
+		if len(val) > EmbstrMax {
+			panic("ds: embstr longer than EmbstrMax")
+		}
+		r, b, v := newBlock(a, TypeString, EncEmbstr, key, deadline, hasTTL, lru, 1+len(val))
+		b[v] = byte(len(val))
+		copy(b[v+1:], val)
+		return Entry{b: b, val: b[v+1 : len(b) : len(b)], ref: r, kLen: uint32(len(key)), vOff: uint32(v)}.fixKey()
+	case EncRaw:
+		return NewRawCap(a, key, val, len(val), deadline, hasTTL, lru)
+	}
+	panic("ds: NewString with a non-string encoding")
+}
+
+// fixKey sets kOff from the block's key length field.
+func (e Entry) fixKey() Entry {
+	_, n := binary.Uvarint(e.b[4:])
+	e.kOff = uint32(4 + n)
+	return e
+}
+
+// NewInt builds an EncInt string entry.
+func NewInt(a mem.Allocator, key []byte, n int64, deadline int64, hasTTL bool, lru uint32) Entry {
+	r, b, v := newBlock(a, TypeString, EncInt, key, deadline, hasTTL, lru, 8)
+	binary.LittleEndian.PutUint64(b[v:], uint64(n))
+	return Entry{b: b, ref: r, kLen: uint32(len(key)), vOff: uint32(v)}.fixKey()
+}
+
+// NewRawCap builds an EncRaw string entry whose value block has room for
+// capacity bytes (at least len(val)).
+func NewRawCap(a mem.Allocator, key, val []byte, capacity int, deadline int64, hasTTL bool, lru uint32) Entry {
+	capacity = max(capacity, len(val))
+	w := uvarintLen(uint64(capacity))
+	r, b, v := newBlock(a, TypeString, EncRaw, key, deadline, hasTTL, lru, 2*w+refSize)
+	putUvarintWidth(b[v:], uint64(len(val)), w)
+	binary.PutUvarint(b[v+w:], uint64(capacity))
+	e := Entry{b: b, ref: r, kLen: uint32(len(key)), vOff: uint32(v)}.fixKey()
+	var rr mem.Ref
+	if capacity > 0 {
+		rr = a.Alloc(capacity)
+		e.val = a.Bytes(rr, capacity)[:len(val):capacity]
+		copy(e.val, val)
+	} else {
+		e.val = []byte{}
+	}
+	binary.LittleEndian.PutUint64(b[v+2*w:], uint64(rr))
+	return e
+}
+
+// NewContainer builds an entry of type typ whose value is the container c,
+// which the caller owns.
+func NewContainer(a mem.Allocator, typ, enc uint8, key []byte, c mem.Ref, deadline int64, hasTTL bool, lru uint32) Entry {
+	r, b, v := newBlock(a, typ, enc, key, deadline, hasTTL, lru, refSize)
+	binary.LittleEndian.PutUint64(b[v:], uint64(c))
+	return Entry{b: b, ref: r, kLen: uint32(len(key)), vOff: uint32(v)}.fixKey()
+}
+
+// WithTTL returns the entry with (hasTTL) or without a deadline. When that
+// changes the layout, it builds a new block and frees the old one; a raw
+// string's value block moves over as is. The caller must store the returned
+// entry's Ref in place of the old one.
+func (e Entry) WithTTL(a mem.Allocator, hasTTL bool, deadline int64) Entry {
+	if hasTTL == e.HasTTL() {
+		if hasTTL {
+			e.SetDeadline(deadline)
+		}
+		return e
+	}
+	valBytes := e.b[e.vOff:]
+	r, b, v := newBlock(a, e.Type(), e.Enc(), e.Key(), deadline, hasTTL, e.LRU(), len(valBytes))
+	copy(b[v:], valBytes)
+	a.Free(e.ref, len(e.b))
+	n := Entry{b: b, val: e.val, ref: r, kLen: e.kLen, vOff: uint32(v)}.fixKey()
+	if n.Enc() == EncEmbstr {
+		n.val = b[v+1 : len(b) : len(b)]
+	}
+	return n
+}
+
+// Free gives back the entry block and, for a raw string, its value block.
+// Containers are the caller's to free.
+func (e Entry) Free(a mem.Allocator) {
+	if e.Enc() == EncRaw && cap(e.val) > 0 {
+		a.Free(e.rawRef(), cap(e.val))
+	}
+	a.Free(e.ref, len(e.b))
+}
