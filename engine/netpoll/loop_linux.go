@@ -531,6 +531,7 @@ func (l *Loop) read(c *Conn) {
 	}
 	if len(c.in) > 0 {
 		c.in = append(c.in, l.buf[:n]...)
+		c.fresh = n
 		l.dispatch(c, c.in, true)
 	} else {
 		l.dispatch(c, l.buf[:n], false)
@@ -541,6 +542,7 @@ func (l *Loop) read(c *Conn) {
 // is c.in rather than the shared read buffer.
 func (l *Loop) dispatch(c *Conn, data []byte, inOwn bool) {
 	consumed := l.h.OnData(c, data)
+	c.fresh = 0
 	if c.closed {
 		return
 	}

@@ -113,6 +113,7 @@ type Conn struct {
 	loop   *Loop
 	id     uint32 // distinguishes this conn from a later one reusing Fd
 	in     []byte // leftover input
+	fresh  int    // during OnData: bytes at the end of in that were just read
 	out    []byte // output; out[outPos:] is not yet written
 	outPos int
 	events uint32 // epoll interest currently registered
@@ -154,8 +155,10 @@ func (c *Conn) AppendOut(f func([]byte) []byte) {
 // OutLen returns the number of output bytes not yet written.
 func (c *Conn) OutLen() int { return len(c.out) - c.outPos }
 
-// InLen returns the number of buffered input bytes not yet consumed by OnData.
-func (c *Conn) InLen() int { return len(c.in) }
+// InLen returns the number of buffered input bytes not yet consumed by
+// OnData. During OnData it counts the part of data left over from earlier
+// calls, so len(data)-InLen() is the number of bytes just read.
+func (c *Conn) InLen() int { return len(c.in) - c.fresh }
 
 // Backpressured reports whether the pending output exceeds
 // Config.MaxPendingOut; a handler should stop consuming commands then.
