@@ -1,0 +1,850 @@
+package command
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"rundb/engine/db"
+)
+
+// Server commands: INFO, CONFIG (GET, SET, RESETSTAT, REWRITE, HELP),
+// LATENCY (LATEST, HISTORY, RESET, HELP), TIME, LASTSAVE, SHUTDOWN.
+
+// RundbVersion is rundb's own version, shown by INFO server.
+const RundbVersion = "0.1.0"
+
+func init() {
+	register(func(t *Table) {
+		const admin = FlagAdmin | FlagNoScript | FlagLoading | FlagStale
+		t.Add(
+			&Command{Name: "info", Arity: -1, Flags: FlagLoading | FlagStale, Group: "server", Since: "1.0.0",
+				Summary: "Get information and statistics about the server", Args: "[section [section ...]]", Handler: infoCommand},
+			&Command{Name: "time", Arity: 1, Flags: FlagLoading | FlagStale | FlagFast, Group: "server", Since: "2.6.0",
+				Summary: "Return the current server time", Handler: timeCommand},
+			&Command{Name: "lastsave", Arity: 1, Flags: FlagLoading | FlagStale | FlagFast, Group: "server", Since: "1.0.0",
+				Summary: "Get the UNIX time stamp of the last successful save to disk", Handler: lastsaveCommand},
+			&Command{Name: "shutdown", Arity: -1, Flags: admin | FlagNoMulti | FlagAllowBusy, Group: "server", Since: "1.0.0",
+				Summary: "Synchronously save the dataset to disk and then shut down the server",
+				Args:    "[NOSAVE|SAVE] [NOW] [FORCE] [ABORT]", Handler: shutdownCommand},
+
+			&Command{Name: "config", Arity: -2, Group: "server", Since: "2.0.0",
+				Summary: "A container for server configuration commands"},
+			&Command{Name: "config|get", Arity: -3, Flags: admin, Since: "2.0.0",
+				Summary: "Get the values of configuration parameters", Args: "parameter [parameter ...]", Handler: configGetCommand},
+			&Command{Name: "config|set", Arity: -4, Flags: admin, Since: "2.0.0",
+				Summary: "Set configuration parameters to the given values", Args: "parameter value [parameter value ...]",
+				Handler: configSetCommand},
+			&Command{Name: "config|resetstat", Arity: 2, Flags: admin, Since: "2.0.0",
+				Summary: "Reset the stats returned by INFO", Handler: configResetStatCommand},
+			&Command{Name: "config|rewrite", Arity: 2, Flags: admin, Since: "2.8.0",
+				Summary: "Rewrite the configuration file with the in memory configuration", Handler: configRewriteCommand},
+			&Command{Name: "config|help", Arity: 2, Flags: FlagLoading | FlagStale, Since: "5.0.0",
+				Summary: "Show helpful text about the different subcommands", Handler: configHelpCommand},
+
+			&Command{Name: "latency", Arity: -2, Group: "server", Since: "2.8.13",
+				Summary: "A container for latency diagnostics commands"},
+			&Command{Name: "latency|latest", Arity: 2, Flags: admin, Since: "2.8.13",
+				Summary: "Return the latest latency samples for all events.", Handler: latencyLatestCommand},
+			&Command{Name: "latency|history", Arity: 3, Flags: admin, Since: "2.8.13",
+				Summary: "Return timestamp-latency samples for the event.", Args: "event", Handler: latencyHistoryCommand},
+			&Command{Name: "latency|reset", Arity: -2, Flags: admin, Since: "2.8.13",
+				Summary: "Reset latency data for one or more events.", Args: "[event [event ...]]", Handler: latencyResetCommand},
+			&Command{Name: "latency|help", Arity: 2, Flags: FlagLoading | FlagStale, Since: "2.8.13",
+				Summary: "Show helpful text about the different subcommands.", Handler: latencyHelpCommand},
+		)
+	})
+}
+
+// infoState is what INFO keeps between calls for one server: the memory
+// peak and the samples behind the instantaneous rates.
+type infoState struct {
+	peak uint64
+
+	lastSample               time.Time
+	lastOps, lastIn, lastOut uint64
+	ops, in, out             [infoSamples]float64 // per-second rates
+	n                        int
+}
+
+const infoSamples = 16
+
+var (
+	infoMu     sync.Mutex
+	infoStates = map[*Server]*infoState{}
+)
+
+func (s *Server) infoState() *infoState {
+	infoMu.Lock()
+	defer infoMu.Unlock()
+	st := infoStates[s]
+	if st == nil {
+		st = &infoState{}
+		infoStates[s] = st
+	}
+	return st
+}
+
+// usedMemory is the allocator's live bytes: keys, values and tables.
+func (s *Server) usedMemory() uint64 { return s.KS.Alloc.Stats().Allocated }
+
+// InfoCron samples the counters INFO reports as rates and tracks the
+// memory peak; the server calls it from its cron (every 100ms or more is
+// enough).
+func (s *Server) InfoCron() {
+	st := s.infoState()
+	if m := s.usedMemory(); m > st.peak {
+		st.peak = m
+	}
+	now := time.Now()
+	if st.lastSample.IsZero() {
+		st.lastSample = now
+		st.lastOps, st.lastIn, st.lastOut = s.Stats.CommandsProcessed, s.Stats.NetInputBytes, s.Stats.NetOutputBytes
+		return
+	}
+	dt := now.Sub(st.lastSample).Seconds()
+	if dt < 0.1 {
+		return
+	}
+	i := st.n % infoSamples
+	st.ops[i] = float64(s.Stats.CommandsProcessed-st.lastOps) / dt
+	st.in[i] = float64(s.Stats.NetInputBytes-st.lastIn) / dt
+	st.out[i] = float64(s.Stats.NetOutputBytes-st.lastOut) / dt
+	st.n++
+	st.lastSample = now
+	st.lastOps, st.lastIn, st.lastOut = s.Stats.CommandsProcessed, s.Stats.NetInputBytes, s.Stats.NetOutputBytes
+}
+
+func (st *infoState) mean(v *[infoSamples]float64) float64 {
+	n := st.n
+	if n > infoSamples {
+		n = infoSamples
+	}
+	if n == 0 {
+		return 0
+	}
+	sum := 0.0
+	for i := 0; i < n; i++ {
+		sum += v[i]
+	}
+	return sum / float64(n)
+}
+
+// BytesToHuman formats a byte count as INFO does: 999B, 1.05K, 3.20M...
+func BytesToHuman(n uint64) string {
+	d := float64(n)
+	switch {
+	case n < 1024:
+		return strconv.FormatUint(n, 10) + "B"
+	case n < 1<<20:
+		return fmt.Sprintf("%.2fK", d/(1<<10))
+	case n < 1<<30:
+		return fmt.Sprintf("%.2fM", d/(1<<20))
+	case n < 1<<40:
+		return fmt.Sprintf("%.2fG", d/(1<<30))
+	case n < 1<<50:
+		return fmt.Sprintf("%.2fT", d/(1<<40))
+	case n < 1<<60:
+		return fmt.Sprintf("%.2fP", d/(1<<50))
+	}
+	return strconv.FormatUint(n, 10) + "B"
+}
+
+// infoSection is one "# Name" block of INFO: its lines in order.
+type infoSection struct {
+	lines [][2]string
+}
+
+func (sec *infoSection) add(name, value string) {
+	sec.lines = append(sec.lines, [2]string{name, value})
+}
+func (sec *infoSection) addInt(name string, v int64) {
+	sec.add(name, strconv.FormatInt(v, 10))
+}
+func (sec *infoSection) addUint(name string, v uint64) {
+	sec.add(name, strconv.FormatUint(v, 10))
+}
+
+// merge replaces the values of lines already present and appends others.
+func (sec *infoSection) merge(extra [][2]string) {
+outer:
+	for _, kv := range extra {
+		for i := range sec.lines {
+			if sec.lines[i][0] == kv[0] {
+				sec.lines[i][1] = kv[1]
+				continue outer
+			}
+		}
+		sec.lines = append(sec.lines, kv)
+	}
+}
+
+func (sec *infoSection) get(name string) (string, bool) {
+	for _, kv := range sec.lines {
+		if kv[0] == name {
+			return kv[1], true
+		}
+	}
+	return "", false
+}
+
+// infoSections lists the sections in output order; the bool says whether
+// a plain INFO (default) includes it.
+var infoSections = []struct {
+	name, title string
+	dflt        bool
+}{
+	{"server", "Server", true},
+	{"clients", "Clients", true},
+	{"memory", "Memory", true},
+	{"persistence", "Persistence", true},
+	{"stats", "Stats", true},
+	{"replication", "Replication", true},
+	{"cpu", "CPU", true},
+	{"modules", "Modules", true},
+	{"commandstats", "Commandstats", false},
+	{"errorstats", "Errorstats", true},
+	{"cluster", "Cluster", true},
+	{"keyspace", "Keyspace", true},
+}
+
+func infoCommand(c *Client) {
+	want := map[string]bool{}
+	if len(c.Args) == 1 {
+		want["default"] = true
+	}
+	for _, a := range c.Args[1:] {
+		want[Lower(a)] = true
+	}
+	c.ReplyBulkString(c.srv.GenInfo(want))
+}
+
+// GenInfo builds the INFO text for the requested section names (which may
+// include "default", "all" and "everything").
+func (s *Server) GenInfo(want map[string]bool) string {
+	var b strings.Builder
+	all := want["all"] || want["everything"]
+	for _, sec := range infoSections {
+		if !(want[sec.name] || all || (want["default"] && sec.dflt)) {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteString("\r\n")
+		}
+		b.WriteString("# ")
+		b.WriteString(sec.title)
+		b.WriteString("\r\n")
+		for _, kv := range s.infoLines(sec.name) {
+			b.WriteString(kv[0])
+			b.WriteByte(':')
+			b.WriteString(kv[1])
+			b.WriteString("\r\n")
+		}
+	}
+	return b.String()
+}
+
+func (s *Server) infoLines(section string) [][2]string {
+	var sec infoSection
+	switch section {
+	case "server":
+		s.infoServer(&sec)
+	case "clients":
+		s.infoClients(&sec)
+	case "memory":
+		s.infoMemory(&sec)
+	case "persistence":
+		s.infoPersistence(&sec)
+	case "stats":
+		s.infoStats(&sec)
+	case "replication":
+		sec.add("role", "master")
+		sec.add("connected_slaves", "0")
+		sec.add("master_failover_state", "no-failover")
+		sec.add("master_replid", s.RunID[:40])
+		sec.add("master_replid2", strings.Repeat("0", 40))
+		sec.add("master_repl_offset", "0")
+		sec.add("second_repl_offset", "-1")
+		sec.add("repl_backlog_active", "0")
+		sec.add("repl_backlog_size", "1048576")
+		sec.add("repl_backlog_first_byte_offset", "0")
+		sec.add("repl_backlog_histlen", "0")
+	case "cpu":
+		s.infoCPU(&sec)
+	case "commandstats":
+		s.infoCommandStats(&sec)
+	case "cluster":
+		sec.add("cluster_enabled", "0")
+	case "keyspace":
+		for _, d := range s.KS.DBs {
+			if n := d.Len(); n > 0 {
+				sec.add("db"+strconv.Itoa(d.ID), fmt.Sprintf("keys=%d,expires=%d,avg_ttl=0", n, d.ExpiresLen()))
+			}
+		}
+	}
+	return sec.lines
+}
+
+func (s *Server) infoServer(sec *infoSection) {
+	now := time.Now()
+	up := int64(now.Sub(s.StartTime) / time.Second)
+	sec.add("redis_version", s.Version)
+	sec.add("redis_git_sha1", "00000000")
+	sec.add("redis_git_dirty", "0")
+	sec.add("redis_build_id", "0")
+	sec.add("redis_mode", "standalone")
+	var u unix.Utsname
+	osName := runtime.GOOS
+	if unix.Uname(&u) == nil {
+		osName = unix.ByteSliceToString(u.Sysname[:]) + " " + unix.ByteSliceToString(u.Release[:]) + " " +
+			unix.ByteSliceToString(u.Machine[:])
+	}
+	sec.add("os", osName)
+	sec.add("arch_bits", "64")
+	sec.add("monotonic_clock", "POSIX clock_gettime")
+	sec.add("multiplexing_api", "epoll")
+	sec.add("rundb_version", RundbVersion)
+	sec.add("go_version", runtime.Version())
+	sec.addInt("process_id", int64(os.Getpid()))
+	sec.add("process_supervised", "no")
+	sec.add("run_id", s.RunID)
+	sec.addInt("tcp_port", s.Config.Port)
+	sec.addInt("server_time_usec", now.UnixMicro())
+	sec.addInt("uptime_in_seconds", up)
+	sec.addInt("uptime_in_days", up/86400)
+	sec.addInt("hz", s.Config.Hz)
+	sec.addInt("configured_hz", s.Config.Hz)
+	sec.addInt("lru_clock", int64(uint32(now.Unix())&(1<<24-1)))
+	exe, _ := os.Executable()
+	sec.add("executable", exe)
+	cf := s.Config.ConfigFile
+	if cf != "" {
+		if abs, err := filepath.Abs(cf); err == nil {
+			cf = abs
+		}
+	}
+	sec.add("config_file", cf)
+	sec.add("io_threads_active", "0")
+	if s.Hooks.ServerInfo != nil {
+		sec.merge(s.Hooks.ServerInfo())
+	}
+}
+
+func (s *Server) infoClients(sec *infoSection) {
+	maxIn, maxOut := 0, 0
+	for _, c := range s.Clients {
+		if c.InBufLen != nil {
+			maxIn = max(maxIn, c.InBufLen())
+		}
+		if c.OutBufLen != nil {
+			maxOut = max(maxOut, c.OutBufLen())
+		}
+	}
+	sec.addInt("connected_clients", int64(len(s.Clients)))
+	sec.add("cluster_connections", "0")
+	sec.addInt("maxclients", s.Config.MaxClients)
+	sec.addInt("client_recent_max_input_buffer", int64(maxIn))
+	sec.addInt("client_recent_max_output_buffer", int64(maxOut))
+	sec.add("blocked_clients", "0")
+	sec.add("tracking_clients", "0")
+	sec.add("clients_in_timeout_table", "0")
+}
+
+// readRSS returns the process's resident set size from /proc/self/statm.
+func readRSS() uint64 {
+	b, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 2 {
+		return 0
+	}
+	pages, _ := strconv.ParseUint(f[1], 10, 64)
+	return pages * uint64(os.Getpagesize())
+}
+
+func totalSystemMemory() uint64 {
+	var si unix.Sysinfo_t
+	if unix.Sysinfo(&si) != nil {
+		return 0
+	}
+	return uint64(si.Totalram) * uint64(si.Unit)
+}
+
+func (s *Server) infoMemory(sec *infoSection) {
+	st := s.KS.Alloc.Stats()
+	used := st.Allocated
+	is := s.infoState()
+	if used > is.peak {
+		is.peak = used
+	}
+	var extra infoSection
+	if s.Hooks.MemoryInfo != nil {
+		extra.lines = s.Hooks.MemoryInfo()
+	}
+	var rss uint64
+	if v, ok := extra.get("used_memory_rss"); ok {
+		rss, _ = strconv.ParseUint(v, 10, 64)
+	} else {
+		rss = readRSS()
+	}
+	keys := 0
+	for _, d := range s.KS.DBs {
+		keys += d.Len()
+	}
+	sec.addUint("used_memory", used)
+	sec.add("used_memory_human", BytesToHuman(used))
+	sec.addUint("used_memory_rss", rss)
+	sec.add("used_memory_rss_human", BytesToHuman(rss))
+	sec.addUint("used_memory_peak", is.peak)
+	sec.add("used_memory_peak_human", BytesToHuman(is.peak))
+	perc := 100.0
+	if is.peak > 0 {
+		perc = float64(used) * 100 / float64(is.peak)
+	}
+	sec.add("used_memory_peak_perc", fmt.Sprintf("%.2f%%", perc))
+	sec.addUint("used_memory_dataset", used)
+	sec.addUint("allocator_allocated", used)
+	sec.addUint("allocator_active", used)
+	resident := st.Mapped
+	if resident == 0 {
+		resident = used
+	}
+	sec.addUint("allocator_resident", resident)
+	tot := totalSystemMemory()
+	sec.addUint("total_system_memory", tot)
+	sec.add("total_system_memory_human", BytesToHuman(tot))
+	sec.addInt("maxmemory", s.Config.MaxMemory)
+	sec.add("maxmemory_human", BytesToHuman(uint64(s.Config.MaxMemory)))
+	sec.add("maxmemory_policy", s.Config.MaxMemoryPolicy)
+	frag := 0.0
+	if used > 0 {
+		frag = float64(rss) / float64(used)
+	}
+	sec.add("mem_fragmentation_ratio", fmt.Sprintf("%.2f", frag))
+	sec.addInt("mem_fragmentation_bytes", int64(rss)-int64(used))
+	sec.add("mem_allocator", s.KS.Alloc.Name())
+	perKey := uint64(0)
+	if keys > 0 {
+		perKey = used / uint64(keys)
+	}
+	sec.addUint("used_memory_per_key", perKey)
+	sec.addUint("allocator_requested", st.Requested)
+	sec.addUint("allocator_mapped", st.Mapped)
+	sec.addUint("allocator_live_blocks", st.Live())
+	sec.merge(extra.lines)
+}
+
+func (s *Server) infoPersistence(sec *infoSection) {
+	sec.add("loading", "0")
+	sec.add("async_loading", "0")
+	sec.add("rdb_changes_since_last_save", "0")
+	sec.add("rdb_bgsave_in_progress", "0")
+	sec.addInt("rdb_last_save_time", s.StartTime.Unix())
+	sec.add("rdb_last_bgsave_status", "ok")
+	sec.add("rdb_last_bgsave_time_sec", "-1")
+	sec.add("rdb_current_bgsave_time_sec", "-1")
+	sec.add("rdb_saves", "0")
+	if s.Config.AppendOnly {
+		sec.add("aof_enabled", "1")
+	} else {
+		sec.add("aof_enabled", "0")
+	}
+	sec.add("aof_rewrite_in_progress", "0")
+	sec.add("aof_rewrite_scheduled", "0")
+	sec.add("aof_last_rewrite_time_sec", "-1")
+	sec.add("aof_current_rewrite_time_sec", "-1")
+	sec.add("aof_last_bgrewrite_status", "ok")
+	sec.add("aof_rewrites", "0")
+	sec.add("aof_last_write_status", "ok")
+	if s.Hooks.PersistenceInfo != nil {
+		sec.merge(s.Hooks.PersistenceInfo())
+	}
+}
+
+func (s *Server) infoStats(sec *infoSection) {
+	is := s.infoState()
+	ks := s.KS.Stats
+	sec.addUint("total_connections_received", s.Stats.ConnectionsReceived)
+	sec.addUint("total_commands_processed", s.Stats.CommandsProcessed)
+	sec.addInt("instantaneous_ops_per_sec", int64(is.mean(&is.ops)+0.5))
+	sec.addUint("total_net_input_bytes", s.Stats.NetInputBytes)
+	sec.addUint("total_net_output_bytes", s.Stats.NetOutputBytes)
+	sec.add("instantaneous_input_kbps", fmt.Sprintf("%.2f", is.mean(&is.in)/1024))
+	sec.add("instantaneous_output_kbps", fmt.Sprintf("%.2f", is.mean(&is.out)/1024))
+	sec.addUint("rejected_connections", s.Stats.RejectedConnections)
+	sec.addUint("expired_keys", ks.ExpiredKeys)
+	sec.addUint("evicted_keys", ks.EvictedKeys)
+	sec.addUint("keyspace_hits", ks.KeyspaceHits)
+	sec.addUint("keyspace_misses", ks.KeyspaceMisses)
+	sec.add("pubsub_channels", "0")
+	sec.add("pubsub_patterns", "0")
+	sec.addUint("total_error_replies", s.Stats.ErrorReplies)
+	sec.addUint("client_output_buffer_limit_disconnections", s.Stats.ClientsKilledOutput)
+}
+
+func (s *Server) infoCPU(sec *infoSection) {
+	tv := func(t unix.Timeval) string {
+		return fmt.Sprintf("%d.%06d", t.Sec, t.Usec)
+	}
+	var self, children, thread unix.Rusage
+	_ = unix.Getrusage(unix.RUSAGE_SELF, &self)
+	_ = unix.Getrusage(unix.RUSAGE_CHILDREN, &children)
+	_ = unix.Getrusage(unix.RUSAGE_THREAD, &thread)
+	sec.add("used_cpu_sys", tv(self.Stime))
+	sec.add("used_cpu_user", tv(self.Utime))
+	sec.add("used_cpu_sys_children", tv(children.Stime))
+	sec.add("used_cpu_user_children", tv(children.Utime))
+	sec.add("used_cpu_sys_main_thread", tv(thread.Stime))
+	sec.add("used_cpu_user_main_thread", tv(thread.Utime))
+}
+
+func (s *Server) infoCommandStats(sec *infoSection) {
+	add := func(cmd *Command) {
+		if cmd.Calls == 0 && cmd.Rejected == 0 && cmd.Failed == 0 {
+			return
+		}
+		per := 0.0
+		if cmd.Calls > 0 {
+			per = float64(cmd.Usec) / float64(cmd.Calls)
+		}
+		sec.add("cmdstat_"+cmd.Name, fmt.Sprintf("calls=%d,usec=%d,usec_per_call=%.2f,rejected_calls=%d,failed_calls=%d",
+			cmd.Calls, cmd.Usec, per, cmd.Rejected, cmd.Failed))
+	}
+	for _, cmd := range s.Table.Sorted() {
+		add(cmd)
+		for _, sub := range cmd.SortedSubs() {
+			add(sub)
+		}
+	}
+}
+
+func timeCommand(c *Client) {
+	now := time.Now()
+	c.ReplyArrayLen(2)
+	c.ReplyBulkInt(now.Unix())
+	c.ReplyBulkInt(int64(now.Nanosecond() / 1000))
+}
+
+func lastsaveCommand(c *Client) {
+	s := c.srv
+	if s.Hooks.PersistenceInfo != nil {
+		for _, kv := range s.Hooks.PersistenceInfo() {
+			if kv[0] == "rdb_last_save_time" {
+				if v, err := strconv.ParseInt(kv[1], 10, 64); err == nil {
+					c.ReplyInt(v)
+					return
+				}
+			}
+		}
+	}
+	c.ReplyInt(s.StartTime.Unix())
+}
+
+func shutdownCommand(c *Client) {
+	var save, nosave, abort bool
+	for _, a := range c.Args[1:] {
+		switch {
+		case EqualFold(a, "nosave"):
+			nosave = true
+		case EqualFold(a, "save"):
+			save = true
+		case EqualFold(a, "now"), EqualFold(a, "force"):
+		case EqualFold(a, "abort"):
+			abort = true
+		default:
+			c.ReplySyntaxErr()
+			return
+		}
+	}
+	if (abort && len(c.Args) > 2) || (save && nosave) {
+		c.ReplySyntaxErr()
+		return
+	}
+	if abort {
+		c.ReplyError("ERR No shutdown in progress.")
+		return
+	}
+	s := c.srv
+	if s.Hooks.Shutdown != nil {
+		if err := s.Hooks.Shutdown(c, save, nosave); err != nil {
+			c.ReplyError("ERR Errors trying to SHUTDOWN. Check logs.")
+			return
+		}
+	}
+	s.ShutdownAsked = true
+	c.CloseAfterReply = true
+}
+
+// CONFIG
+
+func configGetCommand(c *Client) {
+	var out []*Param
+	seen := map[*Param]bool{}
+	for _, a := range c.Args[2:] {
+		pat := string(a)
+		for _, p := range Params {
+			if !seen[p] && StringMatchString(pat, p.Name, true) {
+				seen[p] = true
+				out = append(out, p)
+			}
+		}
+	}
+	cfg := c.srv.Config
+	c.ReplyArrayLen(2 * len(out))
+	for _, p := range out {
+		c.ReplyBulkString(p.Name)
+		c.ReplyBulkString(p.Get(cfg))
+	}
+}
+
+func configSetCommand(c *Client) {
+	if len(c.Args)%2 != 0 {
+		c.ReplySyntaxErr()
+		return
+	}
+	cfg := c.srv.Config
+	n := (len(c.Args) - 2) / 2
+	params := make([]*Param, n)
+	for i := 0; i < n; i++ {
+		name := c.Args[2+2*i]
+		p := LookupParam(string(name))
+		if p == nil {
+			c.ReplyError("ERR Unknown option or number of arguments for CONFIG SET - '" + string(name) + "'")
+			return
+		}
+		if p.Immutable {
+			c.ReplyError("ERR CONFIG SET failed (possibly related to argument '" + string(name) + "') - can't set immutable config")
+			return
+		}
+		for j := 0; j < i; j++ {
+			if params[j] == p {
+				c.ReplyError("ERR CONFIG SET failed (possibly related to argument '" + string(name) + "') - duplicate parameter")
+				return
+			}
+		}
+		params[i] = p
+	}
+	old := make([]string, n)
+	for i, p := range params {
+		old[i] = p.Get(cfg)
+	}
+	for i, p := range params {
+		if err := p.Set(cfg, string(c.Args[3+2*i])); err != nil {
+			for j := i; j >= 0; j-- {
+				_ = params[j].Set(cfg, old[j])
+			}
+			c.ReplyError("ERR CONFIG SET failed (possibly related to argument '" + string(c.Args[2+2*i]) + "') - " + err.Error())
+			return
+		}
+	}
+	if cfg.OnChange != nil {
+		for _, p := range params {
+			cfg.OnChange(p.Name)
+		}
+	}
+	c.ReplyOK()
+}
+
+func configResetStatCommand(c *Client) {
+	s := c.srv
+	s.Stats = Stats{}
+	s.KS.Stats = db.Stats{}
+	for _, cmd := range s.Table.Sorted() {
+		resetCommandStats(cmd)
+		for _, sub := range cmd.SortedSubs() {
+			resetCommandStats(sub)
+		}
+	}
+	st := s.infoState()
+	st.peak = s.usedMemory()
+	c.ReplyOK()
+}
+
+func resetCommandStats(cmd *Command) {
+	cmd.Calls, cmd.Usec, cmd.Rejected, cmd.Failed = 0, 0, 0, 0
+}
+
+func configRewriteCommand(c *Client) {
+	cfg := c.srv.Config
+	if cfg.ConfigFile == "" {
+		c.ReplyError("ERR The server is running without a config file")
+		return
+	}
+	if err := RewriteConfig(cfg); err != nil {
+		c.ReplyError("ERR Rewriting config file: " + err.Error())
+		return
+	}
+	c.ReplyOK()
+}
+
+// RewriteConfig writes cfg back to cfg.ConfigFile: lines setting a known
+// parameter get its current value (repeats are dropped), other lines are
+// kept, and parameters that differ from the defaults but were not in the
+// file are appended. The file is replaced atomically.
+func RewriteConfig(cfg *Config) error {
+	path := cfg.ConfigFile
+	var lines []string
+	if f, err := os.Open(path); err == nil {
+		sc := bufio.NewScanner(f)
+		sc.Buffer(nil, 1<<20)
+		for sc.Scan() {
+			lines = append(lines, sc.Text())
+		}
+		f.Close()
+		if err := sc.Err(); err != nil {
+			return err
+		}
+	} else if !os.IsNotExist(err) {
+		return err
+	}
+	done := map[*Param]bool{}
+	var out []string
+	for _, l := range lines {
+		f := strings.Fields(l)
+		if len(f) == 0 || strings.HasPrefix(f[0], "#") {
+			out = append(out, l)
+			continue
+		}
+		p := LookupParam(f[0])
+		if p == nil {
+			out = append(out, l)
+			continue
+		}
+		if done[p] {
+			continue
+		}
+		done[p] = true
+		out = append(out, p.Name+" "+quoteConfigValue(p.Get(cfg)))
+	}
+	def := DefaultConfig()
+	header := false
+	for _, p := range Params {
+		if done[p] || p.Get(cfg) == p.Get(def) {
+			continue
+		}
+		if !header {
+			out = append(out, "# Generated by CONFIG REWRITE")
+			header = true
+		}
+		out = append(out, p.Name+" "+quoteConfigValue(p.Get(cfg)))
+	}
+	tmp := fmt.Sprintf("%s.tmp-%d", path, os.Getpid())
+	data := strings.Join(out, "\n") + "\n"
+	if err := os.WriteFile(tmp, []byte(data), 0o644); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return nil
+}
+
+// quoteConfigValue quotes a value that is empty or has spaces, quotes or
+// control characters, as a config file needs.
+func quoteConfigValue(v string) string {
+	if v != "" && !strings.ContainsAny(v, " \t\r\n\"'\\") {
+		return v
+	}
+	var b strings.Builder
+	b.WriteByte('"')
+	for i := 0; i < len(v); i++ {
+		switch ch := v[i]; ch {
+		case '"', '\\':
+			b.WriteByte('\\')
+			b.WriteByte(ch)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\r':
+			b.WriteString(`\r`)
+		case '\t':
+			b.WriteString(`\t`)
+		default:
+			if ch < ' ' || ch > '~' {
+				fmt.Fprintf(&b, `\x%02x`, ch)
+			} else {
+				b.WriteByte(ch)
+			}
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+func configHelpCommand(c *Client) {
+	c.replyHelp("CONFIG",
+		"GET <pattern>",
+		"    Return parameters matching the glob-like <pattern> and their values.",
+		"SET <directive> <value>",
+		"    Set the configuration <directive> to <value>.",
+		"RESETSTAT",
+		"    Reset statistics reported by the INFO command.",
+		"REWRITE",
+		"    Rewrite the configuration file.",
+	)
+}
+
+// LATENCY
+
+func latencyLatestCommand(c *Client) {
+	m := c.srv.Latency
+	events := m.Events()
+	sort.Strings(events)
+	c.ReplyArrayLen(len(events))
+	for _, e := range events {
+		last, maxMs, _ := m.Latest(e)
+		c.ReplyArrayLen(4)
+		c.ReplyBulkString(e)
+		c.ReplyInt(last.Time)
+		c.ReplyInt(last.Ms)
+		c.ReplyInt(maxMs)
+	}
+}
+
+func latencyHistoryCommand(c *Client) {
+	h := c.srv.Latency.History(string(c.Args[2]))
+	c.ReplyArrayLen(len(h))
+	for _, s := range h {
+		c.ReplyArrayLen(2)
+		c.ReplyInt(s.Time)
+		c.ReplyInt(s.Ms)
+	}
+}
+
+func latencyResetCommand(c *Client) {
+	names := make([]string, 0, len(c.Args)-2)
+	for _, a := range c.Args[2:] {
+		names = append(names, string(a))
+	}
+	c.ReplyInt(int64(c.srv.Latency.Reset(names...)))
+}
+
+func latencyHelpCommand(c *Client) {
+	c.replyHelp("LATENCY",
+		"DOCTOR",
+		"    Return a human readable latency analysis report.",
+		"GRAPH <event>",
+		"    Return an ASCII latency graph for the <event> class.",
+		"HISTORY <event>",
+		"    Return time-latency samples for the <event> class.",
+		"LATEST",
+		"    Return the latest latency samples for all events.",
+		"RESET [<event> ...]",
+		"    Reset latency data of one or more <event> classes.",
+		"    (default: reset all data for all event classes)",
+		"HISTOGRAM [COMMAND ...]",
+		"    Return a cumulative distribution of latencies in the format of a histogram for the specified command names.",
+		"    If no commands are specified then all histograms are replied.",
+	)
+}
