@@ -12,6 +12,7 @@ import (
 	"net/netip"
 	"os"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -32,6 +33,7 @@ type Loop struct {
 	h      Handler
 	logf   func(format string, args ...any)
 	maxOut int
+	keepIn int // largest leftover buffer kept once empty
 
 	epfd int
 	evfd int
@@ -82,6 +84,7 @@ func New(cfg Config, h Handler) (_ *Loop, err error) {
 		h:      h,
 		logf:   cfg.Logf,
 		maxOut: cfg.MaxPendingOut,
+		keepIn: max(keepInCap, 2*cfg.ReadBufSize),
 		epfd:   -1,
 		evfd:   -1,
 		lnfd:   -1,
@@ -510,10 +513,19 @@ func (l *Loop) read(c *Conn) {
 	if c.closing || c.paused {
 		return
 	}
+	// With leftover input, read straight behind it (one copy less for
+	// large arguments); otherwise into the shared buffer.
+	dst := l.buf
+	if len(c.in) > 0 {
+		if cap(c.in)-len(c.in) < len(l.buf) {
+			c.in = slices.Grow(c.in, len(l.buf))
+		}
+		dst = c.in[len(c.in) : len(c.in)+len(l.buf)]
+	}
 	var n int
 	var err error
 	for {
-		n, err = unix.Read(c.Fd, l.buf)
+		n, err = unix.Read(c.Fd, dst)
 		if err != unix.EINTR {
 			break
 		}
@@ -530,7 +542,7 @@ func (l *Loop) read(c *Conn) {
 		return
 	}
 	if len(c.in) > 0 {
-		c.in = append(c.in, l.buf[:n]...)
+		c.in = c.in[:len(c.in)+n]
 		c.fresh = n
 		l.dispatch(c, c.in, true)
 	} else {
@@ -554,7 +566,7 @@ func (l *Loop) dispatch(c *Conn, data []byte, inOwn bool) {
 	rest := data[consumed:]
 	switch {
 	case len(rest) == 0:
-		if cap(c.in) > keepInCap {
+		if cap(c.in) > l.keepIn {
 			c.in = nil
 		} else {
 			c.in = c.in[:0]

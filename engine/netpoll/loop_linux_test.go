@@ -740,8 +740,8 @@ func TestLeftoverGrows(t *testing.T) {
 	}
 	var inCap int
 	h.do(t, func() { l.Conns(func(cc *Conn) bool { inCap = cap(cc.in); return true }) })
-	if inCap > keepInCap {
-		t.Fatalf("input buffer cap %d kept after use; want <= %d", inCap, keepInCap)
+	if inCap > l.keepIn {
+		t.Fatalf("input buffer cap %d kept after use; want <= %d", inCap, l.keepIn)
 	}
 }
 

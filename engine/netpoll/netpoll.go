@@ -57,7 +57,8 @@ const (
 	// output has drained; a larger one is dropped so that a single big reply
 	// does not pin its memory for the life of the connection.
 	keepOutCap = 64 << 10
-	// keepInCap is the same bound for leftover input.
+	// keepInCap is the same bound for leftover input (at least twice the
+	// read buffer, which a read behind leftover bytes may add).
 	keepInCap = 64 << 10
 
 	initialEvents = 128
