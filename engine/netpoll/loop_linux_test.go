@@ -814,3 +814,39 @@ func TestAcceptOutOfFds(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkEcho measures round trips through the loop: one client,
+// pipelines of 1 and 64 lines.
+func BenchmarkEcho(b *testing.B) {
+	for _, depth := range []int{1, 64} {
+		b.Run(fmt.Sprintf("pipeline=%d", depth), func(b *testing.B) {
+			h := newLineHandler()
+			l, err := New(Config{Addr: "127.0.0.1:0"}, h)
+			if err != nil {
+				b.Fatal(err)
+			}
+			h.l = l
+			done := make(chan error, 1)
+			go func() { done <- l.Run() }()
+			defer func() { l.Stop(); <-done }()
+			c, err := net.Dial("tcp", l.Addr())
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer c.Close()
+			req := bytes.Repeat([]byte("ping-ping\n"), depth)
+			resp := make([]byte, len(req))
+			b.SetBytes(int64(len(req)))
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := c.Write(req); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := io.ReadFull(c, resp); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
