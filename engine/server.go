@@ -44,13 +44,17 @@ type Server struct {
 	stopped   chan struct{}
 }
 
+// maxOutPerTurn is how many reply bytes a client builds before they are
+// handed to the connection and back-pressure is checked.
+const maxOutPerTurn = 64 << 10
+
 // conn is the engine's per-connection state.
 type conn struct {
-	cl      *command.Client
-	parser  resp.Parser
-	args    [][]byte
-	nc      *netpoll.Conn
-	overAt  time.Time // when output first passed the soft limit (zero: under)
+	cl     *command.Client
+	parser resp.Parser
+	args   [][]byte
+	nc     *netpoll.Conn
+	overAt time.Time // when output first passed the soft limit (zero: under)
 }
 
 // NewServer builds a server over allocator a (nil: the Go heap backend is
@@ -181,6 +185,15 @@ func (s *Server) OnData(nc *netpoll.Conn, data []byte) int {
 		cl.Args = args
 		s.cmd.Execute(cl)
 		cl.Args = nil
+		// Back-pressure: once this client's unsent replies pass the
+		// loop's limit, stop running its commands; the loop offers the
+		// rest of the input again when the output has drained.
+		if len(cl.Out) > maxOutPerTurn {
+			s.flush(cn)
+			if nc.Backpressured() || nc.Closing() {
+				return pos
+			}
+		}
 	}
 	s.flush(cn)
 	return pos

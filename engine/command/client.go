@@ -67,16 +67,16 @@ func (c *Client) Server() *Server { return c.srv }
 
 // Reply helpers. All append to c.Out and never allocate on their own.
 
-func (c *Client) ReplyOK()               { c.Out = append(c.Out, "+OK\r\n"...) }
-func (c *Client) ReplySimple(s string)   { c.Out = resp.AppendSimple(c.Out, s) }
-func (c *Client) ReplyError(s string)    { c.Out = resp.AppendError(c.Out, s); c.srv.Stats.ErrorReplies++ }
-func (c *Client) ReplyInt(n int64)       { c.Out = resp.AppendInt(c.Out, n) }
-func (c *Client) ReplyBulk(b []byte)     { c.Out = resp.AppendBulk(c.Out, b) }
+func (c *Client) ReplyOK()                 { c.Out = append(c.Out, "+OK\r\n"...) }
+func (c *Client) ReplySimple(s string)     { c.Out = resp.AppendSimple(c.Out, s) }
+func (c *Client) ReplyError(s string)      { c.Out = resp.AppendError(c.Out, s); c.srv.Stats.ErrorReplies++ }
+func (c *Client) ReplyInt(n int64)         { c.Out = resp.AppendInt(c.Out, n) }
+func (c *Client) ReplyBulk(b []byte)       { c.Out = resp.AppendBulk(c.Out, b) }
 func (c *Client) ReplyBulkString(s string) { c.Out = resp.AppendBulkString(c.Out, s) }
-func (c *Client) ReplyBulkInt(n int64)   { c.Out = resp.AppendBulkInt(c.Out, n) }
-func (c *Client) ReplyNull()             { c.Out = resp.AppendNull(c.Out) }
-func (c *Client) ReplyNullArray()        { c.Out = resp.AppendNullArray(c.Out) }
-func (c *Client) ReplyArrayLen(n int)    { c.Out = resp.AppendArrayLen(c.Out, n) }
+func (c *Client) ReplyBulkInt(n int64)     { c.Out = resp.AppendBulkInt(c.Out, n) }
+func (c *Client) ReplyNull()               { c.Out = resp.AppendNull(c.Out) }
+func (c *Client) ReplyNullArray()          { c.Out = resp.AppendNullArray(c.Out) }
+func (c *Client) ReplyArrayLen(n int)      { c.Out = resp.AppendArrayLen(c.Out, n) }
 func (c *Client) ReplyBool(b bool) {
 	if b {
 		c.Out = append(c.Out, ":1\r\n"...)
@@ -106,9 +106,9 @@ const (
 	ErrNoAuth        = "NOAUTH Authentication required."
 )
 
-func (c *Client) ReplySyntaxErr()  { c.ReplyError(ErrSyntax) }
-func (c *Client) ReplyWrongType()  { c.ReplyError(ErrWrongType) }
-func (c *Client) ReplyNotInt()     { c.ReplyError(ErrNotInt) }
+func (c *Client) ReplySyntaxErr() { c.ReplyError(ErrSyntax) }
+func (c *Client) ReplyWrongType() { c.ReplyError(ErrWrongType) }
+func (c *Client) ReplyNotInt()    { c.ReplyError(ErrNotInt) }
 
 // ReplyArityErr replies the wrong-number-of-arguments error for cmd.
 func (c *Client) ReplyArityErr(name string) {

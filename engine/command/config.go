@@ -49,8 +49,8 @@ type Config struct {
 	SlowlogLogSlowerThan    int64
 	SlowlogMaxLen           int64
 
-	ListMaxListpackSize  int64
-	SetMaxIntsetEntries  int64
+	ListMaxListpackSize   int64
+	SetMaxIntsetEntries   int64
 	SetMaxListpackEntries int64
 
 	Alloc     string

@@ -1,0 +1,232 @@
+// Command rundb is the rundb server: a Redis-compatible in-memory key-value
+// store whose memory comes from a selectable allocator backend.
+//
+//	rundb [config-file] [--name value ...]
+//
+// Every configuration parameter (Redis's names, plus alloc,
+// eviction-ratio and eviction-pool-size) can be set in the file, in
+// redis.conf syntax, or on the command line; the command line wins.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"rundb/engine"
+	"rundb/engine/command"
+	"rundb/variants"
+)
+
+// Version is rundb's own version.
+const Version = "0.1.0"
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		switch args[0] {
+		case "-h", "--help", "help":
+			usage(stdout)
+			return 0
+		case "-v", "--version":
+			fmt.Fprintf(stdout, "rundb v=%s redis-compat=7.0.15\n", Version)
+			return 0
+		}
+	}
+	cfg := engine.DefaultConfig()
+	if err := loadConfig(cfg, args); err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	alloc, err := variants.New(cfg.Alloc)
+	if err != nil {
+		fmt.Fprintf(stderr, "rundb: %v\n", err)
+		return 1
+	}
+	srv, err := engine.NewServer(cfg, alloc)
+	if err != nil {
+		fmt.Fprintf(stderr, "rundb: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "rundb %s (redis 7.0 compatible) backend=%s listening on %s pid=%d\n",
+		Version, alloc.Name(), srv.Addr(), os.Getpid())
+	fmt.Fprintln(stdout, "Ready to accept connections")
+
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	go func() {
+		sig := <-sigs
+		fmt.Fprintf(stdout, "Received %v, finishing in-flight commands and shutting down\n", sig)
+		srv.Stop()
+	}()
+	if err := srv.Serve(); err != nil {
+		fmt.Fprintf(stderr, "rundb: %v\n", err)
+		return 1
+	}
+	fmt.Fprintln(stdout, "rundb is now ready to exit, bye bye...")
+	return 0
+}
+
+// loadConfig applies an optional config file (first argument, when it does
+// not start with "--") and then --name value pairs.
+func loadConfig(cfg *command.Config, args []string) error {
+	if len(args) > 0 && !strings.HasPrefix(args[0], "--") {
+		path := args[0]
+		args = args[1:]
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return fmt.Errorf("cannot open config file %q: %w", path, err)
+		}
+		cfg.ConfigFile = path
+		if err := applyConfigText(cfg, string(b), path); err != nil {
+			return err
+		}
+	}
+	// --name v1 [v2 ...] up to the next --name, as Redis does.
+	var lines []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if !strings.HasPrefix(a, "--") {
+			return fmt.Errorf("rundb: unexpected argument %q (parameters are --name value)", a)
+		}
+		words := []string{a[2:]}
+		for i+1 < len(args) && !strings.HasPrefix(args[i+1], "--") {
+			i++
+			words = append(words, quoteWord(args[i]))
+		}
+		lines = append(lines, strings.Join(words, " "))
+	}
+	return applyConfigText(cfg, strings.Join(lines, "\n"), "")
+}
+
+func quoteWord(w string) string {
+	if w == "" || strings.ContainsAny(w, " \t\"'\\") {
+		return fmt.Sprintf("%q", w)
+	}
+	return w
+}
+
+// applyConfigText applies redis.conf-syntax lines: "name value ...",
+// '#' comments, quoted values.
+func applyConfigText(cfg *command.Config, text, file string) error {
+	for n, line := range strings.Split(text, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		words, err := splitArgs(line)
+		if err == nil && len(words) < 2 {
+			// "save" alone or "name" without a value: treat as empty string.
+			words = append(words, "")
+		}
+		if err == nil {
+			p := command.LookupParam(words[0])
+			if p == nil {
+				err = errors.New("Bad directive or wrong number of arguments")
+			} else if serr := p.Set(cfg, strings.Join(words[1:], " ")); serr != nil {
+				err = serr
+			}
+		}
+		if err != nil {
+			where := "the command line"
+			if file != "" {
+				where = fmt.Sprintf("the configuration file, at line %d", n+1)
+			}
+			return fmt.Errorf("\n*** FATAL CONFIG FILE ERROR (rundb %s) ***\nReading %s\n>>> '%s'\n%v", Version, where, line, err)
+		}
+	}
+	return nil
+}
+
+// splitArgs splits a config line into words with "double" (escapes) and
+// 'single' quoting.
+func splitArgs(s string) ([]string, error) {
+	var out []string
+	i := 0
+	for {
+		for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
+			i++
+		}
+		if i >= len(s) {
+			return out, nil
+		}
+		var w strings.Builder
+		switch s[i] {
+		case '"':
+			i++
+			for {
+				if i >= len(s) {
+					return nil, errors.New("unbalanced quotes in configuration line")
+				}
+				if s[i] == '\\' && i+1 < len(s) {
+					switch s[i+1] {
+					case 'n':
+						w.WriteByte('\n')
+					case 't':
+						w.WriteByte('\t')
+					case 'r':
+						w.WriteByte('\r')
+					default:
+						w.WriteByte(s[i+1])
+					}
+					i += 2
+					continue
+				}
+				if s[i] == '"' {
+					i++
+					break
+				}
+				w.WriteByte(s[i])
+				i++
+			}
+		case '\'':
+			i++
+			for {
+				if i >= len(s) {
+					return nil, errors.New("unbalanced quotes in configuration line")
+				}
+				if s[i] == '\'' {
+					i++
+					break
+				}
+				w.WriteByte(s[i])
+				i++
+			}
+		default:
+			for i < len(s) && s[i] != ' ' && s[i] != '\t' {
+				w.WriteByte(s[i])
+				i++
+			}
+		}
+		out = append(out, w.String())
+	}
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintf(w, `Usage: rundb [/path/to/rundb.conf] [--name value ...]
+
+A Redis-compatible in-memory key-value server with swappable allocator backends.
+
+Examples:
+  rundb                              serve on 127.0.0.1:7379 with the default backend
+  rundb --port 7777 --alloc goheap
+  rundb /etc/rundb.conf --loglevel verbose
+
+Allocator backends (--alloc):
+`)
+	for _, n := range variants.Names() {
+		fmt.Fprintf(w, "  %-10s %s\n", n, variants.Summary(n))
+	}
+	fmt.Fprintf(w, "\nParameters (defaults in brackets):\n")
+	def := command.DefaultConfig()
+	for _, p := range command.Params {
+		fmt.Fprintf(w, "  --%-27s %s [%s]\n", p.Name, p.Help, p.Get(def))
+	}
+}
