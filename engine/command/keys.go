@@ -947,10 +947,52 @@ func debugObjectCommand(c *Client) {
 }
 
 func debugSleepCommand(c *Client) {
-	// A number that does not parse sleeps for zero seconds.
-	sec, _ := strconv.ParseFloat(string(c.Args[2]), 64)
+	// The longest numeric prefix counts ("1abc" sleeps one second); no
+	// number at all sleeps for zero seconds.
+	sec := keysFloatPrefix(c.Args[2])
 	if sec > 0 && !math.IsInf(sec, 0) {
 		time.Sleep(time.Duration(sec * float64(time.Second)))
 	}
 	c.ReplyOK()
+}
+
+// keysFloatPrefix parses the longest prefix of b that is a decimal number
+// ([+-]digits[.digits][e[+-]digits], after leading spaces), or 0.
+func keysFloatPrefix(b []byte) float64 {
+	i := 0
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t') {
+		i++
+	}
+	start := i
+	if i < len(b) && (b[i] == '+' || b[i] == '-') {
+		i++
+	}
+	digits := func() int {
+		n := 0
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+			n++
+		}
+		return n
+	}
+	n := digits()
+	if i < len(b) && b[i] == '.' {
+		i++
+		n += digits()
+	}
+	if n == 0 {
+		return 0
+	}
+	end := i
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		if digits() > 0 {
+			end = i
+		}
+	}
+	f, _ := strconv.ParseFloat(string(b[start:end]), 64)
+	return f
 }

@@ -862,3 +862,17 @@ func TestKeysNoLeak(t *testing.T) {
 		t.Errorf("after FLUSHALL: %d live blocks, %d bytes", st.Live(), st.Requested)
 	}
 }
+
+func TestKeysFloatPrefix(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want float64
+	}{
+		{"1", 1}, {"0.5", 0.5}, {"1abc", 1}, {"abc", 0}, {" 2", 2}, {"-1", -1}, {".5", 0.5}, {"5.", 5},
+		{"1e2", 100}, {"1e", 1}, {"1e+", 1}, {"+", 0}, {"", 0}, {"2.5e-1x", 0.25},
+	} {
+		if got := keysFloatPrefix([]byte(tc.in)); got != tc.want {
+			t.Errorf("keysFloatPrefix(%q) = %v; want %v", tc.in, got, tc.want)
+		}
+	}
+}
