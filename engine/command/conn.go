@@ -15,12 +15,14 @@ func init() {
 		const noAuth = FlagNoScript | FlagLoading | FlagStale | FlagFast | FlagNoAuth | FlagAllowBusy
 		const clientSub = FlagNoScript | FlagLoading | FlagStale
 		const clientAdmin = FlagAdmin | FlagNoScript | FlagLoading | FlagStale
+		// QUIT and RESET run at once inside MULTI, as EXEC and DISCARD do.
+		const noAuthNow = noAuth | FlagNoMulti
 		t.Add(
 			&Command{Name: "ping", Arity: -1, Flags: FlagFast, Group: "connection", Since: "1.0.0",
 				Summary: "Ping the server", Args: "[message]", Handler: pingCommand},
 			&Command{Name: "echo", Arity: 2, Flags: connFast, Group: "connection", Since: "1.0.0",
 				Summary: "Echo the given string", Args: "message", Handler: echoCommand},
-			&Command{Name: "quit", Arity: -1, Flags: noAuth, Group: "connection", Since: "1.0.0",
+			&Command{Name: "quit", Arity: -1, Flags: noAuthNow, Group: "connection", Since: "1.0.0",
 				Summary: "Close the connection", Handler: quitCommand},
 			&Command{Name: "select", Arity: 2, Flags: connFast, Group: "connection", Since: "1.0.0",
 				Summary: "Change the selected database for the current connection", Args: "index", Handler: selectCommand},
@@ -28,7 +30,7 @@ func init() {
 				Summary: "Handshake with Redis", Args: "[protover [AUTH username password] [SETNAME clientname]]", Handler: helloCommand},
 			&Command{Name: "auth", Arity: -2, Flags: noAuth, Group: "connection", Since: "1.0.0",
 				Summary: "Authenticate to the server", Args: "[username] password", Handler: authCommand},
-			&Command{Name: "reset", Arity: 1, Flags: noAuth, Group: "connection", Since: "6.2.0",
+			&Command{Name: "reset", Arity: 1, Flags: noAuthNow, Group: "connection", Since: "6.2.0",
 				Summary: "Reset the connection", Handler: resetCommand},
 
 			&Command{Name: "client", Arity: -2, Group: "connection", Since: "2.4.0",

@@ -1,0 +1,148 @@
+package command
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// docString renders parsed arguments compactly for comparison:
+// name:type[token]{flags}(children).
+func docString(args []*DocArg) string {
+	var parts []string
+	for _, a := range args {
+		s := a.Name + ":" + a.Type
+		if a.Token != "" {
+			s += "[" + a.Token + "]"
+		}
+		if a.Optional {
+			s += "?"
+		}
+		if a.Multiple {
+			s += "*"
+		}
+		if len(a.Args) > 0 {
+			s += "(" + docString(a.Args) + ")"
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, " ")
+}
+
+func TestParseArgs(t *testing.T) {
+	tests := []struct{ syntax, want string }{
+		{"", ""},
+		{"key", "key:key"},
+		{"[message]", "message:string?"},
+		{"key value [NX|XX] [GET] [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT unix-time-milliseconds|KEEPTTL]",
+			"key:key value:string nx-xx:oneof?(nx:pure-token[NX] xx:pure-token[XX]) get:pure-token[GET]? " +
+				"seconds-milliseconds-unix-time-seconds-unix-time-milliseconds-keepttl:oneof?(seconds:integer[EX] " +
+				"milliseconds:integer[PX] unix-time-seconds:unix-time[EXAT] unix-time-milliseconds:unix-time[PXAT] keepttl:pure-token[KEEPTTL])"},
+		{"key [key ...]", "key:key*"},
+		{"[key [key ...]]", "key:key?*"},
+		{"key value [key value ...]", "key-value:block*(key:key value:string)"},
+		{"cursor [MATCH pattern] [COUNT count] [TYPE type]",
+			"cursor:integer pattern:pattern[MATCH]? count:integer[COUNT]? type:string[TYPE]?"},
+		{"[LIMIT offset count]", "limit:block[LIMIT]?(offset:integer count:integer)"},
+		{"[FILTERBY (MODULE module-name|ACLCAT category|PATTERN pattern)]",
+			"filterby:oneof[FILTERBY]?(module-name:string[MODULE] category:string[ACLCAT] pattern:pattern[PATTERN])"},
+		{"[TYPE (NORMAL|MASTER)] [ID client-id [client-id ...]]",
+			"type:oneof[TYPE]?(normal:pure-token[NORMAL] master:pure-token[MASTER]) client-id:integer[ID]?*"},
+		{"increment:double", "increment:double"},
+		{"key ...", "key:key*"},
+		{"ON|OFF", "on-off:oneof(on:pure-token[ON] off:pure-token[OFF])"},
+	}
+	for _, tt := range tests {
+		args, err := ParseArgs(tt.syntax)
+		if err != nil {
+			t.Errorf("ParseArgs(%q): %v", tt.syntax, err)
+			continue
+		}
+		if got := docString(args); got != tt.want {
+			t.Errorf("ParseArgs(%q):\n got %s\nwant %s", tt.syntax, got, tt.want)
+		}
+	}
+	for _, bad := range []string{"[key", "key]", "(a", "... key", "a ] b"} {
+		if _, err := ParseArgs(bad); err == nil {
+			t.Errorf("ParseArgs(%q) accepted", bad)
+		}
+	}
+}
+
+// Every registered row's Args must parse.
+func TestAllArgsParse(t *testing.T) {
+	s, _ := connTestServer(nil)
+	for _, cmd := range s.Table.Sorted() {
+		for _, c := range append([]*Command{cmd}, cmd.SortedSubs()...) {
+			if _, err := ParseArgs(c.Args); err != nil {
+				t.Errorf("%s: %v", c.Name, err)
+			}
+		}
+	}
+}
+
+func TestCommandInfoDocs(t *testing.T) {
+	s, c := connTestServer(nil)
+	s.Table.Add(&Command{Name: "testget", Arity: 2, Flags: FlagReadOnly | FlagFast, FirstKey: 1, LastKey: 1, Step: 1,
+		Group: "string", Since: "1.0.0", Summary: "Get the value of a key", Args: "key", Handler: func(c *Client) {}})
+	s.Table.Add(&Command{Name: "testmset", Arity: -3, Flags: FlagWrite | FlagDenyOOM, FirstKey: 1, LastKey: -1, Step: 2,
+		Group: "string", Args: "key value [key value ...]", Handler: func(c *Client) {}})
+	keySpec := func(flags string, first, last, step int) string {
+		return fmt.Sprintf("*1\r\n*6\r\n$5\r\nflags\r\n%s$12\r\nbegin_search\r\n*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n"+
+			"*2\r\n$5\r\nindex\r\n:%d\r\n$9\r\nfind_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\nspec\r\n*6\r\n"+
+			"$7\r\nlastkey\r\n:%d\r\n$7\r\nkeystep\r\n:%d\r\n$5\r\nlimit\r\n:0\r\n", flags, first, last, step)
+	}
+	connRun(t, s, c, []connStep{
+		// As Redis 7.0 replies for ECHO and GET.
+		cs("*1\r\n*10\r\n$4\r\necho\r\n:2\r\n*3\r\n+loading\r\n+stale\r\n+fast\r\n:0\r\n:0\r\n:0\r\n*2\r\n+@fast\r\n+@connection\r\n*0\r\n*0\r\n*0\r\n",
+			"command", "info", "ECHO"),
+		cs("*1\r\n*10\r\n$7\r\ntestget\r\n:2\r\n*2\r\n+readonly\r\n+fast\r\n:1\r\n:1\r\n:1\r\n*3\r\n+@read\r\n+@string\r\n+@fast\r\n*0\r\n"+
+			keySpec("*2\r\n+RO\r\n+access\r\n", 1, 0, 1)+"*0\r\n", "command", "info", "testget"),
+		cs("*1\r\n*10\r\n$8\r\ntestmset\r\n:-3\r\n*2\r\n+write\r\n+denyoom\r\n:1\r\n:-1\r\n:2\r\n*3\r\n+@write\r\n+@string\r\n+@slow\r\n*0\r\n"+
+			keySpec("*2\r\n+RW\r\n+update\r\n", 1, -1, 2)+"*0\r\n", "command", "info", "testmset"),
+		cs("*2\r\n*-1\r\n*10\r\n$11\r\nclient|list\r\n:-2\r\n*4\r\n+admin\r\n+noscript\r\n+loading\r\n+stale\r\n:0\r\n:0\r\n:0\r\n"+
+			"*4\r\n+@admin\r\n+@slow\r\n+@dangerous\r\n+@connection\r\n*0\r\n*0\r\n*0\r\n", "command", "info", "nosuch", "client|list"),
+		// As Redis 7.0 replies for PING, without the complexity field.
+		cs("*2\r\n$4\r\nping\r\n*8\r\n$7\r\nsummary\r\n$15\r\nPing the server\r\n$5\r\nsince\r\n$5\r\n1.0.0\r\n$5\r\ngroup\r\n$10\r\nconnection\r\n"+
+			"$9\r\narguments\r\n*1\r\n*6\r\n$4\r\nname\r\n$7\r\nmessage\r\n$4\r\ntype\r\n$6\r\nstring\r\n$5\r\nflags\r\n*1\r\n+optional\r\n",
+			"command", "docs", "ping", "nosuch"),
+		cs("*2\r\n$7\r\ntestget\r\n*8\r\n$7\r\nsummary\r\n$22\r\nGet the value of a key\r\n$5\r\nsince\r\n$5\r\n1.0.0\r\n$5\r\ngroup\r\n$6\r\nstring\r\n"+
+			"$9\r\narguments\r\n*1\r\n*6\r\n$4\r\nname\r\n$3\r\nkey\r\n$4\r\ntype\r\n$3\r\nkey\r\n$14\r\nkey_spec_index\r\n:0\r\n",
+			"command", "docs", "testget"),
+		cs("*0\r\n", "command", "docs", "nosuch"),
+		cs(":"+fmt.Sprint(s.Table.Len())+"\r\n", "command", "count"),
+		cs("*1\r\n$1\r\na\r\n", "command", "getkeys", "testget", "a"),
+		cs("*2\r\n$1\r\na\r\n$1\r\nc\r\n", "command", "getkeys", "testmset", "a", "b", "c", "d"),
+		cs("*1\r\n*2\r\n$1\r\na\r\n*2\r\n+RO\r\n+access\r\n", "command", "getkeysandflags", "testget", "a"),
+		cs("-ERR wrong number of arguments for 'command|getkeys' command\r\n", "command", "getkeys", "foo"),
+		cs("-ERR Invalid command specified\r\n", "command", "getkeys", "foo", "x"),
+		cs("-ERR Invalid number of arguments specified for command\r\n", "command", "getkeys", "testget", "a", "b"),
+		cs("-ERR The command has no key arguments\r\n", "command", "getkeys", "ping", "x", "y"),
+		cs("-ERR The command has no key arguments\r\n", "command", "getkeys", "client", "list"),
+		cs("-ERR syntax error\r\n", "command", "list", "x"),
+		cs("-ERR syntax error\r\n", "command", "list", "filterby", "foo", "x"),
+		cs("*0\r\n", "command", "list", "filterby", "module", "x"),
+		cs("*2\r\n$11\r\nclient|list\r\n$12\r\ncommand|list\r\n", "command", "list", "filterby", "pattern", "c*|l*"),
+		cs("-ERR unknown subcommand 'foo'. Try COMMAND HELP.\r\n", "command", "foo"),
+	})
+	acl := connDo(s, c, "command", "list", "filterby", "aclcat", "connection")
+	for _, want := range []string{"$4\r\nping\r\n", "$11\r\nclient|kill\r\n", "$5\r\nhello\r\n"} {
+		if !strings.Contains(acl, want) {
+			t.Errorf("COMMAND LIST FILTERBY ACLCAT connection lacks %q: %q", want, acl)
+		}
+	}
+	if strings.Contains(acl, "testget") || strings.Contains(acl, "$6\r\nclient\r\n") {
+		t.Errorf("COMMAND LIST FILTERBY ACLCAT connection has too much: %q", acl)
+	}
+	all := connDo(s, c, "command")
+	if !strings.HasPrefix(all, "*"+fmt.Sprint(s.Table.Len())+"\r\n") {
+		t.Errorf("COMMAND: %.40q", all)
+	}
+	if got := connDo(s, c, "command", "info"); got != all {
+		t.Error("COMMAND INFO differs from COMMAND")
+	}
+	help := connDo(s, c, "command", "help")
+	if !strings.HasPrefix(help, "*21\r\n+COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n+(no subcommand)\r\n") {
+		t.Errorf("COMMAND HELP: %q", help)
+	}
+}
