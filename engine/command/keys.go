@@ -727,7 +727,7 @@ func ttlGeneric(c *Client, ms bool) {
 
 func expiretimeCommand(c *Client) {
 	if deadline, ok := keysDeadline(c); ok {
-		c.ReplyInt(deadline / 1000)
+		c.ReplyInt((deadline + 500) / 1000) // rounded, as TTL is
 	}
 }
 

@@ -386,6 +386,8 @@ func TestKeysExpire(t *testing.T) {
 		keysCmd(":4102444800000\r\n", "PEXPIRETIME", "k"),
 		keysCmd(rOne, "PEXPIREAT", "k", "4102444800999"),
 		keysCmd(":4102444800999\r\n", "PEXPIRETIME", "k"),
+		keysCmd(":4102444801\r\n", "EXPIRETIME", "k"),
+		keysCmd(rOne, "PEXPIREAT", "k", "4102444800499"),
 		keysCmd(":4102444800\r\n", "EXPIRETIME", "k"),
 		keysCmd(rOne, "PERSIST", "k"),
 		keysCmd(rZero, "PERSIST", "k"),
