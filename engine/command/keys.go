@@ -168,12 +168,19 @@ func keysHelp(c *Client, name string, lines []string) {
 	c.ReplySimple("    Prints this help.")
 }
 
-// keysDB parses args[i] as a database index: not an integer (or out of
-// the 32-bit range) is ErrNotInt, out of range is ErrDBIndex.
-func keysDB(c *Client, i int, notInt string) (*db.DB, bool) {
+// errIntRange is the error for an integer argument outside 32 bits.
+const errIntRange = "ERR value is out of range, value must between -2147483648 and 2147483647"
+
+// keysDB parses args[i] as a database index: not an integer is ErrNotInt,
+// outside 32 bits errIntRange, not a database ErrDBIndex.
+func keysDB(c *Client, i int) (*db.DB, bool) {
 	n, ok := ParseInt(c.Args[i])
-	if !ok || n < math.MinInt32 || n > math.MaxInt32 {
-		c.ReplyError(notInt)
+	if !ok {
+		c.ReplyNotInt()
+		return nil, false
+	}
+	if n < math.MinInt32 || n > math.MaxInt32 {
+		c.ReplyError(errIntRange)
 		return nil, false
 	}
 	dbs := c.Server().KS.DBs
@@ -308,7 +315,7 @@ func copyCommand(c *Client) {
 		case EqualFold(c.Args[j], "replace"):
 			replace = true
 		case EqualFold(c.Args[j], "db") && j+1 < len(c.Args):
-			d, ok := keysDB(c, j+1, ErrNotInt)
+			d, ok := keysDB(c, j+1)
 			if !ok {
 				return
 			}
@@ -344,7 +351,7 @@ func copyCommand(c *Client) {
 
 func moveCommand(c *Client) {
 	src := c.DB
-	dst, ok := keysDB(c, 2, ErrNotInt)
+	dst, ok := keysDB(c, 2)
 	if !ok {
 		return
 	}

@@ -261,7 +261,7 @@ func TestKeysCopyMove(t *testing.T) {
 		keysCmd("-ERR DB index is out of range\r\n", "COPY", "src", "x", "DB", "16"),
 		keysCmd("-ERR DB index is out of range\r\n", "COPY", "missing", "x", "DB", "-1"),
 		keysCmd("-ERR value is not an integer or out of range\r\n", "COPY", "src", "x", "DB", "abc"),
-		keysCmd("-ERR value is not an integer or out of range\r\n", "COPY", "src", "x", "DB", "4294967296"),
+		keysCmd("-ERR value is out of range, value must between -2147483648 and 2147483647\r\n", "COPY", "src", "x", "DB", "4294967296"),
 		keysCmd("-ERR syntax error\r\n", "COPY", "src", "x", "DB"),
 		keysCmd("-ERR syntax error\r\n", "COPY", "src", "x", "BOGUS"),
 		keysCmd("-ERR syntax error\r\n", "COPY", "src", "x", "REPLACE", "DB", "2", "BOGUS"),
@@ -297,6 +297,7 @@ func TestKeysCopyMove(t *testing.T) {
 		keysCmd("-ERR DB index is out of range\r\n", "MOVE", "m", "16"),
 		keysCmd("-ERR DB index is out of range\r\n", "MOVE", "m", "-1"),
 		keysCmd("-ERR value is not an integer or out of range\r\n", "MOVE", "m", "abc"),
+		keysCmd("-ERR value is out of range, value must between -2147483648 and 2147483647\r\n", "MOVE", "m", "-2147483649"),
 		keysCmd("-ERR wrong number of arguments for 'move' command\r\n", "MOVE", "m"),
 	})
 	keysSet(d, "m", "other")
