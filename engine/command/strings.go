@@ -1,0 +1,729 @@
+package command
+
+import (
+	"encoding/binary"
+	"math"
+	"math/big"
+	"strconv"
+
+	"rundb/engine/ds"
+	"rundb/engine/mem"
+	"rundb/engine/resp"
+)
+
+// The string family: SET and its variants, GET and its variants, counters,
+// and byte-range commands.
+//
+// Encodings follow Redis's OBJECT ENCODING: a value written whole (SET,
+// SETNX, SETEX, MSET, GETSET, APPEND on a missing key) is stored as int when
+// it is a canonical int64, embstr up to 44 bytes, raw above; INCR and
+// friends store int; INCRBYFLOAT stores its decimal text (embstr or raw, never
+// int); APPEND and SETRANGE on an existing key leave a raw value, whose
+// block has spare capacity so that repeated appends are amortized O(1).
+
+func init() {
+	register(func(t *Table) {
+		rw := FlagWrite | FlagDenyOOM
+		t.Add(
+			&Command{Name: "get", Arity: 2, Flags: FlagReadOnly | FlagFast, FirstKey: 1, LastKey: 1, Step: 1,
+				Group: "string", Since: "1.0.0", Summary: "Get the value of a key", Args: "key", Handler: getCommand},
+			&Command{Name: "set", Arity: -3, Flags: rw, FirstKey: 1, LastKey: 1, Step: 1,
+				Group: "string", Since: "1.0.0", Summary: "Set the string value of a key",
+				Args:    "key value [NX|XX] [GET] [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT unix-time-milliseconds|KEEPTTL]",
+				Handler: setCommand},
+			&Command{Name: "getdel", Arity: 2, Flags: FlagWrite | FlagFast, FirstKey: 1, LastKey: 1, Step: 1,
+				Group: "string", Since: "6.2.0", Summary: "Get the value of a key and delete the key", Args: "key", Handler: getdelCommand},
+			&Command{Name: "getex", Arity: -2, Flags: FlagWrite | FlagFast, FirstKey: 1, LastKey: 1, Step: 1,
+				Group: "string", Since: "6.2.0", Summary: "Get the value of a key and optionally set its expiration",
+				Args:    "key [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT unix-time-milliseconds|PERSIST]",
+				Handler: getexCommand},
+			&Command{Name: "getset", Arity: 3, Flags: rw | FlagFast, FirstKey: 1, LastKey: 1, Step: 1,
+				Group: "string", Since: "1.0.0", Summary: "Set the string value of a key and return its old value", Args: "key value", Handler: getsetCommand},
+			&Command{Name: "setnx", Arity: 3, Flags: rw | FlagFast, FirstKey: 1, LastKey: 1, Step: 1,
+				Group: "string", Since: "1.0.0", Summary: "Set the value of a key, only if the key does not exist", Args: "key value", Handler: setnxCommand},
+			&Command{Name: "setex", Arity: 4, Flags: rw, FirstKey: 1, LastKey: 1, Step: 1,
+				Group: "string", Since: "2.0.0", Summary: "Set the value and expiration of a key", Args: "key seconds value", Handler: setexCommand},
+			&Command{Name: "psetex", Arity: 4, Flags: rw, FirstKey: 1, LastKey: 1, Step: 1,
+				Group: "string", Since: "2.6.0", Summary: "Set the value and expiration in milliseconds of a key", Args: "key milliseconds value", Handler: psetexCommand},
+			&Command{Name: "mset", Arity: -3, Flags: rw, FirstKey: 1, LastKey: -1, Step: 2,
+				Group: "string", Since: "1.0.1", Summary: "Set multiple keys to multiple values", Args: "key value [key value ...]", Handler: msetCommand},
+			&Command{Name: "msetnx", Arity: -3, Flags: rw, FirstKey: 1, LastKey: -1, Step: 2,
+				Group: "string", Since: "1.0.1", Summary: "Set multiple keys to multiple values, only if none of the keys exist", Args: "key value [key value ...]", Handler: msetnxCommand},
+			&Command{Name: "mget", Arity: -2, Flags: FlagReadOnly | FlagFast, FirstKey: 1, LastKey: -1, Step: 1,
+				Group: "string", Since: "1.0.0", Summary: "Get the values of all the given keys", Args: "key [key ...]", Handler: mgetCommand},
+			&Command{Name: "append", Arity: 3, Flags: rw | FlagFast, FirstKey: 1, LastKey: 1, Step: 1,
+				Group: "string", Since: "2.0.0", Summary: "Append a value to a key", Args: "key value", Handler: appendCommand},
+			&Command{Name: "strlen", Arity: 2, Flags: FlagReadOnly | FlagFast, FirstKey: 1, LastKey: 1, Step: 1,
+				Group: "string", Since: "2.2.0", Summary: "Get the length of the value stored in a key", Args: "key", Handler: strlenCommand},
+			&Command{Name: "getrange", Arity: 4, Flags: FlagReadOnly, FirstKey: 1, LastKey: 1, Step: 1,
+				Group: "string", Since: "2.4.0", Summary: "Get a substring of the string stored at a key", Args: "key start end", Handler: getrangeCommand},
+			&Command{Name: "substr", Arity: 4, Flags: FlagReadOnly, FirstKey: 1, LastKey: 1, Step: 1,
+				Group: "string", Since: "1.0.0", Summary: "Get a substring of the string stored at a key", Args: "key start end", Handler: getrangeCommand},
+			&Command{Name: "setrange", Arity: 4, Flags: rw, FirstKey: 1, LastKey: 1, Step: 1,
+				Group: "string", Since: "2.2.0", Summary: "Overwrite part of a string at key starting at the specified offset", Args: "key offset value", Handler: setrangeCommand},
+			&Command{Name: "incr", Arity: 2, Flags: rw | FlagFast, FirstKey: 1, LastKey: 1, Step: 1,
+				Group: "string", Since: "1.0.0", Summary: "Increment the integer value of a key by one", Args: "key", Handler: incrCommand},
+			&Command{Name: "decr", Arity: 2, Flags: rw | FlagFast, FirstKey: 1, LastKey: 1, Step: 1,
+				Group: "string", Since: "1.0.0", Summary: "Decrement the integer value of a key by one", Args: "key", Handler: decrCommand},
+			&Command{Name: "incrby", Arity: 3, Flags: rw | FlagFast, FirstKey: 1, LastKey: 1, Step: 1,
+				Group: "string", Since: "1.0.0", Summary: "Increment the integer value of a key by the given amount", Args: "key increment", Handler: incrbyCommand},
+			&Command{Name: "decrby", Arity: 3, Flags: rw | FlagFast, FirstKey: 1, LastKey: 1, Step: 1,
+				Group: "string", Since: "1.0.0", Summary: "Decrement the integer value of a key by the given number", Args: "key decrement", Handler: decrbyCommand},
+			&Command{Name: "incrbyfloat", Arity: 3, Flags: rw | FlagFast, FirstKey: 1, LastKey: 1, Step: 1,
+				Group: "string", Since: "2.6.0", Summary: "Increment the float value of a key by the given amount", Args: "key increment", Handler: incrbyfloatCommand},
+		)
+	})
+}
+
+const (
+	errOffsetRange  = "ERR offset is out of range"
+	errStringSize   = "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
+	errFloatNaNInf  = "ERR increment would produce NaN or Infinity"
+	errDecrOverflow = "ERR decrement would overflow"
+)
+
+// rawPreallocMax bounds the spare capacity a growing raw value gets: below
+// it the capacity doubles, above it grows by this much.
+const rawPreallocMax = 1 << 20
+
+// ---------------------------------------------------------------------------
+// Shared helpers
+
+// optIs reports whether the option argument b is the lower-case word s,
+// ignoring case. Options are compared as NUL-terminated strings, so bytes
+// after an embedded NUL are ignored ("NX\x00junk" is NX), as clients of the
+// reference server observe.
+func optIs(b []byte, s string) bool {
+	for i, ch := range b {
+		if ch == 0 {
+			b = b[:i]
+			break
+		}
+	}
+	return EqualFold(b, s)
+}
+
+// lookupString returns key's live entry for a reading command. found is
+// false for a missing key; ok is false (after replying WRONGTYPE) when the
+// key holds another type.
+func lookupString(c *Client, key []byte) (e ds.Entry, found, ok bool) {
+	e, found = c.DB.LookupRead(key)
+	if found && e.Type() != ds.TypeString {
+		c.ReplyWrongType()
+		return e, true, false
+	}
+	return e, found, true
+}
+
+// lookupStringWrite is lookupString for a writing command.
+func lookupStringWrite(c *Client, key []byte) (e ds.Entry, found, ok bool) {
+	e, found = c.DB.LookupWrite(key)
+	if found && e.Type() != ds.TypeString {
+		c.ReplyWrongType()
+		return e, true, false
+	}
+	return e, found, true
+}
+
+// strBytes returns the bytes of a string entry; an int is formatted into buf.
+func strBytes(e ds.Entry, buf *[20]byte) []byte {
+	if e.Enc() == ds.EncInt {
+		return strconv.AppendInt(buf[:0], e.Int(), 10)
+	}
+	return e.Str()
+}
+
+// replyStr replies the value of string entry e as a bulk string.
+func replyStr(c *Client, e ds.Entry) {
+	if e.Enc() == ds.EncInt {
+		c.ReplyBulkInt(e.Int())
+		return
+	}
+	c.ReplyBulk(e.Str())
+}
+
+// storeString writes val as key's value, with the encoding a whole-value
+// write gets, replacing whatever key held.
+func storeString(c *Client, key, val []byte, deadline int64, hasTTL bool) {
+	ks := c.srv.KS
+	c.DB.Put(ds.NewString(ks.Alloc, key, val, ds.StringEncoding(val), deadline, hasTTL, ks.LRUClock))
+}
+
+// growCap is the capacity given to a raw value that must grow to n bytes.
+func growCap(n int) int {
+	if n < rawPreallocMax {
+		return 2 * n
+	}
+	return n + rawPreallocMax
+}
+
+// checkStringSize replies the size error and reports false when a string
+// of n bytes would exceed proto-max-bulk-len.
+func checkStringSize(c *Client, n int64) bool {
+	if n < 0 || n > c.srv.Config.ProtoMaxBulkLen {
+		c.ReplyError(errStringSize)
+		return false
+	}
+	return true
+}
+
+// Expiry option flags of SET and GETEX.
+const (
+	optNX uint16 = 1 << iota
+	optXX
+	optGet
+	optKeepTTL
+	optPersist
+	optEX
+	optPX
+	optEXAT
+	optPXAT
+
+	optExpire = optEX | optPX | optEXAT | optPXAT
+)
+
+// parseStringOpts parses the options of SET (forSet) or GETEX from
+// c.Args[from:]. It returns the flags and the argument of the expire
+// option (nil if none); on a conflict or an unknown word it replies a
+// syntax error and reports false. Repeating an option is allowed; the last
+// expire value wins.
+func parseStringOpts(c *Client, from int, forSet bool) (flags uint16, expire []byte, ok bool) {
+	args := c.Args
+	for j := from; j < len(args); j++ {
+		opt := args[j]
+		hasNext := j+1 < len(args)
+		var bit uint16
+		switch {
+		case forSet && optIs(opt, "nx") && flags&optXX == 0:
+			flags |= optNX
+			continue
+		case forSet && optIs(opt, "xx") && flags&optNX == 0:
+			flags |= optXX
+			continue
+		case forSet && optIs(opt, "get"):
+			flags |= optGet
+			continue
+		case forSet && optIs(opt, "keepttl") && flags&(optPersist|optExpire) == 0:
+			flags |= optKeepTTL
+			continue
+		case !forSet && optIs(opt, "persist") && flags&(optKeepTTL|optExpire) == 0:
+			flags |= optPersist
+			continue
+		case optIs(opt, "ex"):
+			bit = optEX
+		case optIs(opt, "px"):
+			bit = optPX
+		case optIs(opt, "exat"):
+			bit = optEXAT
+		case optIs(opt, "pxat"):
+			bit = optPXAT
+		default:
+			c.ReplySyntaxErr()
+			return 0, nil, false
+		}
+		if !hasNext || flags&(optKeepTTL|optPersist|(optExpire&^bit)) != 0 {
+			c.ReplySyntaxErr()
+			return 0, nil, false
+		}
+		flags |= bit
+		expire = args[j+1]
+		j++
+	}
+	return flags, expire, true
+}
+
+// expireDeadline turns an expire argument into an absolute deadline in Unix
+// milliseconds. seconds: the unit is seconds; relative: the value counts
+// from now. Errors are replied (naming the command cmd) and reported false.
+func expireDeadline(c *Client, arg []byte, seconds, relative bool, cmd string) (int64, bool) {
+	v, ok := ParseInt(arg)
+	if !ok {
+		c.ReplyNotInt()
+		return 0, false
+	}
+	if v <= 0 || (seconds && v > math.MaxInt64/1000) {
+		replyInvalidExpire(c, cmd)
+		return 0, false
+	}
+	if seconds {
+		v *= 1000
+	}
+	if relative {
+		v += c.srv.KS.NowMs // wraps on overflow, caught just below
+	}
+	if v <= 0 {
+		replyInvalidExpire(c, cmd)
+		return 0, false
+	}
+	return v, true
+}
+
+func replyInvalidExpire(c *Client, cmd string) {
+	c.ReplyError("ERR invalid expire time in '" + cmd + "' command")
+}
+
+// optDeadline computes the deadline for the expire option in flags.
+func optDeadline(c *Client, flags uint16, arg []byte, cmd string) (int64, bool) {
+	switch {
+	case flags&optEX != 0:
+		return expireDeadline(c, arg, true, true, cmd)
+	case flags&optPX != 0:
+		return expireDeadline(c, arg, false, true, cmd)
+	case flags&optEXAT != 0:
+		return expireDeadline(c, arg, true, false, cmd)
+	default:
+		return expireDeadline(c, arg, false, false, cmd)
+	}
+}
+
+// ---------------------------------------------------------------------------
+// GET and SET variants
+
+func getCommand(c *Client) {
+	e, found, ok := lookupString(c, c.Args[1])
+	if !ok {
+		return
+	}
+	if !found {
+		c.ReplyNull()
+		return
+	}
+	replyStr(c, e)
+}
+
+func setCommand(c *Client) {
+	key, val := c.Args[1], c.Args[2]
+	if len(c.Args) == 3 {
+		// The common case: no options, no lookup needed.
+		storeString(c, key, val, 0, false)
+		c.ReplyOK()
+		return
+	}
+	flags, expire, ok := parseStringOpts(c, 3, true)
+	if !ok {
+		return
+	}
+	var deadline int64
+	if flags&optExpire != 0 {
+		if deadline, ok = optDeadline(c, flags, expire, "set"); !ok {
+			return
+		}
+	}
+	var e ds.Entry
+	var found bool
+	if flags&optGet != 0 {
+		if e, found, ok = lookupString(c, key); !ok {
+			return
+		}
+		if found {
+			replyStr(c, e)
+		} else {
+			c.ReplyNull()
+		}
+	} else if flags&(optNX|optXX|optKeepTTL) != 0 {
+		e, found = c.DB.LookupWrite(key)
+	}
+	if (flags&optNX != 0 && found) || (flags&optXX != 0 && !found) {
+		if flags&optGet == 0 {
+			c.ReplyNull()
+		}
+		return
+	}
+	hasTTL := flags&optExpire != 0
+	if flags&optKeepTTL != 0 && found && e.HasTTL() {
+		hasTTL, deadline = true, e.Deadline()
+	}
+	storeString(c, key, val, deadline, hasTTL)
+	if flags&optGet == 0 {
+		c.ReplyOK()
+	}
+}
+
+func setnxCommand(c *Client) {
+	key := c.Args[1]
+	if _, found := c.DB.LookupWrite(key); found {
+		c.ReplyInt(0)
+		return
+	}
+	storeString(c, key, c.Args[2], 0, false)
+	c.ReplyInt(1)
+}
+
+func setexCommand(c *Client)  { setexGeneric(c, true, "setex") }
+func psetexCommand(c *Client) { setexGeneric(c, false, "psetex") }
+
+func setexGeneric(c *Client, seconds bool, name string) {
+	deadline, ok := expireDeadline(c, c.Args[2], seconds, true, name)
+	if !ok {
+		return
+	}
+	storeString(c, c.Args[1], c.Args[3], deadline, true)
+	c.ReplyOK()
+}
+
+func getsetCommand(c *Client) {
+	key := c.Args[1]
+	e, found, ok := lookupString(c, key)
+	if !ok {
+		return
+	}
+	if found {
+		replyStr(c, e)
+	} else {
+		c.ReplyNull()
+	}
+	storeString(c, key, c.Args[2], 0, false)
+}
+
+func getdelCommand(c *Client) {
+	key := c.Args[1]
+	e, found, ok := lookupString(c, key)
+	if !ok {
+		return
+	}
+	if !found {
+		c.ReplyNull()
+		return
+	}
+	replyStr(c, e)
+	c.DB.Detach(key, e)
+	c.DB.FreeEntry(e)
+}
+
+func getexCommand(c *Client) {
+	key := c.Args[1]
+	flags, expire, ok := parseStringOpts(c, 2, false)
+	if !ok {
+		return
+	}
+	e, found, ok := lookupString(c, key)
+	if !ok {
+		return
+	}
+	if !found {
+		c.ReplyNull()
+		return
+	}
+	var deadline int64
+	if flags&optExpire != 0 {
+		if deadline, ok = optDeadline(c, flags, expire, "getex"); !ok {
+			return
+		}
+	}
+	replyStr(c, e)
+	switch {
+	case flags&(optEXAT|optPXAT) != 0 && deadline <= c.srv.KS.NowMs:
+		// An absolute time already past deletes the key at once.
+		c.DB.Detach(key, e)
+		c.DB.FreeEntry(e)
+	case flags&optExpire != 0:
+		c.DB.SetDeadline(e, true, deadline)
+	case flags&optPersist != 0 && e.HasTTL():
+		c.DB.SetDeadline(e, false, 0)
+	}
+}
+
+func msetCommand(c *Client)   { msetGeneric(c, false) }
+func msetnxCommand(c *Client) { msetGeneric(c, true) }
+
+func msetGeneric(c *Client, nx bool) {
+	if len(c.Args)%2 == 0 {
+		c.ReplyArityErr(c.Cmd.Name)
+		return
+	}
+	if nx {
+		for j := 1; j < len(c.Args); j += 2 {
+			if _, found := c.DB.LookupWrite(c.Args[j]); found {
+				c.ReplyInt(0)
+				return
+			}
+		}
+	}
+	for j := 1; j < len(c.Args); j += 2 {
+		storeString(c, c.Args[j], c.Args[j+1], 0, false)
+	}
+	if nx {
+		c.ReplyInt(1)
+	} else {
+		c.ReplyOK()
+	}
+}
+
+func mgetCommand(c *Client) {
+	c.ReplyArrayLen(len(c.Args) - 1)
+	for _, key := range c.Args[1:] {
+		e, found := c.DB.LookupRead(key)
+		if !found || e.Type() != ds.TypeString {
+			c.ReplyNull()
+			continue
+		}
+		replyStr(c, e)
+	}
+}
+
+// ---------------------------------------------------------------------------
+// Byte ranges
+
+func strlenCommand(c *Client) {
+	e, found, ok := lookupString(c, c.Args[1])
+	if !ok {
+		return
+	}
+	if !found {
+		c.ReplyInt(0)
+		return
+	}
+	c.ReplyInt(int64(e.StrLen()))
+}
+
+func appendCommand(c *Client) {
+	key, val := c.Args[1], c.Args[2]
+	e, found, ok := lookupStringWrite(c, key)
+	if !ok {
+		return
+	}
+	if !found {
+		storeString(c, key, val, 0, false)
+		c.ReplyInt(int64(len(val)))
+		return
+	}
+	old := e.StrLen()
+	total := old + len(val)
+	if !checkStringSize(c, int64(total)) {
+		return
+	}
+	e = rawForWrite(c, e, total)
+	buf := e.RawBuf()
+	copy(buf[old:total], val)
+	e.SetRawLen(total)
+	c.DB.Touched(key)
+	c.ReplyInt(int64(total))
+}
+
+// rawForWrite returns string entry e as a raw value whose block can hold
+// need bytes, keeping e's current bytes, so the caller can write into RawBuf
+// and set the length. A raw entry with room is returned as is; otherwise the
+// value moves to a new raw block (the entry is replaced, TTL kept) whose
+// capacity is exact when the value does not grow (an encoding change only)
+// and amortized (doubling, or +1MB past 1MB) when it does.
+func rawForWrite(c *Client, e ds.Entry, need int) ds.Entry {
+	if e.Enc() == ds.EncRaw && e.RawCap() >= need {
+		return e
+	}
+	var tmp [20]byte
+	cur := strBytes(e, &tmp)
+	capacity := need
+	if need > len(cur) {
+		capacity = growCap(need)
+	}
+	ks := c.srv.KS
+	ne := ds.NewRawCap(ks.Alloc, e.Key(), cur, capacity, e.Deadline(), e.HasTTL(), ks.LRUClock)
+	c.DB.Replace(e, ne)
+	return ne
+}
+
+func getrangeCommand(c *Client) {
+	start, ok := c.IntArg(2)
+	if !ok {
+		return
+	}
+	end, ok := c.IntArg(3)
+	if !ok {
+		return
+	}
+	e, found, ok := lookupString(c, c.Args[1])
+	if !ok {
+		return
+	}
+	if !found {
+		c.ReplyBulk(nil)
+		return
+	}
+	var tmp [20]byte
+	s := strBytes(e, &tmp)
+	n := int64(len(s))
+	if start < 0 && end < 0 && start > end {
+		c.ReplyBulk(nil)
+		return
+	}
+	if start < 0 {
+		start += n
+	}
+	if end < 0 {
+		end += n
+	}
+	if start < 0 {
+		start = 0
+	}
+	if end < 0 {
+		end = 0
+	}
+	if end >= n {
+		end = n - 1
+	}
+	if n == 0 || start > end {
+		c.ReplyBulk(nil)
+		return
+	}
+	c.ReplyBulk(s[start : end+1])
+}
+
+func setrangeCommand(c *Client) {
+	key, val := c.Args[1], c.Args[3]
+	off, ok := c.IntArg(2)
+	if !ok {
+		return
+	}
+	if off < 0 {
+		c.ReplyError(errOffsetRange)
+		return
+	}
+	e, found, ok := lookupStringWrite(c, key)
+	if !ok {
+		return
+	}
+	if !found {
+		if len(val) == 0 {
+			c.ReplyInt(0)
+			return
+		}
+		if !checkStringSize(c, off+int64(len(val))) {
+			return
+		}
+		total := int(off) + len(val)
+		ks := c.srv.KS
+		ne := ds.NewRawCap(ks.Alloc, key, nil, total, 0, false, ks.LRUClock)
+		buf := ne.RawBuf()
+		clear(buf[:off])
+		copy(buf[off:total], val)
+		ne.SetRawLen(total)
+		c.DB.Put(ne)
+		c.ReplyInt(int64(total))
+		return
+	}
+	old := e.StrLen()
+	if len(val) == 0 {
+		c.ReplyInt(int64(old))
+		return
+	}
+	if !checkStringSize(c, off+int64(len(val))) {
+		return
+	}
+	total := max(old, int(off)+len(val))
+	e = rawForWrite(c, e, total)
+	buf := e.RawBuf()
+	if int(off) > old {
+		clear(buf[old:off])
+	}
+	copy(buf[off:], val)
+	e.SetRawLen(total)
+	c.DB.Touched(key)
+	c.ReplyInt(int64(total))
+}
+
+// ---------------------------------------------------------------------------
+// Counters
+
+func incrCommand(c *Client) { incrGeneric(c, 1) }
+func decrCommand(c *Client) { incrGeneric(c, -1) }
+
+func incrbyCommand(c *Client) {
+	if n, ok := c.IntArg(2); ok {
+		incrGeneric(c, n)
+	}
+}
+
+func decrbyCommand(c *Client) {
+	n, ok := c.IntArg(2)
+	if !ok {
+		return
+	}
+	if n == math.MinInt64 {
+		c.ReplyError(errDecrOverflow)
+		return
+	}
+	incrGeneric(c, -n)
+}
+
+func incrGeneric(c *Client, by int64) {
+	key := c.Args[1]
+	e, found, ok := lookupStringWrite(c, key)
+	if !ok {
+		return
+	}
+	var v int64
+	if found {
+		if e.Enc() == ds.EncInt {
+			v = e.Int()
+		} else if v, ok = ParseInt(e.Str()); !ok {
+			c.ReplyNotInt()
+			return
+		}
+	}
+	if (by < 0 && v < 0 && by < math.MinInt64-v) || (by > 0 && v > 0 && by > math.MaxInt64-v) {
+		c.ReplyError(ErrOverflow)
+		return
+	}
+	v += by
+	ks := c.srv.KS
+	switch {
+	case found && e.Enc() == ds.EncInt:
+		setIntInPlace(ks.Alloc, e, v)
+		c.DB.Touched(key)
+	case found:
+		c.DB.Replace(e, ds.NewInt(ks.Alloc, key, v, e.Deadline(), e.HasTTL(), ks.LRUClock))
+	default:
+		c.DB.Put(ds.NewInt(ks.Alloc, key, v, 0, false, ks.LRUClock))
+	}
+	c.ReplyInt(v)
+}
+
+// setIntInPlace overwrites the value of an EncInt entry. The entry grammar
+// puts the value last, and an int value is 8 little-endian bytes, so they
+// are the block's last 8 bytes.
+func setIntInPlace(a mem.Allocator, e ds.Entry, v int64) {
+	b := a.Bytes(e.Ref(), e.Size())
+	binary.LittleEndian.PutUint64(b[len(b)-8:], uint64(v))
+}
+
+func incrbyfloatCommand(c *Client) {
+	key := c.Args[1]
+	e, found, ok := lookupStringWrite(c, key)
+	if !ok {
+		return
+	}
+	// The arithmetic is the reference server's x87 extended precision,
+	// emulated exactly by engine/resp (see resp.ParseLongDouble).
+	var v *big.Float
+	if found {
+		var tmp [20]byte
+		if v, ok = resp.ParseLongDouble(strBytes(e, &tmp)); !ok {
+			c.ReplyError(ErrNotFloat)
+			return
+		}
+	} else {
+		v = new(big.Float)
+	}
+	incr, ok := resp.ParseLongDouble(c.Args[2])
+	if !ok {
+		c.ReplyError(ErrNotFloat)
+		return
+	}
+	sum, ok := resp.AddLongDouble(v, incr)
+	if !ok {
+		c.ReplyError(errFloatNaNInf)
+		return
+	}
+	text := []byte(resp.FormatBigLongDouble(sum))
+	enc := ds.EncEmbstr
+	if len(text) > ds.EmbstrMax {
+		enc = ds.EncRaw
+	}
+	ks := c.srv.KS
+	if found {
+		c.DB.Replace(e, ds.NewString(ks.Alloc, key, text, enc, e.Deadline(), e.HasTTL(), ks.LRUClock))
+	} else {
+		c.DB.Put(ds.NewString(ks.Alloc, key, text, enc, 0, false, ks.LRUClock))
+	}
+	c.ReplyBulk(text)
+}
