@@ -101,9 +101,13 @@ func TestCommandInfoDocs(t *testing.T) {
 		cs("*1\r\n*10\r\n$8\r\ntestmset\r\n:-3\r\n*2\r\n+write\r\n+denyoom\r\n:1\r\n:-1\r\n:2\r\n*3\r\n+@write\r\n+@string\r\n+@slow\r\n*0\r\n"+
 			keySpec("*2\r\n+RW\r\n+update\r\n", 1, -1, 2)+"*0\r\n", "command", "info", "testmset"),
 		cs("*2\r\n*-1\r\n*10\r\n$11\r\nclient|list\r\n:-2\r\n*4\r\n+admin\r\n+noscript\r\n+loading\r\n+stale\r\n:0\r\n:0\r\n:0\r\n"+
-			"*4\r\n+@admin\r\n+@slow\r\n+@dangerous\r\n+@connection\r\n*0\r\n*0\r\n*0\r\n", "command", "info", "nosuch", "client|list"),
-		// As Redis 7.0 replies for PING, without the complexity field.
-		cs("*2\r\n$4\r\nping\r\n*8\r\n$7\r\nsummary\r\n$15\r\nPing the server\r\n$5\r\nsince\r\n$5\r\n1.0.0\r\n$5\r\ngroup\r\n$10\r\nconnection\r\n"+
+			"*4\r\n+@admin\r\n+@slow\r\n+@dangerous\r\n+@connection\r\n*1\r\n$23\r\nnondeterministic_output\r\n*0\r\n*0\r\n",
+			"command", "info", "nosuch", "client|list"),
+		cs("*1\r\n*10\r\n$4\r\nping\r\n:-1\r\n*1\r\n+fast\r\n:0\r\n:0\r\n:0\r\n*2\r\n+@fast\r\n+@connection\r\n"+
+			"*2\r\n$25\r\nrequest_policy:all_shards\r\n$29\r\nresponse_policy:all_succeeded\r\n*0\r\n*0\r\n", "command", "info", "ping"),
+		// As Redis 7.0 replies for PING.
+		cs("*2\r\n$4\r\nping\r\n*10\r\n$7\r\nsummary\r\n$15\r\nPing the server\r\n$5\r\nsince\r\n$5\r\n1.0.0\r\n$5\r\ngroup\r\n$10\r\nconnection\r\n"+
+			"$10\r\ncomplexity\r\n$4\r\nO(1)\r\n"+
 			"$9\r\narguments\r\n*1\r\n*6\r\n$4\r\nname\r\n$7\r\nmessage\r\n$4\r\ntype\r\n$6\r\nstring\r\n$5\r\nflags\r\n*1\r\n+optional\r\n",
 			"command", "docs", "ping", "nosuch"),
 		cs("*2\r\n$7\r\ntestget\r\n*8\r\n$7\r\nsummary\r\n$22\r\nGet the value of a key\r\n$5\r\nsince\r\n$5\r\n1.0.0\r\n$5\r\ngroup\r\n$6\r\nstring\r\n"+
@@ -145,4 +149,33 @@ func TestCommandInfoDocs(t *testing.T) {
 	if !strings.HasPrefix(help, "*21\r\n+COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n+(no subcommand)\r\n") {
 		t.Errorf("COMMAND HELP: %q", help)
 	}
+}
+
+// Key specs from the metadata table drive COMMAND INFO and GETKEYS for
+// commands whose keys a first/last/step row cannot describe.
+func TestCommandKeySpecs(t *testing.T) {
+	s, c := connTestServer(nil)
+	if s.Table.Get("lmpop") == nil {
+		s.Table.Add(&Command{Name: "lmpop", Arity: -4, Flags: FlagWrite, Group: "list", Handler: func(c *Client) {}})
+	}
+	if s.Table.Get("set") == nil {
+		s.Table.Add(&Command{Name: "set", Arity: -3, Flags: FlagWrite | FlagDenyOOM, FirstKey: 1, LastKey: 1, Step: 1,
+			Group: "string", Handler: func(c *Client) {}})
+	}
+	connRun(t, s, c, []connStep{
+		// As Redis 7.0 replies.
+		cs("*1\r\n*10\r\n$5\r\nlmpop\r\n:-4\r\n*2\r\n+write\r\n+movablekeys\r\n:0\r\n:0\r\n:0\r\n*3\r\n+@write\r\n+@list\r\n+@slow\r\n*0\r\n"+
+			"*1\r\n*6\r\n$5\r\nflags\r\n*3\r\n+RW\r\n+access\r\n+delete\r\n$12\r\nbegin_search\r\n*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n"+
+			"*2\r\n$5\r\nindex\r\n:1\r\n$9\r\nfind_keys\r\n*4\r\n$4\r\ntype\r\n$6\r\nkeynum\r\n$4\r\nspec\r\n*6\r\n$9\r\nkeynumidx\r\n:0\r\n"+
+			"$8\r\nfirstkey\r\n:1\r\n$7\r\nkeystep\r\n:1\r\n*0\r\n", "command", "info", "lmpop"),
+		cs("*1\r\n*10\r\n$3\r\nset\r\n:-3\r\n*2\r\n+write\r\n+denyoom\r\n:1\r\n:1\r\n:1\r\n*3\r\n+@write\r\n+@string\r\n+@slow\r\n*0\r\n"+
+			"*1\r\n*8\r\n$5\r\nnotes\r\n$48\r\nRW and ACCESS due to the optional `GET` argument\r\n$5\r\nflags\r\n*4\r\n+RW\r\n+access\r\n+update\r\n+variable_flags\r\n"+
+			"$12\r\nbegin_search\r\n*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n:1\r\n$9\r\nfind_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n"+
+			"$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n:0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n:0\r\n*0\r\n", "command", "info", "set"),
+		cs("*2\r\n$1\r\na\r\n$1\r\nb\r\n", "command", "getkeys", "lmpop", "2", "a", "b", "left"),
+		cs("*2\r\n*2\r\n$1\r\na\r\n*3\r\n+RW\r\n+access\r\n+delete\r\n*2\r\n$1\r\nb\r\n*3\r\n+RW\r\n+access\r\n+delete\r\n",
+			"command", "getkeysandflags", "lmpop", "2", "a", "b", "left"),
+		cs("-ERR Invalid arguments specified for command\r\n", "command", "getkeys", "lmpop", "5", "a", "b"),
+		cs("*1\r\n$1\r\nk\r\n", "command", "getkeys", "set", "k", "v"),
+	})
 }
