@@ -373,7 +373,7 @@ func commandInfoCommand(c *Client) {
 		if cmd := c.srv.Table.Get(Lower(a)); cmd != nil {
 			c.replyCommandInfo(cmd)
 		} else {
-			c.ReplyNullArray()
+			c.ReplyNull()
 		}
 	}
 }

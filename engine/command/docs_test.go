@@ -100,7 +100,7 @@ func TestCommandInfoDocs(t *testing.T) {
 			keySpec("*2\r\n+RO\r\n+access\r\n", 1, 0, 1)+"*0\r\n", "command", "info", "testget"),
 		cs("*1\r\n*10\r\n$8\r\ntestmset\r\n:-3\r\n*2\r\n+write\r\n+denyoom\r\n:1\r\n:-1\r\n:2\r\n*3\r\n+@write\r\n+@string\r\n+@slow\r\n*0\r\n"+
 			keySpec("*2\r\n+RW\r\n+update\r\n", 1, -1, 2)+"*0\r\n", "command", "info", "testmset"),
-		cs("*2\r\n*-1\r\n*10\r\n$11\r\nclient|list\r\n:-2\r\n*4\r\n+admin\r\n+noscript\r\n+loading\r\n+stale\r\n:0\r\n:0\r\n:0\r\n"+
+		cs("*2\r\n$-1\r\n*10\r\n$11\r\nclient|list\r\n:-2\r\n*4\r\n+admin\r\n+noscript\r\n+loading\r\n+stale\r\n:0\r\n:0\r\n:0\r\n"+
 			"*4\r\n+@admin\r\n+@slow\r\n+@dangerous\r\n+@connection\r\n*1\r\n$23\r\nnondeterministic_output\r\n*0\r\n*0\r\n",
 			"command", "info", "nosuch", "client|list"),
 		cs("*1\r\n*10\r\n$4\r\nping\r\n:-1\r\n*1\r\n+fast\r\n:0\r\n:0\r\n:0\r\n*2\r\n+@fast\r\n+@connection\r\n"+

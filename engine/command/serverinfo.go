@@ -59,6 +59,8 @@ func init() {
 				Summary: "Return timestamp-latency samples for the event.", Args: "event", Handler: latencyHistoryCommand},
 			&Command{Name: "latency|reset", Arity: -2, Flags: admin, Since: "2.8.13",
 				Summary: "Reset latency data for one or more events.", Args: "[event [event ...]]", Handler: latencyResetCommand},
+			&Command{Name: "latency|doctor", Arity: 2, Flags: admin, Since: "2.8.13",
+				Summary: "Return a human readable latency analysis report.", Handler: latencyDoctorCommand},
 			&Command{Name: "latency|help", Arity: 2, Flags: FlagLoading | FlagStale, Since: "2.8.13",
 				Summary: "Show helpful text about the different subcommands.", Handler: latencyHelpCommand},
 		)
@@ -589,22 +591,33 @@ func shutdownCommand(c *Client) {
 // CONFIG
 
 func configGetCommand(c *Client) {
-	var out []*Param
+	type pair struct {
+		name string // as the client spelled it, for names without glob characters
+		p    *Param
+	}
+	var out []pair
 	seen := map[*Param]bool{}
 	for _, a := range c.Args[2:] {
 		pat := string(a)
+		if !strings.ContainsAny(pat, "*?[") {
+			if p := LookupParam(pat); p != nil && !seen[p] {
+				seen[p] = true
+				out = append(out, pair{pat, p})
+			}
+			continue
+		}
 		for _, p := range Params {
 			if !seen[p] && StringMatchString(pat, p.Name, true) {
 				seen[p] = true
-				out = append(out, p)
+				out = append(out, pair{p.Name, p})
 			}
 		}
 	}
 	cfg := c.srv.Config
 	c.ReplyArrayLen(2 * len(out))
-	for _, p := range out {
-		c.ReplyBulkString(p.Name)
-		c.ReplyBulkString(p.Get(cfg))
+	for _, x := range out {
+		c.ReplyBulkString(x.name)
+		c.ReplyBulkString(x.p.Get(cfg))
 	}
 }
 
@@ -828,6 +841,49 @@ func latencyResetCommand(c *Client) {
 		names = append(names, string(a))
 	}
 	c.ReplyInt(int64(c.srv.Latency.Reset(names...)))
+}
+
+func latencyDoctorCommand(c *Client) {
+	s := c.srv
+	m := s.Latency
+	events := m.Events()
+	if len(events) == 0 {
+		if s.Config.LatencyMonitorThreshold == 0 {
+			c.ReplyBulkString("I'm sorry, Dave, I can't do that. Latency monitoring is disabled in this Redis instance. " +
+				"You may use \"CONFIG SET latency-monitor-threshold <milliseconds>.\" in order to enable it. " +
+				"If we weren't in a deep space mission I'd suggest to take a look at https://redis.io/topics/latency-monitor.\n")
+			return
+		}
+		c.ReplyBulkString("Dave, no latency spike was observed during the lifetime of this Redis instance, not in the " +
+			"slightest bit. I honestly think you ought to sit down calmly, take a stress pill, and think things over.\n")
+		return
+	}
+	sort.Strings(events)
+	var b strings.Builder
+	b.WriteString("Dave, I have observed latency spikes in this Redis instance. You don't mind talking about it, is that right?\n\n")
+	for i, e := range events {
+		h := m.History(e)
+		_, maxMs, _ := m.Latest(e)
+		sum := int64(0)
+		for _, x := range h {
+			sum += x.Ms
+		}
+		avg := sum / int64(len(h))
+		dev := int64(0)
+		for _, x := range h {
+			d := x.Ms - avg
+			if d < 0 {
+				d = -d
+			}
+			dev += d
+		}
+		dev /= int64(len(h))
+		fmt.Fprintf(&b, "%d. %s: %d latency spikes (average %dms, mean deviation %dms). Worst all time event %dms.\n",
+			i+1, e, len(h), avg, dev, maxMs)
+	}
+	b.WriteString("\nI have no advice to offer: the events above are loop stalls and slow commands; " +
+		"check the workload and the allocator backend.\n")
+	c.ReplyBulkString(b.String())
 }
 
 func latencyHelpCommand(c *Client) {

@@ -104,6 +104,8 @@ func TestConfigCommands(t *testing.T) {
 		cs("-ERR wrong number of arguments for 'config|get' command\r\n", "config", "get"),
 		cs("*2\r\n$9\r\nmaxmemory\r\n$1\r\n0\r\n", "config", "get", "maxmemory"),
 		cs("*2\r\n$4\r\nport\r\n$4\r\n7379\r\n", "config", "get", "port", "PORT"),
+		cs("*2\r\n$4\r\nPORT\r\n$4\r\n7379\r\n", "config", "get", "PORT", "port"),
+		cs("*2\r\n$4\r\nport\r\n$4\r\n7379\r\n", "config", "get", "Port*"),
 		cs("*0\r\n", "config", "get", "foo"),
 		cs("*6\r\n$16\r\nmaxmemory-policy\r\n$10\r\nnoeviction\r\n$17\r\nmaxmemory-samples\r\n$1\r\n5\r\n$2\r\nhz\r\n$2\r\n10\r\n",
 			"config", "get", "maxmemory-*", "hz"),
@@ -172,6 +174,9 @@ func TestLatencyTimeShutdown(t *testing.T) {
 		cs("*0\r\n", "latency", "history", "command"),
 		cs("-ERR wrong number of arguments for 'latency|history' command\r\n", "latency", "history"),
 		cs(":0\r\n", "latency", "reset"),
+		cs("$288\r\nI'm sorry, Dave, I can't do that. Latency monitoring is disabled in this Redis instance. You may use \"CONFIG SET latency-monitor-threshold <milliseconds>.\" in order to enable it. If we weren't in a deep space mission I'd suggest to take a look at https://redis.io/topics/latency-monitor.\n\r\n", "latency", "doctor"),
+		cs("+OK\r\n", "config", "set", "latency-monitor-threshold", "100"),
+		cs("$196\r\nDave, no latency spike was observed during the lifetime of this Redis instance, not in the slightest bit. I honestly think you ought to sit down calmly, take a stress pill, and think things over.\n\r\n", "latency", "doctor"),
 		cs("-ERR unknown subcommand 'foo'. Try LATENCY HELP.\r\n", "latency", "foo"),
 	})
 	at := time.Unix(1700000000, 0)
@@ -185,6 +190,10 @@ func TestLatencyTimeShutdown(t *testing.T) {
 		cs(":1\r\n", "latency", "reset"),
 		cs("*0\r\n", "latency", "latest"),
 	})
+	s.Latency.Add("command", at, 250*time.Millisecond)
+	if d := connDo(s, c, "latency", "doctor"); !strings.Contains(d, "\n1. command: 1 latency spikes (average 250ms, mean deviation 0ms). Worst all time event 250ms.\n") {
+		t.Errorf("LATENCY DOCTOR: %q", d)
+	}
 	if h := connDo(s, c, "latency", "help"); !strings.HasPrefix(h, "*17\r\n+LATENCY <subcommand>") {
 		t.Errorf("LATENCY HELP: %q", h)
 	}
