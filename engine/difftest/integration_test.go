@@ -1,5 +1,3 @@
-//go:build rundb_ready || difftest_self
-
 package difftest
 
 import (

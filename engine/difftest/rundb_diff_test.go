@@ -1,8 +1,15 @@
-//go:build rundb_ready || difftest_self
-
 package difftest
 
-import "testing"
+import (
+	"os"
+	"testing"
+)
+
+// pendingScripts need commands rundb does not have yet; they are skipped
+// unless DIFFTEST_ALL=1. Remove an entry when its commands land.
+var pendingScripts = map[string]string{
+	"wrongtype": "needs RPUSH/LPUSH (lists arrive in a later issue)",
+}
 
 // TestScriptsRundbVsRedis replays every script against rundb and
 // redis-server and requires identical replies.
@@ -10,5 +17,23 @@ func TestScriptsRundbVsRedis(t *testing.T) {
 	got, stop := startRundb(t)
 	defer stop()
 	want := StartRedis(t)
-	RunScripts(t, scriptDir, got, want)
+	scripts, err := LoadScripts(scriptDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := os.Getenv("DIFFTEST_ALL") == "1"
+	for _, s := range scripts {
+		t.Run(s.Name, func(t *testing.T) {
+			if why, ok := pendingScripts[s.Name]; ok && !all {
+				t.Skip(why)
+			}
+			mms, err := Compare(s, got, want)
+			for _, m := range mms {
+				t.Error(m)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
 }

@@ -1,4 +1,4 @@
-//go:build rundb_ready && !difftest_self
+//go:build !difftest_self
 
 package difftest
 
