@@ -143,10 +143,54 @@ func replyStr(c *Client, e ds.Entry) {
 }
 
 // storeString writes val as key's value, with the encoding a whole-value
-// write gets, replacing whatever key held.
+// write gets, replacing whatever key held (an expired key counts as
+// expired first). When the old value is a string of the same layout
+// (same encoding and TTL presence; an embstr of the same length; a raw
+// block the value fills closely), the bytes are overwritten in place and
+// nothing is allocated.
 func storeString(c *Client, key, val []byte, deadline int64, hasTTL bool) {
 	ks := c.srv.KS
-	c.DB.Put(ds.NewString(ks.Alloc, key, val, ds.StringEncoding(val), deadline, hasTTL, ks.LRUClock))
+	enc := ds.StringEncoding(val)
+	if e, found := c.DB.Lookup(key); found && e.Type() == ds.TypeString && e.HasTTL() == hasTTL &&
+		overwriteString(ks.Alloc, &e, val, enc) {
+		if hasTTL {
+			e.SetDeadline(deadline)
+		}
+		e.SetLRU(ks.LRUClock)
+		c.DB.Touched(key)
+		return
+	}
+	c.DB.Put(ds.NewString(ks.Alloc, key, val, enc, deadline, hasTTL, ks.LRUClock))
+}
+
+// overwriteString replaces the value of string entry e in place when val,
+// whose encoding is enc, fits e's layout exactly; reports whether it did.
+func overwriteString(a mem.Allocator, e *ds.Entry, val []byte, enc uint8) bool {
+	if e.Enc() != enc {
+		return false
+	}
+	switch enc {
+	case ds.EncInt:
+		n, _ := ds.ParseInt(val)
+		setIntInPlace(a, *e, n)
+		return true
+	case ds.EncEmbstr:
+		s := e.Str()
+		if len(s) != len(val) {
+			return false
+		}
+		copy(s, val)
+		return true
+	default:
+		// Keep a raw block only when the value fills it (at most 1/8 slack),
+		// so that a shrinking value gives its memory back.
+		if rc := e.RawCap(); rc < len(val) || rc-len(val) > len(val)/8 {
+			return false
+		}
+		copy(e.RawBuf(), val)
+		e.SetRawLen(len(val))
+		return true
+	}
 }
 
 // growCap is the capacity given to a raw value that must grow to n bytes.

@@ -13,6 +13,7 @@ import (
 
 	"rundb/engine/db"
 	"rundb/engine/ds"
+	"rundb/engine/mem"
 	"rundb/variants/goheap"
 )
 
@@ -65,7 +66,7 @@ func TestStrings(t *testing.T) {
 					continue
 				}
 				n++
-			if got := strDo(s, c, st.args...); got != st.want {
+				if got := strDo(s, c, st.args...); got != st.want {
 					t.Errorf("step %d %q: got %q; want %q", i, st.args, got, st.want)
 				}
 			}
@@ -693,4 +694,252 @@ var strCases = []strCase{
 		{[]string{"SET", "k13", "1", "EX", "100", "GET"}, "$-1\r\n"},
 		{[]string{"OBJECT", "ENCODING", "k13"}, "$3\r\nint\r\n"},
 	}},
+}
+
+// garbageAlloc hands out blocks filled with 0xAA, as a backend that does not
+// zero memory would, so that code relying on zeroed blocks shows up.
+type garbageAlloc struct{ mem.Allocator }
+
+func (g garbageAlloc) Alloc(size int) mem.Ref {
+	r := g.Allocator.Alloc(size)
+	b := g.Allocator.Bytes(r, size)
+	for i := range b {
+		b[i] = 0xAA
+	}
+	return r
+}
+
+func TestStringsAppendInPlace(t *testing.T) {
+	ks := db.NewKeyspace(garbageAlloc{goheap.New()}, 16)
+	s := NewServer(DefaultConfig(), ks)
+	c := s.NewClient("1.2.3.4:5", "127.0.0.1:7379", -1)
+	want := []byte{}
+	growths := 0
+	var lastRaw []byte
+	for i := 0; i < 2000; i++ {
+		piece := strconv.Itoa(i)
+		want = append(want, piece...)
+		if got := strDo(s, c, "APPEND", "k", piece); got != ":"+strconv.Itoa(len(want))+"\r\n" {
+			t.Fatalf("APPEND %d: got %q", i, got)
+		}
+		e, _ := c.DB.Peek([]byte("k"))
+		if i > 0 && e.Enc() != ds.EncRaw {
+			t.Fatalf("APPEND %d: encoding %s", i, ds.EncodingName(e.Enc()))
+		}
+		if e.Enc() == ds.EncRaw {
+			if lastRaw == nil || &e.RawBuf()[0] != &lastRaw[0] {
+				growths++
+			}
+			lastRaw = e.RawBuf()
+			if e.RawCap() < e.StrLen() {
+				t.Fatalf("cap %d < len %d", e.RawCap(), e.StrLen())
+			}
+		}
+	}
+	// Doubling: about log2(final/initial) moves, not one per append.
+	if growths > 20 {
+		t.Errorf("%d block moves for 2000 appends; want amortized growth", growths)
+	}
+	if got := strDo(s, c, "GET", "k"); got != "$"+strconv.Itoa(len(want))+"\r\n"+string(want)+"\r\n" {
+		t.Errorf("GET after appends: got %d bytes", len(got))
+	}
+	// SETRANGE past the end but within the spare capacity pads with zeros,
+	// whatever the block held before.
+	e, _ := c.DB.Peek([]byte("k"))
+	n := e.StrLen()
+	if e.RawCap()-n < 10 {
+		t.Fatalf("no spare capacity to test with: len %d cap %d", n, e.RawCap())
+	}
+	want = append(want, 0, 0, 0, 0, 0, 'z')
+	if got := strDo(s, c, "SETRANGE", "k", strconv.Itoa(n+5), "z"); got != ":"+strconv.Itoa(n+6)+"\r\n" {
+		t.Fatalf("SETRANGE: got %q", got)
+	}
+	if got := strDo(s, c, "GETRANGE", "k", strconv.Itoa(n-1), "-1"); got != "$7\r\n"+string(want[n-1:])+"\r\n" {
+		t.Errorf("GETRANGE of the padded tail: got %q", got)
+	}
+	// SETRANGE on a missing key pads with zeros too.
+	if got := strDo(s, c, "SETRANGE", "m", "3", "ab"); got != ":5\r\n" {
+		t.Fatalf("SETRANGE missing: got %q", got)
+	}
+	if got := strDo(s, c, "GET", "m"); got != "$5\r\n\x00\x00\x00ab\r\n" {
+		t.Errorf("GET m: got %q", got)
+	}
+	// Growing past the capacity moves the value and keeps the bytes.
+	if got := strDo(s, c, "SETRANGE", "m", "100", "q"); got != ":101\r\n" {
+		t.Fatalf("SETRANGE grow: got %q", got)
+	}
+	if got := strDo(s, c, "GETRANGE", "m", "0", "6"); got != "$7\r\n\x00\x00\x00ab\x00\x00\r\n" {
+		t.Errorf("GETRANGE m: got %q", got)
+	}
+}
+
+func TestStringsExpiredKeys(t *testing.T) {
+	s, c := strTestServer()
+	steps := []strStep{
+		// PXAT 1 is long past: every command sees the key as missing.
+		{[]string{"SET", "k", "old", "PXAT", "1"}, "+OK\r\n"},
+		{[]string{"GET", "k"}, "$-1\r\n"},
+		{[]string{"SET", "k", "old", "PXAT", "1"}, "+OK\r\n"},
+		{[]string{"APPEND", "k", "x"}, ":1\r\n"},
+		{[]string{"TTL", "k"}, ":-1\r\n"},
+		{[]string{"SET", "k", "5", "PXAT", "1"}, "+OK\r\n"},
+		{[]string{"INCR", "k"}, ":1\r\n"},
+		{[]string{"TTL", "k"}, ":-1\r\n"},
+		{[]string{"SET", "k", "5", "PXAT", "1"}, "+OK\r\n"},
+		{[]string{"INCRBYFLOAT", "k", "1.5"}, "$3\r\n1.5\r\n"},
+		{[]string{"SET", "k", "abc", "PXAT", "1"}, "+OK\r\n"},
+		{[]string{"SETRANGE", "k", "1", "x"}, ":2\r\n"},
+		{[]string{"GET", "k"}, "$2\r\n\x00x\r\n"},
+		{[]string{"SET", "k", "abc", "PXAT", "1"}, "+OK\r\n"},
+		{[]string{"SET", "k", "new", "KEEPTTL"}, "+OK\r\n"},
+		{[]string{"TTL", "k"}, ":-1\r\n"},
+		{[]string{"SET", "k", "abc", "PXAT", "1"}, "+OK\r\n"},
+		{[]string{"SET", "k", "new", "XX"}, "$-1\r\n"},
+		{[]string{"SET", "k", "new", "NX", "GET"}, "$-1\r\n"},
+		{[]string{"GET", "k"}, "$3\r\nnew\r\n"},
+		{[]string{"SET", "k", "abc", "PXAT", "1"}, "+OK\r\n"},
+		{[]string{"SETNX", "k", "y"}, ":1\r\n"},
+		{[]string{"SET", "k", "abc", "PXAT", "1"}, "+OK\r\n"},
+		{[]string{"MSETNX", "k", "1", "j", "2"}, ":1\r\n"},
+		{[]string{"SET", "k", "abc", "PXAT", "1"}, "+OK\r\n"},
+		{[]string{"GETEX", "k", "PERSIST"}, "$-1\r\n"},
+		{[]string{"GETDEL", "k"}, "$-1\r\n"},
+		{[]string{"STRLEN", "k"}, ":0\r\n"},
+		{[]string{"GETRANGE", "k", "0", "-1"}, "$0\r\n\r\n"},
+		{[]string{"MGET", "k", "j"}, "*2\r\n$-1\r\n$1\r\n2\r\n"},
+	}
+	for i, st := range steps {
+		if got := strDo(s, c, st.args...); got != st.want {
+			t.Errorf("step %d %q: got %q; want %q", i, st.args, got, st.want)
+		}
+	}
+	if n := c.DB.ExpiresLen(); n != 0 {
+		t.Errorf("expires table holds %d keys; want 0", n)
+	}
+}
+
+// TestStringsTTLKept checks in-place and moved values keep their deadline.
+func TestStringsTTLKept(t *testing.T) {
+	s, c := strTestServer()
+	const at = "4102444800123"
+	for _, cmd := range [][]string{
+		{"INCR", "k"}, {"INCRBY", "k", "5"}, {"DECR", "k"}, {"INCRBYFLOAT", "k", "0.5"},
+		{"APPEND", "k", "x"}, {"SETRANGE", "k", "40", "y"}, {"APPEND", "k", "z"},
+		{"GETEX", "k"}, {"SET", "k", "v", "KEEPTTL"}, {"SETRANGE", "k", "0", ""},
+	} {
+		if cmd[0] == "INCR" {
+			strDo(s, c, "SET", "k", "1", "PXAT", at)
+		}
+		strDo(s, c, cmd...)
+		if got := strDo(s, c, "PEXPIRETIME", "k"); got != ":"+at+"\r\n" {
+			t.Errorf("after %q: PEXPIRETIME %q", cmd, got)
+		}
+	}
+	for _, cmd := range [][]string{{"SET", "k", "v"}, {"GETSET", "k", "v"}, {"MSET", "k", "v"}, {"SETEX", "k", "10", "v"}} {
+		strDo(s, c, "SET", "k", "1", "PXAT", at)
+		strDo(s, c, cmd...)
+		if got := strDo(s, c, "PEXPIRETIME", "k"); got == ":"+at+"\r\n" {
+			t.Errorf("after %q: deadline kept", cmd)
+		}
+	}
+}
+
+// TestStringsWatch checks that in-place writes flag watchers.
+func TestStringsWatch(t *testing.T) {
+	for _, cmd := range [][]string{
+		{"INCR", "k"}, {"APPEND", "k", "1"}, {"SETRANGE", "k", "0", "9"}, {"GETEX", "k", "EX", "10"},
+		{"SET", "k", "2"}, {"GETDEL", "k"}, {"INCRBYFLOAT", "k", "1"},
+	} {
+		s, c := strTestServer()
+		c2 := s.NewClient("1.2.3.4:6", "127.0.0.1:7379", -1)
+		strDo(s, c, "SET", "k", "1")
+		strDo(s, c2, "APPEND", "k", "0") // a raw value, so APPEND/SETRANGE write in place
+		strDo(s, c2, "SET", "k", "1")
+		if cmd[0] == "APPEND" || cmd[0] == "SETRANGE" {
+			strDo(s, c2, "APPEND", "k", "")
+		}
+		strDo(s, c, "WATCH", "k")
+		strDo(s, c, "MULTI")
+		strDo(s, c, "GET", "k")
+		strDo(s, c2, cmd...)
+		if got := strDo(s, c, "EXEC"); got != "*-1\r\n" {
+			t.Errorf("%q did not abort a watching EXEC: %q", cmd, got)
+		}
+	}
+}
+
+func BenchmarkStrings(b *testing.B) {
+	s, c := strTestServer()
+	strDo(s, c, "SET", "key:000001", "value-of-some-length")
+	strDo(s, c, "SET", "counter", "1")
+	for _, bc := range []struct {
+		name string
+		args []string
+	}{
+		{"GET", []string{"GET", "key:000001"}},
+		{"GET-int", []string{"GET", "counter"}},
+		{"GET-miss", []string{"GET", "nokey"}},
+		{"SET", []string{"SET", "key:000001", "value-of-some-length"}},
+		{"INCR", []string{"INCR", "counter"}},
+		{"MGET", []string{"MGET", "key:000001", "counter", "nokey"}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			c.Args = c.Args[:0]
+			for _, a := range bc.args {
+				c.Args = append(c.Args, []byte(a))
+			}
+			c.Out = make([]byte, 0, 256)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				c.Out = c.Out[:0]
+				s.Execute(c)
+			}
+		})
+	}
+}
+
+// TestStringsOverwriteInPlace checks SET reusing the old block: right
+// bytes, encodings and TTLs, and no allocation when the layout matches.
+func TestStringsOverwriteInPlace(t *testing.T) {
+	s, c := strTestServer()
+	long := func(n int, ch byte) string { return strings.Repeat(string(ch), n) }
+	steps := []struct {
+		args    []string
+		inPlace bool
+		check   []string // a command and its expected reply
+	}{
+		{[]string{"SET", "k", "abc"}, false, []string{"OBJECT", "ENCODING", "k", "$6\r\nembstr\r\n"}},
+		{[]string{"SET", "k", "xyz"}, true, []string{"GET", "k", "$3\r\nxyz\r\n"}},
+		{[]string{"SET", "k", "xy"}, false, []string{"GET", "k", "$2\r\nxy\r\n"}},
+		{[]string{"SET", "k", "12"}, false, []string{"OBJECT", "ENCODING", "k", "$3\r\nint\r\n"}},
+		{[]string{"SET", "k", "-9223372036854775808"}, true, []string{"GET", "k", "$20\r\n-9223372036854775808\r\n"}},
+		{[]string{"SET", "k", "ab"}, false, []string{"OBJECT", "ENCODING", "k", "$6\r\nembstr\r\n"}},
+		{[]string{"SET", "k", long(80, 'a')}, false, []string{"OBJECT", "ENCODING", "k", "$3\r\nraw\r\n"}},
+		{[]string{"SET", "k", long(75, 'b')}, true, []string{"GET", "k", "$75\r\n" + long(75, 'b') + "\r\n"}},
+		{[]string{"STRLEN", "k"}, false, []string{"OBJECT", "ENCODING", "k", "$3\r\nraw\r\n"}},
+		{[]string{"SET", "k", long(50, 'c')}, false, []string{"GET", "k", "$50\r\n" + long(50, 'c') + "\r\n"}},
+		{[]string{"SET", "k", long(51, 'c')}, false, []string{"GET", "k", "$51\r\n" + long(51, 'c') + "\r\n"}},
+		{[]string{"SET", "k", "v1", "EX", "100"}, false, []string{"TTL", "k", ":100\r\n"}},
+		{[]string{"SET", "k", "v2", "EX", "200"}, true, []string{"TTL", "k", ":200\r\n"}},
+		{[]string{"SET", "k", "v3", "KEEPTTL"}, true, []string{"TTL", "k", ":200\r\n"}},
+		{[]string{"SET", "k", "v4"}, false, []string{"TTL", "k", ":-1\r\n"}},
+		{[]string{"MSET", "k", "v5", "j", "1"}, false, []string{"GET", "k", "$2\r\nv5\r\n"}},
+		{[]string{"MSET", "k", "v6", "j", "2"}, true, []string{"MGET", "k", "j", "*2\r\n$2\r\nv6\r\n$1\r\n2\r\n"}},
+		{[]string{"GETSET", "j", "3"}, true, []string{"GET", "j", "$1\r\n3\r\n"}},
+	}
+	for i, st := range steps {
+		before := s.KS.Alloc.Stats().Allocs
+		strDo(s, c, st.args...)
+		if allocs := s.KS.Alloc.Stats().Allocs - before; st.inPlace && allocs != 0 {
+			t.Errorf("step %d %q: %d allocator blocks; want in place", i, st.args, allocs)
+		}
+		n := len(st.check) - 1
+		if got := strDo(s, c, st.check[:n]...); got != st.check[n] {
+			t.Errorf("step %d %q then %q: got %q; want %q", i, st.args, st.check[:n], got, st.check[n])
+		}
+	}
+	if got := s.KS.Alloc.Stats().Live(); got == 0 {
+		t.Fatal("no live blocks?")
+	}
 }
