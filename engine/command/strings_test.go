@@ -943,3 +943,27 @@ func TestStringsOverwriteInPlace(t *testing.T) {
 		t.Fatal("no live blocks?")
 	}
 }
+
+// TestStringsMaxBulkLen checks the size limit follows proto-max-bulk-len.
+func TestStringsMaxBulkLen(t *testing.T) {
+	s, c := strTestServer()
+	s.Config.ProtoMaxBulkLen = 1 << 20
+	big := strings.Repeat("x", 1<<20-1)
+	const tooBig = "-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n"
+	for _, st := range []strStep{
+		{[]string{"APPEND", "k", big}, ":1048575\r\n"},
+		{[]string{"APPEND", "k", "y"}, ":1048576\r\n"},
+		{[]string{"APPEND", "k", "z"}, tooBig},
+		{[]string{"APPEND", "k", ""}, ":1048576\r\n"},
+		{[]string{"SETRANGE", "k", "1048575", "q"}, ":1048576\r\n"},
+		{[]string{"SETRANGE", "k", "1048575", "qq"}, tooBig},
+		{[]string{"SETRANGE", "n", "1048576", "q"}, tooBig},
+		{[]string{"SETRANGE", "n", "1048575", "q"}, ":1048576\r\n"},
+		{[]string{"GETRANGE", "k", "-2", "-1"}, "$2\r\nyq\r\n"},
+		{[]string{"STRLEN", "n"}, ":1048576\r\n"},
+	} {
+		if got := strDo(s, c, st.args...); got != st.want {
+			t.Errorf("%.40q: got %q; want %q", st.args, got, st.want)
+		}
+	}
+}
