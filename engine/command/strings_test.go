@@ -959,7 +959,7 @@ func TestStringsMaxBulkLen(t *testing.T) {
 		{[]string{"SETRANGE", "k", "1048575", "qq"}, tooBig},
 		{[]string{"SETRANGE", "n", "1048576", "q"}, tooBig},
 		{[]string{"SETRANGE", "n", "1048575", "q"}, ":1048576\r\n"},
-		{[]string{"GETRANGE", "k", "-2", "-1"}, "$2\r\nyq\r\n"},
+		{[]string{"GETRANGE", "k", "-2", "-1"}, "$2\r\nxq\r\n"},
 		{[]string{"STRLEN", "n"}, ":1048576\r\n"},
 	} {
 		if got := strDo(s, c, st.args...); got != st.want {
