@@ -41,11 +41,15 @@ const (
 	FlagFast
 	// FlagNoAuth: runs before authentication (AUTH, HELLO).
 	FlagNoAuth
-	// FlagNoMulti: not queued inside MULTI; runs (or errors) at once.
+	// FlagNoMulti: refused inside MULTI ("Command not allowed inside a
+	// transaction"), e.g. SHUTDOWN.
 	FlagNoMulti
 	// FlagAllowBusy: allowed while a script is busy.
 	FlagAllowBusy
-	// FlagMayReplicate / FlagSentinel etc. are not used by rundb.
+	// FlagRunsInMulti is rundb's internal mark for the commands that run
+	// at once inside MULTI instead of being queued (MULTI, EXEC, DISCARD,
+	// WATCH, QUIT, RESET). COMMAND INFO does not show it.
+	FlagRunsInMulti
 )
 
 var flagNames = []struct {

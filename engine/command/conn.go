@@ -16,7 +16,7 @@ func init() {
 		const clientSub = FlagNoScript | FlagLoading | FlagStale
 		const clientAdmin = FlagAdmin | FlagNoScript | FlagLoading | FlagStale
 		// QUIT and RESET run at once inside MULTI, as EXEC and DISCARD do.
-		const noAuthNow = noAuth | FlagNoMulti
+		const noAuthNow = noAuth | FlagRunsInMulti
 		t.Add(
 			&Command{Name: "ping", Arity: -1, Flags: FlagFast, Group: "connection", Since: "1.0.0",
 				Summary: "Ping the server", Args: "[message]", Handler: pingCommand},

@@ -822,29 +822,9 @@ func objectFreqCommand(c *Client) {
 		c.ReplyError("ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.")
 		return
 	}
-	c.ReplyInt(keysLFUCounter(e.LRU(), s.KS.NowMs, s.Config.LFUDecayTime))
+	c.ReplyInt(s.KS.LFUCounter(e.LRU()))
 }
 
-// keysLFUCounter reads the access field under an LFU policy: the high 16
-// bits are the minute of the last decrement, the low 8 bits a logarithmic
-// counter that loses one per decayMinutes elapsed.
-func keysLFUCounter(field uint32, nowMs, decayMinutes int64) int64 {
-	last := int64(field>>8) & 0xffff
-	counter := int64(field & 0xff)
-	if decayMinutes <= 0 {
-		return counter
-	}
-	now := (nowMs / 1000 / 60) & 0xffff
-	elapsed := now - last
-	if now < last {
-		elapsed = 0xffff - last + now
-	}
-	periods := elapsed / decayMinutes
-	if periods >= counter {
-		return 0
-	}
-	return counter - periods
-}
 
 // keysRefcount is what OBJECT REFCOUNT answers: small integers are shared
 // objects (refcount INT_MAX) unless an LRU/LFU policy under maxmemory needs

@@ -512,10 +512,14 @@ func TestKeysObject(t *testing.T) {
 	e, _ := d.Peek([]byte("a"))
 	e.SetLRU(uint32((s.KS.NowMs/60000)&0xffff)<<8 | 5)
 	keysRunSteps(t, s, c, []keysStep{keysCmd(":5\r\n", "OBJECT", "FREQ", "a")})
-	if got := keysLFUCounter(uint32(10)<<8|7, 13*60000, 1); got != 4 {
+	ks := db.NewKeyspace(goheap.New(), 1)
+	ks.LFU, ks.LFUDecayTime = true, 1
+	ks.Tick(13 * 60000)
+	if got := ks.LFUCounter(uint32(10)<<8 | 7); got != 4 {
 		t.Errorf("LFU decay: got %d; want 4", got)
 	}
-	if got := keysLFUCounter(uint32(10)<<8|7, 100*60000, 1); got != 0 {
+	ks.Tick(100 * 60000)
+	if got := ks.LFUCounter(uint32(10)<<8 | 7); got != 0 {
 		t.Errorf("LFU decay: got %d; want 0", got)
 	}
 	s.Config.MaxMemory = 100 << 20

@@ -87,6 +87,7 @@ func NewServer(cfg *Config, ks *db.Keyspace) *Server {
 	s.RunID = hex.EncodeToString(id[:])
 	s.rngState = uint64(time.Now().UnixNano()) | 1
 	ks.OnModify = s.touchWatched
+	s.ApplyConfig()
 	for _, reg := range registry {
 		reg(s.Table)
 	}
@@ -167,7 +168,11 @@ func (s *Server) Execute(c *Client) {
 		s.reject(c, cmd, ErrNoAuth)
 		return
 	}
-	if c.InMulti && cmd.Flags&FlagNoMulti == 0 {
+	if c.InMulti && cmd.Flags&FlagNoMulti != 0 {
+		s.reject(c, cmd, "ERR Command not allowed inside a transaction")
+		return
+	}
+	if c.InMulti && cmd.Flags&FlagRunsInMulti == 0 {
 		c.Queue = append(c.Queue, queued{cmd: cmd, args: cloneArgs(c.Args)})
 		c.Out = append(c.Out, "+QUEUED\r\n"...)
 		return
@@ -178,8 +183,7 @@ func (s *Server) Execute(c *Client) {
 // call runs one command and keeps its statistics.
 func (s *Server) call(c *Client, cmd *Command) {
 	start := time.Now()
-	s.KS.NowMs = start.UnixMilli()
-	s.KS.LRUClock = uint32(start.Unix()) & db.LRUMax
+	s.KS.Tick(start.UnixMilli())
 	errs := s.Stats.ErrorReplies
 	c.Cmd = cmd
 	cmd.Handler(c)
@@ -199,6 +203,12 @@ func (s *Server) call(c *Client, cmd *Command) {
 func (s *Server) reject(c *Client, cmd *Command, msg string) {
 	if cmd != nil {
 		cmd.Rejected++
+		if cmd.Name == "exec" {
+			// A refused EXEC discards the transaction and says why.
+			s.discardTransaction(c)
+			c.ReplyError("EXECABORT Transaction discarded because of: " + strings.TrimPrefix(msg, "ERR "))
+			return
+		}
 	}
 	c.ReplyError(msg)
 	if c.InMulti {
@@ -248,4 +258,13 @@ func (s *Server) Cron() {
 	for _, d := range s.KS.DBs {
 		d.RehashStep(16)
 	}
+}
+
+// ApplyConfig pushes configuration the keyspace caches (the LFU policy and
+// its tuning); call it after the configuration changed.
+func (s *Server) ApplyConfig() {
+	s.KS.LFU = strings.HasSuffix(s.Config.MaxMemoryPolicy, "-lfu")
+	s.KS.LFULogFactor = s.Config.LFULogFactor
+	s.KS.LFUDecayTime = s.Config.LFUDecayTime
+	s.KS.Tick(time.Now().UnixMilli())
 }

@@ -661,6 +661,7 @@ func configSetCommand(c *Client) {
 			return
 		}
 	}
+	c.srv.ApplyConfig()
 	if cfg.OnChange != nil {
 		for _, p := range params {
 			cfg.OnChange(p.Name)

@@ -8,13 +8,13 @@ import "rundb/engine/db"
 func init() {
 	register(func(t *Table) {
 		t.Add(
-			&Command{Name: "multi", Arity: 1, Flags: FlagNoScript | FlagLoading | FlagStale | FlagFast | FlagNoMulti | FlagAllowBusy,
+			&Command{Name: "multi", Arity: 1, Flags: FlagNoScript | FlagLoading | FlagStale | FlagFast | FlagRunsInMulti | FlagAllowBusy,
 				Group: "transactions", Since: "1.2.0", Summary: "Starts a transaction.", Handler: multiCommand},
-			&Command{Name: "exec", Arity: 1, Flags: FlagNoScript | FlagLoading | FlagStale | FlagSkipMonitor | FlagNoMulti,
+			&Command{Name: "exec", Arity: 1, Flags: FlagNoScript | FlagLoading | FlagStale | FlagSkipMonitor | FlagRunsInMulti,
 				Group: "transactions", Since: "1.2.0", Summary: "Executes all commands in a transaction.", Handler: execCommand},
-			&Command{Name: "discard", Arity: 1, Flags: FlagNoScript | FlagLoading | FlagStale | FlagFast | FlagNoMulti | FlagAllowBusy,
+			&Command{Name: "discard", Arity: 1, Flags: FlagNoScript | FlagLoading | FlagStale | FlagFast | FlagRunsInMulti | FlagAllowBusy,
 				Group: "transactions", Since: "2.0.0", Summary: "Discards a transaction.", Handler: discardCommand},
-			&Command{Name: "watch", Arity: -2, Flags: FlagNoScript | FlagLoading | FlagStale | FlagFast | FlagNoMulti | FlagAllowBusy,
+			&Command{Name: "watch", Arity: -2, Flags: FlagNoScript | FlagLoading | FlagStale | FlagFast | FlagRunsInMulti | FlagAllowBusy,
 				FirstKey: 1, LastKey: -1, Step: 1, Args: "key [key ...]",
 				Group: "transactions", Since: "2.2.0", Summary: "Monitors changes to keys to determine the execution of a transaction.", Handler: watchCommand},
 			&Command{Name: "unwatch", Arity: 1, Flags: FlagNoScript | FlagLoading | FlagStale | FlagFast | FlagAllowBusy,

@@ -21,7 +21,65 @@ import (
 const (
 	LRUBits = 24
 	LRUMax  = 1<<LRUBits - 1
+
+	// LFUInitVal is the counter a new key starts with under LFU, so that
+	// a fresh key is not the first one evicted.
+	LFUInitVal = 5
 )
+
+// Tick sets the keyspace's notion of now (Unix ms) for the next command.
+func (ks *Keyspace) Tick(nowMs int64) {
+	ks.NowMs = nowMs
+	if ks.LFU {
+		ks.LRUClock = uint32(lfuMinutes(nowMs))<<8 | LFUInitVal
+	} else {
+		ks.LRUClock = uint32(nowMs/1000) & LRUMax
+	}
+}
+
+func lfuMinutes(nowMs int64) int64 { return (nowMs / 60000) & 0xffff }
+
+// LFUCounter returns the decayed counter of an LFU access field.
+func (ks *Keyspace) LFUCounter(field uint32) int64 {
+	ldt := int64(field >> 8)
+	counter := int64(field & 0xff)
+	now := lfuMinutes(ks.NowMs)
+	elapsed := now - ldt
+	if now < ldt {
+		elapsed = 65535 - ldt + now
+	}
+	if ks.LFUDecayTime > 0 {
+		periods := elapsed / ks.LFUDecayTime
+		if periods > counter {
+			return 0
+		}
+		counter -= periods
+	}
+	return counter
+}
+
+// touch records an access to e in its access field.
+func (ks *Keyspace) touch(e ds.Entry) {
+	if !ks.LFU {
+		e.SetLRU(ks.LRUClock)
+		return
+	}
+	counter := ks.LFUCounter(e.LRU())
+	if counter < 255 {
+		base := counter - LFUInitVal
+		if base < 0 {
+			base = 0
+		}
+		p := 1.0 / float64(base*ks.LFULogFactor+1)
+		ks.rnd = ks.rnd*6364136223846793005 + 1442695040888963407
+		r := float64(ks.rnd>>11) / (1 << 53)
+		if r < p {
+			counter++
+		}
+	}
+	e.SetLRU(uint32(lfuMinutes(ks.NowMs))<<8 | uint32(counter))
+}
+
 
 // Stats are the keyspace counters INFO stats reports.
 type Stats struct {
@@ -40,8 +98,17 @@ type Keyspace struct {
 	// NowMs is the time used for expiry decisions, in Unix milliseconds. The
 	// server sets it once per command, so one command sees one instant.
 	NowMs int64
-	// LRUClock is the current access clock (seconds, LRUBits wide).
+	// LRUClock is the access field a new entry gets: under an LRU (or no)
+	// policy the access clock in seconds, LRUBits wide; under an LFU
+	// policy the minute clock and the initial counter (see Tick).
 	LRUClock uint32
+
+	// LFU selects the LFU access field: 16 bits of minutes, 8 bits of a
+	// logarithmic counter; LFULogFactor and LFUDecayTime tune it.
+	LFU          bool
+	LFULogFactor int64
+	LFUDecayTime int64
+	rnd          uint64
 
 	// OnModify is called after a key is written, overwritten or deleted by a
 	// command (not by expiry); WATCH uses it. May be nil.
@@ -135,7 +202,7 @@ func (d *DB) LookupRead(key []byte) (ds.Entry, bool) {
 		return e, false
 	}
 	d.ks.Stats.KeyspaceHits++
-	e.SetLRU(d.ks.LRUClock)
+	d.ks.touch(e)
 	return e, true
 }
 
@@ -144,7 +211,7 @@ func (d *DB) LookupRead(key []byte) (ds.Entry, bool) {
 func (d *DB) LookupWrite(key []byte) (ds.Entry, bool) {
 	e, ok := d.Lookup(key)
 	if ok {
-		e.SetLRU(d.ks.LRUClock)
+		d.ks.touch(e)
 	}
 	return e, ok
 }
