@@ -825,7 +825,6 @@ func objectFreqCommand(c *Client) {
 	c.ReplyInt(s.KS.LFUCounter(e.LRU()))
 }
 
-
 // keysRefcount is what OBJECT REFCOUNT answers: small integers are shared
 // objects (refcount INT_MAX) unless an LRU/LFU policy under maxmemory needs
 // per-key access fields.

@@ -80,7 +80,6 @@ func (ks *Keyspace) touch(e ds.Entry) {
 	e.SetLRU(uint32(lfuMinutes(ks.NowMs))<<8 | uint32(counter))
 }
 
-
 // Stats are the keyspace counters INFO stats reports.
 type Stats struct {
 	ExpiredKeys    uint64
