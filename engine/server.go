@@ -158,6 +158,7 @@ func (s *Server) OnData(nc *netpoll.Conn, data []byte) int {
 	pos := 0
 	for pos < len(data) && !cl.CloseAfterReply && !cl.Killed && !s.cmd.ShutdownAsked {
 		cn.parser.MaxBulkLen = s.cfg.ProtoMaxBulkLen
+		cn.parser.Unauthenticated = !cl.Authenticated
 		n, args, err := cn.parser.Next(data[pos:], cn.args[:0])
 		if err != nil {
 			if pe, ok := err.(*resp.ProtocolError); ok {
@@ -257,6 +258,7 @@ func (s *Server) OnClose(nc *netpoll.Conn, err error) {
 func (s *Server) OnTick() {
 	s.markTurn()
 	s.cmd.Cron()
+	s.cmd.InfoCron()
 	now := time.Now()
 	var kill []*netpoll.Conn
 	s.loop.Conns(func(nc *netpoll.Conn) bool {

@@ -55,10 +55,13 @@ func (e *ProtocolError) Reply() []byte {
 var (
 	ErrInvalidMultibulkLength = &ProtocolError{"invalid multibulk length"}
 	ErrInvalidBulkLength      = &ProtocolError{"invalid bulk length"}
-	ErrTooBigInline           = &ProtocolError{"too big inline request"}
-	ErrTooBigMbulkCount       = &ProtocolError{"too big mbulk count string"}
-	ErrTooBigBulkCount        = &ProtocolError{"too big bulk count string"}
-	ErrUnbalancedQuotes       = &ProtocolError{"unbalanced quotes in request"}
+	// Limits for clients that have not authenticated yet.
+	ErrUnauthenticatedMultibulkLength = &ProtocolError{"unauthenticated multibulk length"}
+	ErrUnauthenticatedBulkLength      = &ProtocolError{"unauthenticated bulk length"}
+	ErrTooBigInline                   = &ProtocolError{"too big inline request"}
+	ErrTooBigMbulkCount               = &ProtocolError{"too big mbulk count string"}
+	ErrTooBigBulkCount                = &ProtocolError{"too big bulk count string"}
+	ErrUnbalancedQuotes               = &ProtocolError{"unbalanced quotes in request"}
 )
 
 // expectedDollar builds the "expected '$', got 'c'" error. A CR or LF is
@@ -83,6 +86,10 @@ type Parser struct {
 	// MaxBulkLen is proto-max-bulk-len: the largest accepted $<len>.
 	// Zero means DefaultMaxBulkLen.
 	MaxBulkLen int64
+	// Unauthenticated applies the tighter limits for a client that has
+	// not authenticated yet (at most 10 arguments of at most 16 KB), so
+	// an unauthenticated peer cannot make the server buffer much.
+	Unauthenticated bool
 
 	kind uint8
 	// nul is set when a NUL byte precedes the terminator of the current
@@ -211,6 +218,9 @@ func (p *Parser) nextMultibulk(buf []byte, args [][]byte) (int, [][]byte, error)
 		if !ok || ll > maxMultibulkLen {
 			return 0, nil, ErrInvalidMultibulkLength
 		}
+		if p.Unauthenticated && ll > 10 {
+			return 0, nil, ErrUnauthenticatedMultibulkLength
+		}
 		p.pos = i + 2
 		if ll <= 0 {
 			return p.pos, args[:0], nil
@@ -239,6 +249,9 @@ func (p *Parser) nextMultibulk(buf []byte, args [][]byte) (int, [][]byte, error)
 				return 0, nil, expectedDollar(buf[p.pos])
 			}
 			ll, ok := parseLen(buf[p.pos+1 : i])
+			if p.Unauthenticated && ok && ll > 16384 {
+				return 0, nil, ErrUnauthenticatedBulkLength
+			}
 			if !ok || ll < 0 || ll > p.maxBulk() {
 				return 0, nil, ErrInvalidBulkLength
 			}
