@@ -1,0 +1,216 @@
+package engine_test
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"rundb/engine"
+	"rundb/engine/mem"
+)
+
+// heap is a minimal test allocator (engine packages do not import the
+// backends under variants/).
+type heap struct {
+	blocks [][]byte
+	free   []mem.Ref
+	st     mem.Stats
+}
+
+func (h *heap) Name() string { return "testheap" }
+func (h *heap) Alloc(n int) mem.Ref {
+	h.st.Allocs++
+	h.st.Requested += uint64(n)
+	h.st.Allocated += uint64(n)
+	if k := len(h.free); k > 0 {
+		r := h.free[k-1]
+		h.free = h.free[:k-1]
+		h.blocks[r-1] = make([]byte, n)
+		return r
+	}
+	h.blocks = append(h.blocks, make([]byte, n))
+	return mem.Ref(len(h.blocks))
+}
+func (h *heap) Free(r mem.Ref, n int) {
+	h.st.Frees++
+	h.st.Requested -= uint64(n)
+	h.st.Allocated -= uint64(n)
+	h.blocks[r-1] = nil
+	h.free = append(h.free, r)
+}
+func (h *heap) Bytes(r mem.Ref, n int) []byte { return h.blocks[r-1][:n] }
+func (h *heap) Stats() mem.Stats              { return h.st }
+
+func start(t *testing.T, edit func(c *engine.Config)) *engine.Server {
+	t.Helper()
+	cfg := engine.DefaultConfig()
+	cfg.Port = 0
+	if edit != nil {
+		edit(cfg)
+	}
+	srv, err := engine.NewServer(cfg, &heap{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve()
+	t.Cleanup(func() {
+		srv.Stop()
+		<-srv.Done()
+	})
+	return srv
+}
+
+type client struct {
+	net.Conn
+	r *bufio.Reader
+}
+
+func dial(t *testing.T, srv *engine.Server) *client {
+	t.Helper()
+	c, err := net.Dial("tcp", srv.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	c.SetDeadline(time.Now().Add(20 * time.Second))
+	return &client{c, bufio.NewReader(c)}
+}
+
+// do sends an inline command and reads one reply line (simple replies only).
+func (c *client) do(t *testing.T, cmd string) string {
+	t.Helper()
+	if _, err := c.Write([]byte(cmd + "\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	line, err := c.r.ReadString('\n')
+	if err != nil {
+		t.Fatalf("%s: %v", cmd, err)
+	}
+	return strings.TrimRight(line, "\r\n")
+}
+
+func TestMaxClients(t *testing.T) {
+	srv := start(t, func(c *engine.Config) { c.MaxClients = 2 })
+	a, b := dial(t, srv), dial(t, srv)
+	if got := a.do(t, "PING"); got != "+PONG" {
+		t.Fatalf("got %q", got)
+	}
+	b.do(t, "PING")
+	c := dial(t, srv)
+	line, _ := c.r.ReadString('\n')
+	if line != "-ERR max number of clients reached\r\n" {
+		t.Errorf("got %q; want the max clients error", line)
+	}
+	if _, err := c.r.ReadByte(); err != io.EOF {
+		t.Errorf("third client not closed: %v", err)
+	}
+	// Once a client leaves, a new one gets in.
+	a.Close()
+	time.Sleep(50 * time.Millisecond)
+	d := dial(t, srv)
+	if got := d.do(t, "PING"); got != "+PONG" {
+		t.Errorf("after a slot freed: got %q", got)
+	}
+}
+
+// A client that asks for a lot and never reads is disconnected once its
+// pending output passes the hard limit, and the server stays healthy.
+func TestOutputBufferLimit(t *testing.T) {
+	srv := start(t, func(c *engine.Config) {
+		c.ClientOutputHard = 1 << 20
+		c.ClientOutputSoft = 0
+	})
+	c := dial(t, srv)
+	big := strings.Repeat("x", 64<<10)
+	if got := c.do(t, "SET big "+big); got != "+OK" {
+		t.Fatalf("SET: %q", got)
+	}
+	// 2000 GETs of 64 KB = 128 MB of replies, never read.
+	var sb strings.Builder
+	for i := 0; i < 2000; i++ {
+		sb.WriteString("GET big\r\n")
+	}
+	go c.Write([]byte(sb.String()))
+	other := dial(t, srv)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		info := infoField(t, other, "clients", "connected_clients")
+		if info == "1" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("greedy client still connected (connected_clients=%s)", info)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func infoField(t *testing.T, c *client, section, field string) string {
+	t.Helper()
+	fmt.Fprintf(c, "INFO %s\r\n", section)
+	hdr, err := c.r.ReadString('\n')
+	if err != nil || hdr[0] != '$' {
+		t.Fatalf("INFO: %q %v", hdr, err)
+	}
+	var n int
+	fmt.Sscanf(hdr[1:], "%d", &n)
+	body := make([]byte, n+2)
+	io.ReadFull(c.r, body)
+	for _, line := range strings.Split(string(body), "\r\n") {
+		if v, ok := strings.CutPrefix(line, field+":"); ok {
+			return v
+		}
+	}
+	t.Fatalf("INFO %s has no %s", section, field)
+	return ""
+}
+
+func TestQueryBufferLimit(t *testing.T) {
+	srv := start(t, func(c *engine.Config) { c.ClientQueryBufferLimit = 1 << 20 })
+	c := dial(t, srv)
+	// A bulk header promising 2 MB, then the bytes, never completing.
+	c.Write([]byte("*2\r\n$3\r\nGET\r\n$2097152\r\n"))
+	chunk := make([]byte, 64<<10)
+	for i := 0; i < 32; i++ {
+		if _, err := c.Write(chunk); err != nil {
+			break // closed by the server: expected
+		}
+	}
+	if _, err := c.r.ReadByte(); err == nil {
+		t.Errorf("client over client-query-buffer-limit was not closed")
+	}
+}
+
+func TestLatencyMonitorRecordsStalls(t *testing.T) {
+	srv := start(t, func(c *engine.Config) { c.LatencyMonitorThreshold = 20 })
+	c := dial(t, srv)
+	if got := c.do(t, "DEBUG SLEEP 0.05"); got != "+OK" {
+		t.Fatalf("DEBUG SLEEP: %q", got)
+	}
+	fmt.Fprintf(c, "LATENCY LATEST\r\n")
+	hdr, _ := c.r.ReadString('\n')
+	if hdr == "*0\r\n" {
+		t.Fatalf("LATENCY LATEST is empty after a 50 ms stall")
+	}
+	rest := make([]byte, 4096)
+	n, _ := c.r.Read(rest)
+	if !strings.Contains(string(rest[:n]), "event-loop") && !strings.Contains(string(rest[:n]), "command") {
+		t.Errorf("LATENCY LATEST: %q", rest[:n])
+	}
+}
+
+func TestShutdownCommandStopsServer(t *testing.T) {
+	srv := start(t, nil)
+	c := dial(t, srv)
+	c.do(t, "SET a 1")
+	c.Write([]byte("SHUTDOWN NOSAVE\r\n"))
+	select {
+	case <-srv.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("SHUTDOWN did not stop the server")
+	}
+}
