@@ -1,0 +1,201 @@
+// Package cmalloc is the C allocator backend: every block is one malloc
+// through cgo, and a Ref is the block's address.
+//
+// One backend serves four registry names. Which malloc answers is the
+// dynamic linker's choice: glibc's by default (`malloc`), or jemalloc,
+// mimalloc or tcmalloc when their library is preloaded with LD_PRELOAD
+// (rundb re-executes itself with it set, see variants.Prepare). The backend
+// finds out at run time which library defines the malloc the process calls
+// and looks that library's own symbols up with dlsym, so one binary works
+// with or without each library installed; New fails when the allocator
+// asked for is not the one answering.
+//
+// Accounting is exact: Allocated is the sum of malloc_usable_size over live
+// blocks, taken when a block is allocated and again just before it is
+// freed, so class rounding is the allocator's real one. Mapped is what the
+// allocator says it holds from the OS for the whole process (jemalloc's
+// stats.resident, mimalloc's committed bytes, tcmalloc's heap size minus
+// unmapped pages, glibc's mallinfo2 arena+hblkhd); it includes blocks that
+// are not rundb's (cgo's own) and is sampled at most every mappedEvery.
+//
+// C memory holds no Go pointers: blocks contain only bytes and Refs, so
+// the garbage collector neither sees nor needs to see them.
+//
+// Each alloc or free is one cgo call (about 20-50 ns of call overhead on
+// top of the allocator's own cost; see the benchmarks).
+//
+// An Allocator is not safe for concurrent use: one event loop owns it.
+package cmalloc
+
+import (
+	"fmt"
+	"time"
+	"unsafe"
+
+	"rundb/engine/mem"
+)
+
+// Kind is a C allocator rundb knows.
+type Kind int
+
+// The allocators, by registry name.
+const (
+	Libc     Kind = iota // "malloc": the C library's own malloc
+	Jemalloc             // "jemalloc"
+	Mimalloc             // "mimalloc"
+	Tcmalloc             // "tcmalloc": gperftools' tcmalloc_minimal
+)
+
+// Kinds lists every Kind in registry order.
+var Kinds = []Kind{Libc, Jemalloc, Mimalloc, Tcmalloc}
+
+var kindInfo = [...]struct {
+	name    string   // registry name
+	files   []string // shared objects to preload, first found wins
+	pkg     string   // Debian package shipping them
+	summary string
+}{
+	Libc:     {"malloc", nil, "", "glibc malloc through cgo"},
+	Jemalloc: {"jemalloc", []string{"libjemalloc.so.2"}, "libjemalloc2", "jemalloc through cgo, preloaded (LD_PRELOAD)"},
+	Mimalloc: {"mimalloc", []string{"libmimalloc.so.2", "libmimalloc.so.2.0"}, "libmimalloc2.0", "mimalloc through cgo, preloaded (LD_PRELOAD)"},
+	Tcmalloc: {"tcmalloc", []string{"libtcmalloc_minimal.so.4"}, "libtcmalloc-minimal4", "tcmalloc (minimal) through cgo, preloaded (LD_PRELOAD)"},
+}
+
+func (k Kind) valid() bool { return k >= 0 && int(k) < len(kindInfo) }
+
+// String is the registry name (the --alloc value).
+func (k Kind) String() string {
+	if !k.valid() {
+		return fmt.Sprintf("Kind(%d)", int(k))
+	}
+	return kindInfo[k].name
+}
+
+// Summary is the one-line description for --help.
+func (k Kind) Summary() string { return kindInfo[k].summary }
+
+// Library returns the file names of the shared object that must be
+// preloaded for k (none for Libc) and the Debian package that ships it.
+func (k Kind) Library() (files []string, debPackage string) {
+	return kindInfo[k].files, kindInfo[k].pkg
+}
+
+// Answering reports which allocator the process's malloc is, its version
+// ("" if unknown) and the shared object that defines malloc. ok is false
+// in a build without cgo.
+func Answering() (k Kind, version, lib string, ok bool) {
+	p := detect()
+	return p.kind, p.version, p.lib, p.kind.valid()
+}
+
+// refLimit bounds the addresses a Ref may hold: 56 bits (see Ref in
+// engine/mem). User-space addresses stay below 2^47 on x86-64 with 4-level
+// paging and below 2^48 on arm64 with 48-bit VA; even 5-level paging (57-bit
+// VA) only hands out addresses above 2^47 to mmap calls that ask for them
+// with a hint, which malloc implementations do not do.
+const refLimit = 1 << 56
+
+// mappedEvery bounds how often Stats asks the allocator for Mapped: the
+// query costs microseconds (jemalloc refreshes its statistics) and Stats
+// may be called per command.
+const mappedEvery = 50 * time.Millisecond
+
+// Allocator is the cmalloc backend.
+type Allocator struct {
+	kind       Kind
+	name       string
+	p          probe
+	stats      mem.Stats
+	mapped     uint64
+	mappedTime time.Time
+}
+
+var _ mem.Allocator = (*Allocator)(nil)
+
+// New returns an allocator for want, or an error when the process's malloc
+// is another one (the preload did not take effect) or cgo is missing.
+func New(want Kind) (*Allocator, error) {
+	if !want.valid() {
+		return nil, fmt.Errorf("cmalloc: unknown allocator kind %d", int(want))
+	}
+	if !Cgo {
+		return nil, fmt.Errorf("--alloc %s: rundb was built without cgo", want)
+	}
+	p := detect()
+	if p.kind != want {
+		files, _ := want.Library()
+		lib := p.lib
+		if lib == "" {
+			lib = "an unknown object"
+		}
+		if want == Libc {
+			return nil, fmt.Errorf("--alloc %s: malloc is %s (from %s), not the C library's: unset LD_PRELOAD",
+				want, p.kind, lib)
+		}
+		return nil, fmt.Errorf("--alloc %s: malloc is %s (from %s), not %s: preload %s with LD_PRELOAD",
+			want, p.kind, lib, want, files[0])
+	}
+	a := &Allocator{kind: want, p: p}
+	switch {
+	case want == Libc:
+		a.name = "libc"
+	case p.version != "":
+		a.name = want.String() + "-" + p.version
+	default:
+		a.name = want.String()
+	}
+	return a, nil
+}
+
+// Kind is the allocator answering for a.
+func (a *Allocator) Kind() Kind { return a.kind }
+
+// Name implements mem.Allocator: "libc", "jemalloc-5.3.0",
+// "mimalloc-2.0.9", "tcmalloc-2.10".
+func (a *Allocator) Name() string { return a.name }
+
+// Alloc implements mem.Allocator. Every allocator here aligns blocks to at
+// least 8 bytes (16 on 64-bit glibc, jemalloc and mimalloc).
+func (a *Allocator) Alloc(size int) mem.Ref {
+	if size <= 0 {
+		panic("cmalloc: Alloc of non-positive size")
+	}
+	p, usable := cAlloc(size)
+	if p >= refLimit {
+		panic("cmalloc: block address does not fit in 56 bits")
+	}
+	a.stats.Requested += uint64(size)
+	a.stats.Allocated += uint64(usable)
+	a.stats.Allocs++
+	return mem.Ref(p)
+}
+
+// Free implements mem.Allocator.
+func (a *Allocator) Free(r mem.Ref, size int) {
+	if r == 0 {
+		panic("cmalloc: Free of the nil Ref")
+	}
+	usable := cFree(uintptr(r))
+	a.stats.Requested -= uint64(size)
+	a.stats.Allocated -= uint64(usable)
+	a.stats.Frees++
+}
+
+// Bytes implements mem.Allocator. The slice's capacity is size.
+func (a *Allocator) Bytes(r mem.Ref, size int) []byte {
+	// Reinterpret the address's bits as a pointer: the memory is C's, so
+	// the garbage collector ignores it.
+	return unsafe.Slice((*byte)(*(*unsafe.Pointer)(unsafe.Pointer(&r))), size)
+}
+
+// Stats implements mem.Allocator. Mapped is process-wide and sampled at
+// most every mappedEvery.
+func (a *Allocator) Stats() mem.Stats {
+	if now := time.Now(); a.mappedTime.IsZero() || now.Sub(a.mappedTime) >= mappedEvery {
+		a.mapped = mappedNow(a.p)
+		a.mappedTime = now
+	}
+	s := a.stats
+	s.Mapped = a.mapped
+	return s
+}

@@ -1,0 +1,241 @@
+package cmalloc
+
+/*
+#cgo LDFLAGS: -ldl
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <malloc.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+// rundb_alloc is malloc plus the block's usable size in one cgo call.
+static void *rundb_alloc(size_t n, size_t *usable) {
+	void *p = malloc(n);
+	*usable = p ? malloc_usable_size(p) : 0;
+	return p;
+}
+
+// rundb_free frees p and returns the usable size it had.
+static size_t rundb_free(void *p) {
+	size_t n = malloc_usable_size(p);
+	free(p);
+	return n;
+}
+
+// rundb_malloc_lib writes the path of the shared object that defines the
+// malloc every call resolves to ("" if unknown).
+static void rundb_malloc_lib(char *buf, size_t cap) {
+	Dl_info info;
+	void *sym = dlsym(RTLD_DEFAULT, "malloc");
+	buf[0] = 0;
+	if (sym && dladdr(sym, &info) && info.dli_fname) {
+		strncpy(buf, info.dli_fname, cap - 1);
+		buf[cap - 1] = 0;
+	}
+}
+
+// rundb_sym looks a symbol up in the shared object at path (already
+// loaded), or in the global scope when path is NULL.
+static void *rundb_sym(const char *path, const char *name) {
+	if (!path) return dlsym(RTLD_DEFAULT, name);
+	void *h = dlopen(path, RTLD_LAZY | RTLD_NOLOAD);
+	if (!h) return NULL;
+	void *s = dlsym(h, name);
+	dlclose(h);
+	return s;
+}
+
+typedef int (*mallctl_fn)(const char *, void *, size_t *, void *, size_t);
+typedef int (*mi_version_fn)(void);
+typedef void (*mi_process_info_fn)(size_t *, size_t *, size_t *, size_t *, size_t *, size_t *, size_t *, size_t *);
+typedef const char *(*tc_version_fn)(int *, int *, const char **);
+typedef int (*tc_numprop_fn)(const char *, size_t *);
+typedef const char *(*gnu_version_fn)(void);
+struct rundb_mallinfo2 { size_t arena, ordblks, smblks, hblks, hblkhd, usmblks, fsmblks, uordblks, fordblks, keepcost; };
+typedef struct rundb_mallinfo2 (*mallinfo2_fn)(void);
+
+static int je_version(void *f, char *buf, size_t cap) {
+	const char *v = NULL;
+	size_t sz = sizeof(v);
+	if (((mallctl_fn)f)("version", &v, &sz, NULL, 0) != 0 || !v) return -1;
+	strncpy(buf, v, cap - 1);
+	buf[cap - 1] = 0;
+	return 0;
+}
+
+static uint64_t je_resident(void *f) {
+	uint64_t epoch = 1;
+	size_t sz = sizeof(epoch);
+	((mallctl_fn)f)("epoch", &epoch, &sz, &epoch, sz);
+	size_t res = 0;
+	sz = sizeof(res);
+	if (((mallctl_fn)f)("stats.resident", &res, &sz, NULL, 0) != 0) return 0;
+	return res;
+}
+
+static int mi_ver(void *f) { return ((mi_version_fn)f)(); }
+
+static uint64_t mi_commit(void *f) {
+	size_t elapsed = 0, user = 0, sys = 0, rss = 0, peak_rss = 0, commit = 0, peak_commit = 0, faults = 0;
+	((mi_process_info_fn)f)(&elapsed, &user, &sys, &rss, &peak_rss, &commit, &peak_commit, &faults);
+	return commit;
+}
+
+static void tc_ver(void *f, int *major, int *minor, char *patch, size_t cap) {
+	const char *p = NULL;
+	((tc_version_fn)f)(major, minor, &p);
+	patch[0] = 0;
+	if (p) {
+		strncpy(patch, p, cap - 1);
+		patch[cap - 1] = 0;
+	}
+}
+
+static uint64_t tc_prop(void *f, const char *name) {
+	size_t v = 0;
+	if (!((tc_numprop_fn)f)(name, &v)) return 0;
+	return v;
+}
+
+static const char *gnu_ver(void *f) { return ((gnu_version_fn)f)(); }
+
+static uint64_t glibc_mapped(void *f) {
+	struct rundb_mallinfo2 mi = ((mallinfo2_fn)f)();
+	return (uint64_t)mi.arena + (uint64_t)mi.hblkhd;
+}
+*/
+import "C"
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"unsafe"
+)
+
+// Cgo reports whether this build can call the C allocator.
+const Cgo = true
+
+// probe is what the process's allocator is, found once.
+type probe struct {
+	kind    Kind
+	version string
+	lib     string         // shared object defining malloc
+	mapped  unsafe.Pointer // mallctl, mi_process_info, MallocExtension_GetNumericProperty or mallinfo2
+}
+
+var (
+	probeOnce sync.Once
+	probed    probe
+)
+
+func detect() probe {
+	probeOnce.Do(func() { probed = detectNow() })
+	return probed
+}
+
+func sym(path *C.char, name string) unsafe.Pointer {
+	cn := C.CString(name)
+	defer C.free(unsafe.Pointer(cn))
+	return C.rundb_sym(path, cn)
+}
+
+func detectNow() probe {
+	var buf [4096]C.char
+	C.rundb_malloc_lib(&buf[0], C.size_t(len(buf)))
+	p := probe{lib: C.GoString(&buf[0])}
+	// Look in the object that defines malloc, so that two preloaded
+	// allocators do not confuse the answer; fall back to the global scope.
+	var path *C.char
+	if p.lib != "" {
+		path = C.CString(p.lib)
+		defer C.free(unsafe.Pointer(path))
+		if sym(path, "malloc") == nil {
+			path = nil
+		}
+	}
+	if f := sym(path, "mallctl"); f != nil {
+		p.kind = Jemalloc
+		var v [256]C.char
+		if C.je_version(f, &v[0], C.size_t(len(v))) == 0 {
+			s := C.GoString(&v[0])
+			if i := strings.IndexByte(s, '-'); i >= 0 {
+				s = s[:i]
+			}
+			p.version = s
+		}
+		p.mapped = f
+		return p
+	}
+	if f := sym(path, "mi_version"); f != nil {
+		p.kind = Mimalloc
+		v := int(C.mi_ver(f))
+		p.version = fmt.Sprintf("%d.%d.%d", v/100, v/10%10, v%10)
+		p.mapped = sym(path, "mi_process_info")
+		return p
+	}
+	if f := sym(path, "tc_version"); f != nil {
+		p.kind = Tcmalloc
+		var major, minor C.int
+		var patch [64]C.char
+		C.tc_ver(f, &major, &minor, &patch[0], C.size_t(len(patch)))
+		p.version = fmt.Sprintf("%d.%d%s", int(major), int(minor), C.GoString(&patch[0]))
+		p.mapped = sym(path, "MallocExtension_GetNumericProperty")
+		return p
+	}
+	p.kind = Libc
+	if f := sym(nil, "gnu_get_libc_version"); f != nil {
+		p.version = C.GoString(C.gnu_ver(f))
+		p.mapped = sym(nil, "mallinfo2")
+	}
+	return p
+}
+
+// mappedNow asks the allocator how many bytes it holds from the OS; 0 if
+// it cannot say.
+func mappedNow(p probe) uint64 {
+	if p.mapped == nil {
+		return 0
+	}
+	switch p.kind {
+	case Jemalloc:
+		return uint64(C.je_resident(p.mapped))
+	case Mimalloc:
+		return uint64(C.mi_commit(p.mapped))
+	case Tcmalloc:
+		heap := C.CString("generic.heap_size")
+		unmapped := C.CString("tcmalloc.pageheap_unmapped_bytes")
+		defer C.free(unsafe.Pointer(heap))
+		defer C.free(unsafe.Pointer(unmapped))
+		h := uint64(C.tc_prop(p.mapped, heap))
+		u := uint64(C.tc_prop(p.mapped, unmapped))
+		if u > h {
+			return 0
+		}
+		return h - u
+	case Libc:
+		return uint64(C.glibc_mapped(p.mapped))
+	}
+	return 0
+}
+
+// cAlloc returns a block of at least size bytes and its usable size.
+func cAlloc(size int) (uintptr, int) {
+	var usable C.size_t
+	p := C.rundb_alloc(C.size_t(size), &usable)
+	if p == nil {
+		panic("cmalloc: out of memory")
+	}
+	return uintptr(p), int(usable)
+}
+
+// cFree frees the block at p and returns the usable size it had.
+func cFree(p uintptr) int {
+	return int(C.rundb_free(*(*unsafe.Pointer)(unsafe.Pointer(&p))))
+}
+
+// usableSize is malloc_usable_size of the block at p.
+func usableSize(p uintptr) int {
+	return int(C.malloc_usable_size(*(*unsafe.Pointer)(unsafe.Pointer(&p))))
+}

@@ -1,0 +1,22 @@
+//go:build !cgo
+
+package cmalloc
+
+// Cgo reports whether this build can call the C allocator.
+const Cgo = false
+
+type probe struct {
+	kind    Kind
+	version string
+	lib     string
+}
+
+func detect() probe { return probe{kind: -1} }
+
+func mappedNow(probe) uint64 { return 0 }
+
+func cAlloc(int) (uintptr, int) { panic("cmalloc: rundb was built without cgo") }
+
+func cFree(uintptr) int { panic("cmalloc: rundb was built without cgo") }
+
+func usableSize(uintptr) int { panic("cmalloc: rundb was built without cgo") }
