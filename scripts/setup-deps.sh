@@ -8,6 +8,9 @@ PACKAGES=(
 	redis-tools    # redis-cli, redis-benchmark
 	make
 	gcc            # cgo (the malloc backends)
+	libjemalloc2           # --alloc jemalloc (preloaded: libjemalloc.so.2)
+	libmimalloc2.0         # --alloc mimalloc (libmimalloc.so.2)
+	libtcmalloc-minimal4   # --alloc tcmalloc (libtcmalloc_minimal.so.4)
 )
 
 if [[ "${1:-}" == "--list" ]]; then

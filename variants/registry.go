@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"rundb/engine/mem"
+	"rundb/variants/cmalloc"
 	"rundb/variants/goheap"
 )
 
@@ -66,4 +67,8 @@ func New(name string) (mem.Allocator, error) {
 
 func init() {
 	Register("goheap", "Go heap, one []byte per block", func() (mem.Allocator, error) { return goheap.New(), nil })
+	Register("malloc", cmalloc.Libc.Summary(), newCmalloc(cmalloc.Libc))
+	Register("jemalloc", cmalloc.Jemalloc.Summary(), newCmalloc(cmalloc.Jemalloc))
+	Register("mimalloc", cmalloc.Mimalloc.Summary(), newCmalloc(cmalloc.Mimalloc))
+	Register("tcmalloc", cmalloc.Tcmalloc.Summary(), newCmalloc(cmalloc.Tcmalloc))
 }

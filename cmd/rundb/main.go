@@ -45,6 +45,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
+	// jemalloc, mimalloc and tcmalloc need their library preloaded: this
+	// re-executes rundb with LD_PRELOAD set (same pid, same arguments).
+	if err := variants.Prepare(cfg.Alloc); err != nil {
+		fmt.Fprintf(stderr, "rundb: %v\n", err)
+		return 1
+	}
 	alloc, err := variants.New(cfg.Alloc)
 	if err != nil {
 		fmt.Fprintf(stderr, "rundb: %v\n", err)
