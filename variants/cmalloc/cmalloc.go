@@ -9,12 +9,17 @@ package cmalloc
 #include <stdlib.h>
 #include <string.h>
 
-// rundb_alloc is malloc plus the block's usable size in one cgo call.
-static void *rundb_alloc(size_t n, size_t *usable) {
-	void *p = malloc(n);
-	*usable = p ? malloc_usable_size(p) : 0;
-	return p;
+// rundb_alloc is malloc plus the block's usable size in one cgo call; it
+// returns both by value so no Go memory is passed to C.
+struct rundb_block { void *p; size_t usable; };
+static struct rundb_block rundb_alloc(size_t n) {
+	struct rundb_block b = { malloc(n), 0 };
+	if (b.p) b.usable = malloc_usable_size(b.p);
+	return b;
 }
+
+// rundb_nop measures the cost of a cgo call alone.
+static void rundb_nop(void) {}
 
 // rundb_free frees p and returns the usable size it had.
 static size_t rundb_free(void *p) {
@@ -222,13 +227,15 @@ func mappedNow(p probe) uint64 {
 
 // cAlloc returns a block of at least size bytes and its usable size.
 func cAlloc(size int) (uintptr, int) {
-	var usable C.size_t
-	p := C.rundb_alloc(C.size_t(size), &usable)
-	if p == nil {
+	b := C.rundb_alloc(C.size_t(size))
+	if b.p == nil {
 		panic("cmalloc: out of memory")
 	}
-	return uintptr(p), int(usable)
+	return uintptr(b.p), int(b.usable)
 }
+
+// cNop is an empty cgo call, the overhead every Alloc and Free pays.
+func cNop() { C.rundb_nop() }
 
 // cFree frees the block at p and returns the usable size it had.
 func cFree(p uintptr) int {

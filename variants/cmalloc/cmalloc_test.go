@@ -161,3 +161,11 @@ func BenchmarkAllocFree(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkCgoCall is the floor under every Alloc and Free: one empty cgo
+// call.
+func BenchmarkCgoCall(b *testing.B) {
+	for b.Loop() {
+		cNop()
+	}
+}

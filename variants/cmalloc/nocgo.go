@@ -2,6 +2,8 @@
 
 package cmalloc
 
+import "unsafe"
+
 // Cgo reports whether this build can call the C allocator.
 const Cgo = false
 
@@ -9,6 +11,7 @@ type probe struct {
 	kind    Kind
 	version string
 	lib     string
+	mapped  unsafe.Pointer
 }
 
 func detect() probe { return probe{kind: -1} }
@@ -20,3 +23,5 @@ func cAlloc(int) (uintptr, int) { panic("cmalloc: rundb was built without cgo") 
 func cFree(uintptr) int { panic("cmalloc: rundb was built without cgo") }
 
 func usableSize(uintptr) int { panic("cmalloc: rundb was built without cgo") }
+
+func cNop() {}
