@@ -288,15 +288,56 @@ func (t *Table) Put(key []byte, r mem.Ref) mem.Ref {
 	}
 	if t.cur.w == nil {
 		t.cur = t.newTab(minGroups)
-	} else if g, i, ok := t.find(&t.cur, key, h); ok {
-		p := &t.cur.w[g*groupWords+1+uint64(i)]
-		prev := mem.Ref(*p)
-		*p = uint64(r)
-		return prev
+		t.cur.insertAbsent(h, r)
+		return 0
 	}
-	t.makeRoom()
-	t.cur.insertAbsent(h, r)
+	// One probe finds the key or, failing that, the first free slot.
+	tb := &t.cur
+	h2 := uint8(h & 0x7F)
+	g := (h >> 7) & tb.mask
+	freeG, freeI := uint64(0), -1
+	for {
+		base := g * groupWords
+		w := tb.w[base]
+		for m := matchH2(w, h2); m != 0; m = m.dropFirst() {
+			p := &tb.w[base+1+uint64(m.first())]
+			if bytes.Equal(t.keyOf(mem.Ref(*p)), key) {
+				prev := mem.Ref(*p)
+				*p = uint64(r)
+				return prev
+			}
+		}
+		if freeI < 0 {
+			if m := matchFree(w); m != 0 {
+				freeG, freeI = g, m.first()
+			}
+		}
+		if matchEmpty(w) != 0 {
+			break
+		}
+		g = (g + 1) & tb.mask
+	}
+	if uint8(tb.w[freeG*groupWords]>>(8*freeI)) == ctrlDeleted {
+		// Reusing a tombstone leaves the load as it is.
+		tb.dead--
+	} else if !t.roomFor1() {
+		t.makeRoom()
+		t.cur.insertAbsent(h, r)
+		return 0
+	}
+	tb.setCtrl(freeG, freeI, h2)
+	tb.w[freeG*groupWords+1+uint64(freeI)] = uint64(r)
+	tb.used++
 	return 0
+}
+
+// roomFor1 reports whether cur can take one more key in an empty slot
+// without a resize.
+func (t *Table) roomFor1() bool {
+	if t.Resizing() {
+		return t.cur.used+t.cur.dead+t.old.used+1 <= t.cur.maxLoad()
+	}
+	return t.cur.used+t.cur.dead+1 <= t.cur.maxLoad()
 }
 
 // makeRoom makes sure cur can take one more key.
