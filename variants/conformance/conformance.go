@@ -1,0 +1,361 @@
+// Package conformance is the test suite every allocator backend must pass,
+// and the benchmark body every backend runs, so that backends are compared
+// on identical work.
+//
+// The suite keeps a model of the live blocks (Ref → size) beside the
+// allocator. Each block is filled with a pattern derived from its Ref and
+// size when it is allocated, and the pattern is verified before the block
+// is freed and, for every live block, at checkpoints and at the end, so a
+// block that overlaps another, or that the backend scribbles on, is caught.
+// After every operation the backend's Stats must agree with the model to
+// the byte: Requested is the sum of the live sizes, Allocs-Frees the live
+// count, and Allocated >= Requested.
+package conformance
+
+import (
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"testing"
+	"unsafe"
+
+	"rundb/engine/mem"
+)
+
+// Sizes the random workload draws from: every small size near class
+// boundaries is reached by the uniform draws; these add the edges.
+var edgeSizes = []int{1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 38, 40, 63, 64, 65, 127, 128, 129,
+	255, 256, 257, 1023, 1024, 1025, 4095, 4096, 4097, 16383, 16384, 16385, 65535, 65536, 65537}
+
+// BenchSizes are the block sizes Bench measures.
+var BenchSizes = []int{16, 40, 64, 128, 1 << 10, 16 << 10, 1 << 20}
+
+// closeAlloc closes a backend that holds OS resources (the arena's
+// reservation), so that tests creating many allocators do not run out of
+// address space.
+func closeAlloc(a mem.Allocator) {
+	if c, ok := a.(io.Closer); ok {
+		_ = c.Close()
+	}
+}
+
+// Checker drives one allocator against the model. It is exported for
+// backends' own tests.
+type Checker struct {
+	T     testing.TB
+	A     mem.Allocator
+	refs  []mem.Ref // live blocks, in no order
+	sizes []int
+	index map[mem.Ref]int // Ref → position in refs
+	sum   uint64          // sum of live sizes
+	ops   int
+}
+
+// NewChecker starts a model of a, which must have no live blocks.
+func NewChecker(t testing.TB, a mem.Allocator) *Checker {
+	c := &Checker{T: t, A: a, index: map[mem.Ref]int{}}
+	st := a.Stats()
+	if st.Live() != 0 || st.Requested != 0 {
+		t.Fatalf("fresh allocator has live blocks: %+v", st)
+	}
+	return c
+}
+
+// Live is the number of live blocks in the model.
+func (c *Checker) Live() int { return len(c.refs) }
+
+// Sum is the model's sum of live sizes.
+func (c *Checker) Sum() uint64 { return c.sum }
+
+// pattern is the byte at position i of block r of size n.
+func pattern(r mem.Ref, n, i int) byte {
+	h := uint64(r)*0x9E3779B97F4A7C15 ^ uint64(n)*0xC2B2AE3D27D4EB4F
+	h ^= h >> 29
+	return byte(h>>(8*(i&7))) + byte(i>>3)
+}
+
+func fill(b []byte, r mem.Ref, n int) {
+	for i := range b {
+		b[i] = pattern(r, n, i)
+	}
+}
+
+// verify checks block r's pattern over its first n bytes, where size is its
+// size.
+func (c *Checker) verify(r mem.Ref, size int, what string) {
+	b := c.A.Bytes(r, size)
+	if len(b) != size {
+		c.T.Fatalf("%s: Bytes(%#x, %d) has length %d", what, uint64(r), size, len(b))
+	}
+	for i := range b {
+		if want := pattern(r, size, i); b[i] != want {
+			c.T.Fatalf("%s: block %#x (size %d) byte %d = %#x; want %#x (op %d)",
+				what, uint64(r), size, i, b[i], want, c.ops)
+		}
+	}
+}
+
+// Alloc allocates size bytes, checks the block and fills it.
+func (c *Checker) Alloc(size int) mem.Ref {
+	c.T.Helper()
+	r := c.A.Alloc(size)
+	c.ops++
+	if r == 0 {
+		c.T.Fatalf("Alloc(%d) returned the nil Ref", size)
+	}
+	if uint64(r)>>56 != 0 {
+		c.T.Fatalf("Alloc(%d) = %#x: does not fit in 56 bits", size, uint64(r))
+	}
+	if _, dup := c.index[r]; dup {
+		c.T.Fatalf("Alloc(%d) = %#x, which is already live", size, uint64(r))
+	}
+	b := c.A.Bytes(r, size)
+	if len(b) != size {
+		c.T.Fatalf("Bytes(%#x, %d) has length %d", uint64(r), size, len(b))
+	}
+	if size%8 == 0 && uintptr(unsafe.Pointer(unsafe.SliceData(b)))%8 != 0 {
+		c.T.Fatalf("Alloc(%d) = %#x is at %p: not 8-byte aligned", size, uint64(r), unsafe.SliceData(b))
+	}
+	fill(b, r, size)
+	c.index[r] = len(c.refs)
+	c.refs = append(c.refs, r)
+	c.sizes = append(c.sizes, size)
+	c.sum += uint64(size)
+	c.CheckStats()
+	return r
+}
+
+// Free verifies and frees the i-th live block of the model.
+func (c *Checker) Free(i int) {
+	c.T.Helper()
+	r, size := c.refs[i], c.sizes[i]
+	c.verify(r, size, "before free")
+	if size > 1 {
+		// A prefix view is the same memory.
+		n := size / 2
+		p, q := c.A.Bytes(r, n), c.A.Bytes(r, size)
+		if len(p) != n || unsafe.SliceData(p) != unsafe.SliceData(q) {
+			c.T.Fatalf("Bytes(%#x, %d) is not a prefix of Bytes(%#x, %d)", uint64(r), n, uint64(r), size)
+		}
+	}
+	c.A.Free(r, size)
+	c.ops++
+	last := len(c.refs) - 1
+	c.refs[i], c.sizes[i] = c.refs[last], c.sizes[last]
+	c.index[c.refs[i]] = i
+	c.refs, c.sizes = c.refs[:last], c.sizes[:last]
+	delete(c.index, r)
+	c.sum -= uint64(size)
+	c.CheckStats()
+}
+
+// CheckStats compares the backend's accounting with the model.
+func (c *Checker) CheckStats() {
+	c.T.Helper()
+	st := c.A.Stats()
+	if st.Requested != c.sum {
+		c.T.Fatalf("after op %d: Stats().Requested = %d; want %d", c.ops, st.Requested, c.sum)
+	}
+	if st.Live() != uint64(len(c.refs)) {
+		c.T.Fatalf("after op %d: Allocs-Frees = %d-%d = %d; want %d live", c.ops, st.Allocs, st.Frees, st.Live(), len(c.refs))
+	}
+	if st.Allocated < st.Requested {
+		c.T.Fatalf("after op %d: Allocated %d < Requested %d", c.ops, st.Allocated, st.Requested)
+	}
+}
+
+// VerifyAll checks the pattern of every live block.
+func (c *Checker) VerifyAll() {
+	c.T.Helper()
+	for i, r := range c.refs {
+		c.verify(r, c.sizes[i], "checkpoint")
+	}
+}
+
+// FreeAll frees every live block and checks the allocator is empty.
+func (c *Checker) FreeAll() {
+	c.T.Helper()
+	for len(c.refs) > 0 {
+		c.Free(len(c.refs) - 1)
+	}
+	if st := c.A.Stats(); st.Requested != 0 || st.Allocated != 0 || st.Live() != 0 {
+		c.T.Fatalf("after freeing everything: %+v", st)
+	}
+}
+
+// RandomSize draws a block size: mostly small, across every class, some
+// up to 64 KiB and a few of several MB.
+func RandomSize(rng *rand.Rand) int {
+	switch p := rng.IntN(100); {
+	case p < 15:
+		return edgeSizes[rng.IntN(len(edgeSizes))]
+	case p < 60:
+		return 1 + rng.IntN(128)
+	case p < 85:
+		return 1 + rng.IntN(2048)
+	case p < 99:
+		return 1 + rng.IntN(64<<10)
+	default:
+		return 1<<20 + rng.IntN(3<<20)
+	}
+}
+
+// Run runs the conformance suite on fresh allocators from newAlloc.
+func Run(t *testing.T, name string, newAlloc func() mem.Allocator) {
+	with := func(t *testing.T, f func(t *testing.T, a mem.Allocator)) {
+		a := newAlloc()
+		defer closeAlloc(a)
+		if a.Name() == "" {
+			t.Fatalf("%s: empty Name()", name)
+		}
+		f(t, a)
+	}
+	t.Run("random", func(t *testing.T) {
+		with(t, func(t *testing.T, a mem.Allocator) {
+			n := 30000
+			if testing.Short() {
+				n = 5000
+			}
+			rng := rand.New(rand.NewPCG(1, uint64(len(name))))
+			c := NewChecker(t, a)
+			for i := 0; i < n; i++ {
+				// Grow to a working set, then churn around it, then shrink.
+				pFree := 40
+				if i > n*3/4 {
+					pFree = 70
+				}
+				if c.Live() > 0 && rng.IntN(100) < pFree {
+					c.Free(rng.IntN(c.Live()))
+				} else {
+					c.Alloc(RandomSize(rng))
+				}
+				if i%5000 == 4999 {
+					c.VerifyAll()
+				}
+			}
+			c.VerifyAll()
+			c.FreeAll()
+		})
+	})
+	t.Run("every-size", func(t *testing.T) {
+		with(t, func(t *testing.T, a mem.Allocator) {
+			// Every size from 1 to 4 KiB and every 8th to 20 KiB, two of
+			// each so neighbours are checked against each other.
+			c := NewChecker(t, a)
+			for s := 1; s <= 20<<10; s++ {
+				if s > 4096 && s%8 != 0 {
+					continue
+				}
+				c.Alloc(s)
+				c.Alloc(s)
+			}
+			c.VerifyAll()
+			// Free every other block, refill, and check again.
+			for i := c.Live() - 1; i >= 0; i -= 2 {
+				c.Free(i)
+			}
+			for s := 1; s <= 4096; s += 3 {
+				c.Alloc(s)
+			}
+			c.VerifyAll()
+			c.FreeAll()
+		})
+	})
+	t.Run("reuse", func(t *testing.T) {
+		with(t, func(t *testing.T, a mem.Allocator) {
+			// Alloc/free cycles must not grow the backend's accounting.
+			c := NewChecker(t, a)
+			for round := 0; round < 3; round++ {
+				for i := 0; i < 5000; i++ {
+					c.Alloc(38)
+				}
+				c.Alloc(5 << 20)
+				c.FreeAll()
+			}
+			st := a.Stats()
+			if st.Allocs != 3*5001 || st.Frees != st.Allocs {
+				t.Fatalf("Allocs/Frees = %d/%d; want %d each", st.Allocs, st.Frees, 3*5001)
+			}
+		})
+	})
+}
+
+// Ops decodes data into an op stream (3 bytes per op) and runs it on a
+// against the model: the fuzz target's body.
+//
+//	op    = sel lo hi
+//	sel%3 == 0 and a block is live: free live[(lo|hi<<8) % live]
+//	otherwise alloc, with v = lo|hi<<8 and the size by sel>>6:
+//	  0: 1 + v%128   1: 1 + v%2048   2: 1 + v (to 64 KiB)   3: 1 + v%64 * 64 KiB
+func Ops(t testing.TB, a mem.Allocator, data []byte) {
+	c := NewChecker(t, a)
+	for len(data) >= 3 {
+		sel, v := data[0], int(data[1])|int(data[2])<<8
+		data = data[3:]
+		if sel%3 == 0 && c.Live() > 0 {
+			c.Free(v % c.Live())
+			continue
+		}
+		var size int
+		switch sel >> 6 {
+		case 0:
+			size = 1 + v%128
+		case 1:
+			size = 1 + v%2048
+		case 2:
+			size = 1 + v
+		default:
+			size = 1 + v%64*(64<<10)
+		}
+		c.Alloc(size)
+	}
+	c.VerifyAll()
+	c.FreeAll()
+}
+
+// FuzzSeeds adds seed op streams to f: small churn, a class sweep, and
+// large blocks.
+func FuzzSeeds(f *testing.F) {
+	f.Add([]byte{1, 38, 0, 1, 38, 0, 0, 0, 0, 1, 40, 0})
+	var sweep []byte
+	for s := 0; s < 128; s += 5 {
+		sweep = append(sweep, 1, byte(s), 0, 0x41, byte(s*13), byte(s>>3))
+	}
+	f.Add(sweep)
+	f.Add([]byte{0xC1, 3, 0, 0x81, 0xFF, 0xFF, 0, 1, 0, 0xC1, 1, 0, 0, 0, 0})
+}
+
+// Bench measures alloc+free for each of BenchSizes as sub-benchmarks named
+// size=N: each iteration frees the oldest of a window of live blocks,
+// allocates a new one and writes its first byte.
+func Bench(b *testing.B, newAlloc func() mem.Allocator) {
+	for _, size := range BenchSizes {
+		b.Run(fmt.Sprintf("size=%d", size), func(b *testing.B) {
+			a := newAlloc()
+			defer closeAlloc(a)
+			window := min(4096, (64<<20)/size)
+			ring := make([]mem.Ref, window)
+			for i := range ring {
+				ring[i] = a.Alloc(size)
+				a.Bytes(ring[i], 1)[0] = 1
+			}
+			b.ReportAllocs()
+			b.SetBytes(int64(size))
+			b.ResetTimer()
+			j := 0
+			for b.Loop() {
+				a.Free(ring[j], size)
+				r := a.Alloc(size)
+				a.Bytes(r, 1)[0] = 1
+				ring[j] = r
+				if j++; j == window {
+					j = 0
+				}
+			}
+			b.StopTimer()
+			for _, r := range ring {
+				a.Free(r, size)
+			}
+		})
+	}
+}
