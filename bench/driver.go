@@ -1,0 +1,427 @@
+package bench
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"time"
+)
+
+// Config is one lab run.
+type Config struct {
+	Profile   string
+	Sizes     Sizes
+	Backends  []string // Redis and/or rundb --alloc names, in row order
+	Workloads []*Workload
+	Tools     Tools
+	TmpDir    string    // parent of the servers' data directories
+	Progress  io.Writer // progress lines; nil: silent
+	// StopTimeout bounds each stage of stopping a server.
+	StopTimeout time.Duration
+}
+
+// BackendsFromHelp reads the allocator backends listed by `rundb --help`,
+// so a backend registered in the server shows up in the lab unchanged.
+func BackendsFromHelp(help string) []string {
+	var out []string
+	in := false
+	sc := bufio.NewScanner(strings.NewReader(help))
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.HasPrefix(line, "Allocator backends") {
+			in = true
+			continue
+		}
+		if !in {
+			continue
+		}
+		if strings.TrimSpace(line) == "" || !strings.HasPrefix(line, " ") {
+			if len(out) > 0 {
+				break
+			}
+			continue
+		}
+		out = append(out, strings.Fields(line)[0])
+	}
+	return out
+}
+
+// RundbBackends runs `rundb --help` and returns its backends.
+func RundbBackends(rundb string) ([]string, error) {
+	out, err := exec.Command(rundb, "--help").CombinedOutput()
+	names := BackendsFromHelp(string(out))
+	if len(names) == 0 {
+		if err == nil {
+			err = errors.New("no \"Allocator backends\" section")
+		}
+		return nil, fmt.Errorf("cannot list backends of %s: %v", rundb, err)
+	}
+	return names, nil
+}
+
+// ResolveBackends turns a comma list ("all", "redis", "goheap,arena") into
+// backend names, Redis first; an unknown name is an error listing the known.
+func ResolveBackends(spec string, rundb []string) ([]string, error) {
+	known := append([]string{Redis}, rundb...)
+	if spec == "" || spec == "all" {
+		return known, nil
+	}
+	var out []string
+	seen := map[string]bool{}
+	for _, n := range strings.Split(spec, ",") {
+		n = strings.TrimSpace(n)
+		if n == "" || seen[n] {
+			continue
+		}
+		ok := false
+		for _, k := range known {
+			ok = ok || k == n
+		}
+		if !ok {
+			return nil, fmt.Errorf("unknown backend %q (known: %s)", n, strings.Join(known, ", "))
+		}
+		seen[n] = true
+		out = append(out, n)
+	}
+	// Keep Redis first: it is the reference row.
+	for i, n := range out {
+		if n == Redis && i > 0 {
+			copy(out[1:i+1], out[:i])
+			out[0] = Redis
+		}
+	}
+	return out, nil
+}
+
+// task is one unit of the run plan, for progress.
+type task struct {
+	backend string
+	label   string
+	cost    float64
+	run     func(progress func(float64))
+}
+
+type runState struct {
+	cfg       Config
+	samples   map[string]*rowSamples
+	order     []string
+	total     float64
+	done      float64
+	started   time.Time
+	lastPrint time.Time
+	tty       bool
+}
+
+type rowSamples struct {
+	row     Row
+	metrics []Metrics
+	errs    []string
+	unsupp  int
+}
+
+// Run executes every workload on every backend and returns the results.
+// A backend that fails to start, dies or errors gets failed rows; the run
+// goes on.
+func Run(cfg Config) *Results {
+	if cfg.StopTimeout == 0 {
+		cfg.StopTimeout = 5 * time.Second
+	}
+	st := &runState{cfg: cfg, samples: map[string]*rowSamples{}, started: time.Now()}
+	if f, ok := cfg.Progress.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			st.tty = true
+		}
+	}
+	res := &Results{Profile: cfg.Profile, Started: st.started, Sizes: cfg.Sizes,
+		Backends: cfg.Backends, Workloads: Info(cfg.Workloads), Machine: DescribeMachine(cfg.Tools)}
+	if cfg.Tools.RedisServer == "" {
+		res.Notes = append(res.Notes, "redis-server is not installed: the Redis reference row is missing and ratios to Redis are not computed")
+	}
+	if cfg.Tools.RedisBenchmark == "" {
+		res.Notes = append(res.Notes, "redis-benchmark is not installed: only the lab's Go load generator measured T1-T5")
+	}
+	tasks := st.plan()
+	for _, t := range tasks {
+		st.total += t.cost
+	}
+	for _, t := range tasks {
+		base := st.done
+		st.report(t, 0)
+		t.run(func(f float64) {
+			st.done = base + t.cost*math.Min(math.Max(f, 0), 1)
+			st.report(t, f)
+		})
+		st.done = base + t.cost
+	}
+	if st.tty {
+		fmt.Fprintln(cfg.Progress)
+	}
+	st.progressf("done in %s\n", time.Since(st.started).Round(time.Second))
+	for _, k := range st.order {
+		res.Rows = append(res.Rows, st.samples[k].finish())
+	}
+	res.Finished = time.Now()
+	return res
+}
+
+func (st *runState) progressf(format string, a ...any) {
+	if st.cfg.Progress != nil {
+		fmt.Fprintf(st.cfg.Progress, format, a...)
+	}
+}
+
+func (st *runState) report(t task, frac float64) {
+	if st.cfg.Progress == nil {
+		return
+	}
+	now := time.Now()
+	if frac > 0 && frac < 1 && now.Sub(st.lastPrint) < 500*time.Millisecond {
+		return
+	}
+	if !st.tty && frac > 0 && now.Sub(st.lastPrint) < 10*time.Second {
+		return
+	}
+	st.lastPrint = now
+	pct := 100 * st.done / math.Max(st.total, 1)
+	eta := "?"
+	if el := now.Sub(st.started); st.done > 0 && el > 2*time.Second {
+		eta = (time.Duration(float64(el) * (st.total - st.done) / st.done)).Round(time.Second).String()
+	}
+	line := fmt.Sprintf("[%5.1f%% ETA %-7s] %-9s %-32s %3.0f%%", pct, eta, t.backend, t.label, 100*frac)
+	if st.tty {
+		fmt.Fprintf(st.cfg.Progress, "\r\033[K%s", line)
+	} else {
+		fmt.Fprintln(st.cfg.Progress, line)
+	}
+}
+
+func (st *runState) sample(w *Workload, param, backend string) *rowSamples {
+	k := w.Name + "|" + param + "|" + backend
+	s := st.samples[k]
+	if s == nil {
+		s = &rowSamples{row: Row{Workload: w.Name, Param: param, Backend: backend}}
+		st.samples[k] = s
+		st.order = append(st.order, k)
+	}
+	return s
+}
+
+func (s *rowSamples) add(m Metrics, err error) {
+	switch {
+	case err == nil:
+		s.metrics = append(s.metrics, m)
+	case errors.Is(err, ErrUnsupported):
+		s.unsupp++
+		s.errs = append(s.errs, err.Error())
+	default:
+		s.errs = append(s.errs, err.Error())
+	}
+}
+
+func (s *rowSamples) finish() Row {
+	r := s.row
+	switch {
+	case len(s.metrics) > 0:
+		r.Status = StatusOK
+		if len(s.errs) > 0 {
+			r.Error = fmt.Sprintf("%d of %d repeats failed: %s", len(s.errs), len(s.errs)+len(s.metrics), s.errs[0])
+		}
+		names := map[string]bool{}
+		for _, m := range s.metrics {
+			for k := range m {
+				names[k] = true
+			}
+		}
+		r.Metrics = map[string]Stat{}
+		for _, name := range sortedKeys(names) {
+			var xs []float64
+			for _, m := range s.metrics {
+				if v, ok := m[name]; ok {
+					xs = append(xs, v)
+				}
+			}
+			if st := Summarize(xs); !math.IsNaN(st.Median) {
+				r.Metrics[name] = st
+			}
+		}
+	case s.unsupp > 0 && s.unsupp == len(s.errs):
+		r.Status = StatusUnsupported
+		r.Error = s.errs[0]
+	case len(s.errs) > 0 && strings.Contains(s.errs[0], "not installed"):
+		r.Status = StatusMissing
+		r.Error = s.errs[0]
+	default:
+		r.Status = StatusFailed
+		if len(s.errs) > 0 {
+			r.Error = s.errs[0]
+		}
+	}
+	return r
+}
+
+// plan builds the task list: per backend, the fresh-server workloads (one
+// server per parameter and repeat), then each fixture group (one server per
+// repeat, the group's workloads in sequence).
+func (st *runState) plan() []task {
+	cfg := st.cfg
+	var tasks []task
+	for _, b := range cfg.Backends {
+		groups := map[string][]*Workload{}
+		var groupOrder []string
+		for _, w := range cfg.Workloads {
+			if w.Fixture == "" {
+				for _, p := range w.params(cfg.Sizes) {
+					for r := 0; r < cfg.Sizes.Repeats(w.Kind); r++ {
+						tasks = append(tasks, st.freshTask(b, w, p, r))
+					}
+				}
+				continue
+			}
+			if groups[w.Fixture] == nil {
+				groupOrder = append(groupOrder, w.Fixture)
+			}
+			groups[w.Fixture] = append(groups[w.Fixture], w)
+		}
+		for _, f := range groupOrder {
+			ws := groups[f]
+			reps := 1
+			for _, w := range ws {
+				reps = max(reps, cfg.Sizes.Repeats(w.Kind))
+			}
+			for r := 0; r < reps; r++ {
+				tasks = append(tasks, st.groupTask(b, f, ws, r, reps))
+			}
+		}
+	}
+	return tasks
+}
+
+func (st *runState) freshTask(b string, w *Workload, p string, r int) task {
+	cfg := st.cfg
+	label := w.Name + " " + w.Title
+	if p != "" {
+		label += " " + p
+	}
+	if n := cfg.Sizes.Repeats(w.Kind); n > 1 {
+		label += fmt.Sprintf(" rep %d/%d", r+1, n)
+	}
+	return task{backend: b, label: label, cost: w.cost(cfg.Sizes, p) + 20000, run: func(progress func(float64)) {
+		rs := st.sample(w, p, b)
+		srv, err := StartServer(cfg.Tools, b, cfg.TmpDir)
+		if err != nil {
+			rs.add(nil, err)
+			return
+		}
+		defer srv.Stop(cfg.StopTimeout)
+		m, err := w.Run(&Env{Server: srv, Tools: cfg.Tools, Sizes: cfg.Sizes, Param: p, Progress: progress})
+		rs.add(m, err)
+	}}
+}
+
+func (st *runState) groupTask(b, fixture string, ws []*Workload, r, reps int) task {
+	cfg := st.cfg
+	fx := fixtures[fixture]
+	cost := 20000.0
+	if fx != nil && fx.Cost != nil {
+		cost += fx.Cost(cfg.Sizes)
+	}
+	var names []string
+	for _, w := range ws {
+		names = append(names, w.Name)
+		for _, p := range w.params(cfg.Sizes) {
+			cost += w.cost(cfg.Sizes, p)
+		}
+	}
+	label := strings.Join(names, ",")
+	if reps > 1 {
+		label += fmt.Sprintf(" rep %d/%d", r+1, reps)
+	}
+	return task{backend: b, label: label, cost: cost, run: func(progress func(float64)) {
+		fail := func(err error) {
+			for _, w := range ws {
+				for _, p := range w.params(cfg.Sizes) {
+					st.sample(w, p, b).add(nil, err)
+				}
+			}
+		}
+		srv, err := StartServer(cfg.Tools, b, cfg.TmpDir)
+		if err != nil {
+			fail(err)
+			return
+		}
+		defer srv.Stop(cfg.StopTimeout)
+		done := 0.0
+		sub := func(c float64) func(float64) {
+			base := done
+			done += c
+			return func(f float64) { progress((base + c*f) / cost) }
+		}
+		env := &Env{Server: srv, Tools: cfg.Tools, Sizes: cfg.Sizes}
+		if fx != nil {
+			env.Progress = sub(fx.Cost(cfg.Sizes))
+			if err := fx.Setup(env); err != nil {
+				fail(fmt.Errorf("fixture %s: %w", fixture, err))
+				return
+			}
+		}
+		for _, w := range ws {
+			for _, p := range w.params(cfg.Sizes) {
+				rs := st.sample(w, p, b)
+				if dead := srv.Alive(); dead != nil {
+					rs.add(nil, fmt.Errorf("server died: %w", dead))
+					continue
+				}
+				env.Param = p
+				env.Progress = sub(w.cost(cfg.Sizes, p))
+				m, err := w.Run(env)
+				rs.add(m, err)
+			}
+		}
+	}}
+}
+
+// DescribeMachine gathers the machine description for the results.
+func DescribeMachine(t Tools) Machine {
+	m := Machine{Cores: runtime.NumCPU(), Go: runtime.Version()}
+	m.Hostname, _ = os.Hostname()
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+				m.CPU = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
+		m.Kernel = strings.TrimSpace(string(b))
+	}
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		var kb int64
+		if _, err := fmt.Sscanf(string(b), "MemTotal: %d kB", &kb); err == nil {
+			m.MemTotalMiB = kb / 1024
+		}
+	}
+	if out, err := exec.Command("go", "version").Output(); err == nil {
+		m.Go = strings.TrimPrefix(strings.TrimSpace(string(out)), "go version ")
+	}
+	if t.RedisServer != "" {
+		if out, err := exec.Command(t.RedisServer, "--version").Output(); err == nil {
+			m.Redis = strings.TrimSpace(string(out))
+		}
+	}
+	if t.RedisBenchmark != "" {
+		if out, err := exec.Command(t.RedisBenchmark, "--version").Output(); err == nil {
+			m.RedisBench = strings.TrimSpace(string(out))
+		}
+	}
+	if out, err := exec.Command("git", "describe", "--always", "--dirty").Output(); err == nil {
+		m.Commit = strings.TrimSpace(string(out))
+	}
+	return m
+}

@@ -1,0 +1,4 @@
+package bench
+
+// RenderReport renders REPORT.md.
+func RenderReport(r *Results, plots []string) string { return "" }

@@ -1,0 +1,342 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// OpState is one load-generator connection's state: its random source and
+// a counter of commands generated, so an op can alternate commands.
+type OpState struct {
+	Rng      *rand.Rand
+	Seq      int
+	Keyspace int // keys of the W1 keyspace
+	Conts    int // lists / sets for T4/T5
+	k, v     [64]byte
+	last     int
+}
+
+// Op appends the next command of a workload to b.
+type Op func(b []byte, st *OpState) []byte
+
+var (
+	bGET       = []byte("GET")
+	bINCR      = []byte("INCR")
+	bLPUSH     = []byte("LPUSH")
+	bLPOP      = []byte("LPOP")
+	bSISMEMBER = []byte("SISMEMBER")
+)
+
+// CounterKey is T3's key: "counter:%012d".
+func CounterKey(b []byte, i int) []byte { return appendPadded(append(b, "counter:"...), i, 12) }
+
+// TListKey and TSetKey are T4's and T5's keys, apart from W1's keyspace.
+func TListKey(b []byte, i int) []byte { return appendPadded(append(b, "tlist:"...), i, 6) }
+
+// TSetKey is T5's set key.
+func TSetKey(b []byte, i int) []byte { return appendPadded(append(b, "tset:"...), i, 6) }
+
+func opT1(b []byte, st *OpState) []byte {
+	i := st.Rng.IntN(st.Keyspace)
+	return AppendCommandBytes(b, bSET, StringKey(st.k[:0], i), StringVal(st.v[:0], st.Seq))
+}
+
+func opT2(b []byte, st *OpState) []byte {
+	return AppendCommandBytes(b, bGET, StringKey(st.k[:0], st.Rng.IntN(st.Keyspace)))
+}
+
+func opT3(b []byte, st *OpState) []byte {
+	return AppendCommandBytes(b, bINCR, CounterKey(st.k[:0], st.Rng.IntN(st.Keyspace)))
+}
+
+func opT4(b []byte, st *OpState) []byte {
+	if st.Seq%2 == 0 {
+		st.last = st.Rng.IntN(st.Conts)
+		return AppendCommandBytes(b, bLPUSH, TListKey(st.k[:0], st.last), ListElem(st.v[:0], st.Seq))
+	}
+	return AppendCommandBytes(b, bLPOP, TListKey(st.k[:0], st.last))
+}
+
+func opT5(b []byte, st *OpState) []byte {
+	if st.Seq%2 == 0 {
+		st.last = st.Rng.IntN(st.Conts)
+		return AppendCommandBytes(b, bSADD, TSetKey(st.k[:0], st.last), SetMember(st.v[:0], st.Rng.IntN(st.Keyspace)))
+	}
+	return AppendCommandBytes(b, bSISMEMBER, TSetKey(st.k[:0], st.last), SetMember(st.v[:0], st.Rng.IntN(st.Keyspace)))
+}
+
+// Load describes one load-generator run.
+type Load struct {
+	Addr     string
+	Conns    int
+	Pipeline int
+	Requests int // total commands over all connections
+	Keyspace int
+	Conts    int
+	Op       Op
+	Seed     uint64
+	Progress func(frac float64)
+}
+
+// LoadResult is what a load run measured. Latencies are per command, from
+// the write of its pipeline batch to the read of its reply, in ms.
+type LoadResult struct {
+	Requests  int
+	Elapsed   time.Duration
+	Errors    int
+	FirstErr  string
+	Latencies []float64
+}
+
+// RPS is requests per second.
+func (r LoadResult) RPS() float64 { return float64(r.Requests) / r.Elapsed.Seconds() }
+
+// RunLoad drives Conns connections, each sending its share of Requests in
+// pipelined batches of Pipeline commands and recording every latency. An
+// unknown-command reply stops the run with ErrUnsupported.
+func RunLoad(ctx context.Context, l Load) (LoadResult, error) {
+	conns := make([]*Client, l.Conns)
+	defer func() {
+		for _, c := range conns {
+			if c != nil {
+				c.Close()
+			}
+		}
+	}()
+	for i := range conns {
+		c, err := Dial(l.Addr, 2*time.Second)
+		if err != nil {
+			return LoadResult{}, err
+		}
+		conns[i] = c
+	}
+	per := max(1, l.Requests/l.Conns)
+	per += per % 2 // ops that pair commands stay paired
+	var (
+		wg       sync.WaitGroup
+		stop     atomic.Bool
+		done     atomic.Int64
+		mu       sync.Mutex
+		firstErr error
+		res      LoadResult
+	)
+	lats := make([][]float64, l.Conns)
+	start := make(chan struct{})
+	for ci, c := range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			st := &OpState{Rng: rand.New(rand.NewPCG(l.Seed, uint64(ci))), Keyspace: max(1, l.Keyspace), Conts: max(1, l.Conts)}
+			lat := make([]float64, 0, per)
+			c.conn.SetDeadline(time.Now().Add(5 * time.Minute))
+			<-start
+			var err error
+			for sent := 0; sent < per && !stop.Load() && ctx.Err() == nil; {
+				m := min(l.Pipeline, per-sent)
+				for j := 0; j < m; j++ {
+					c.out = l.Op(c.out, st)
+					st.Seq++
+				}
+				t0 := time.Now()
+				if _, err = c.conn.Write(c.out); err != nil {
+					break
+				}
+				c.out = c.out[:0]
+				for j := 0; j < m; j++ {
+					v, rerr := c.Read()
+					if rerr != nil {
+						err = rerr
+						break
+					}
+					lat = append(lat, float64(time.Since(t0).Nanoseconds())/1e6)
+					if e := v.Error(); e != nil {
+						c.Errors++
+						if c.FirstError == "" {
+							c.FirstError = e.Error()
+						}
+						if isUnknownCommand(e.Error()) {
+							err = replyError(e.Error())
+						}
+					}
+				}
+				if err != nil {
+					break
+				}
+				sent += m
+				if ci == 0 && l.Progress != nil && (sent/m)%64 == 0 {
+					l.Progress(float64(done.Load()+int64(sent)) / float64(per*l.Conns))
+				}
+			}
+			done.Add(int64(len(lat)))
+			lats[ci] = lat
+			if err != nil {
+				stop.Store(true)
+				mu.Lock()
+				if firstErr == nil || (errors.Is(err, ErrUnsupported) && !errors.Is(firstErr, ErrUnsupported)) {
+					firstErr = err
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	t0 := time.Now()
+	close(start)
+	wg.Wait()
+	res.Elapsed = time.Since(t0)
+	for ci, c := range conns {
+		res.Errors += c.Errors
+		if res.FirstErr == "" {
+			res.FirstErr = c.FirstError
+		}
+		res.Requests += len(lats[ci])
+	}
+	res.Latencies = make([]float64, 0, res.Requests)
+	for _, lat := range lats {
+		res.Latencies = append(res.Latencies, lat...)
+	}
+	if firstErr == nil {
+		firstErr = ctx.Err()
+	}
+	return res, firstErr
+}
+
+// RedisBenchmark runs redis-benchmark for one test (set, get, incr) and
+// returns requests per second, p50 and p99 from its --csv output.
+func RedisBenchmark(bin, addr, test string, conns, pipeline, requests, keyspace int) (rps, p50, p99 float64, err error) {
+	host, port, _ := strings.Cut(addr, ":")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "-h", host, "-p", port, "-c", strconv.Itoa(conns),
+		"-P", strconv.Itoa(pipeline), "-n", strconv.Itoa(requests), "-r", strconv.Itoa(keyspace),
+		"-t", test, "--csv")
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		return 0, 0, 0, fmt.Errorf("redis-benchmark: %v: %s", err, strings.TrimSpace(errb.String()))
+	}
+	return ParseRedisBenchmarkCSV(out.String())
+}
+
+// ParseRedisBenchmarkCSV reads the first result line of redis-benchmark
+// --csv output (header "test","rps","avg_latency_ms",...,"p50_latency_ms",...).
+func ParseRedisBenchmarkCSV(s string) (rps, p50, p99 float64, err error) {
+	recs, err := csv.NewReader(strings.NewReader(s)).ReadAll()
+	if err != nil {
+		return 0, 0, 0, fmt.Errorf("redis-benchmark csv: %w", err)
+	}
+	if len(recs) < 2 {
+		return 0, 0, 0, fmt.Errorf("redis-benchmark csv: no result line in %q", s)
+	}
+	col := map[string]int{}
+	for i, h := range recs[0] {
+		col[h] = i
+	}
+	get := func(name string) (float64, error) {
+		i, ok := col[name]
+		if !ok || i >= len(recs[1]) {
+			return 0, fmt.Errorf("redis-benchmark csv: no %q column", name)
+		}
+		return strconv.ParseFloat(recs[1][i], 64)
+	}
+	if rps, err = get("rps"); err != nil {
+		return
+	}
+	if p50, err = get("p50_latency_ms"); err != nil {
+		return
+	}
+	p99, err = get("p99_latency_ms")
+	return
+}
+
+func pParam(p int) string { return "P=" + strconv.Itoa(p) }
+
+func tRequests(s Sizes, p int) int {
+	if p > 1 {
+		return s.TRequests * 4
+	}
+	return s.TRequests
+}
+
+// FixtureW1 loads W1's keyspace (TKeys keys) before the T workloads.
+const FixtureW1 = "w1-loaded"
+
+func tWorkload(name, title, doc string, op Op, rbTest string) *Workload {
+	return &Workload{
+		Name: name, Title: title, Kind: KindThroughput, Doc: doc, Fixture: FixtureW1,
+		Params: func(s Sizes) []string {
+			var ps []string
+			for _, p := range s.Pipelines {
+				ps = append(ps, pParam(p))
+			}
+			return ps
+		},
+		Cost: func(s Sizes, param string) float64 {
+			p, _ := ParamInt(param, "P")
+			c := float64(tRequests(s, p)) * 3 / float64(max(1, min(p, 8)))
+			if rbTest != "" {
+				c *= 1.5
+			}
+			return c
+		},
+		Run: func(e *Env) (Metrics, error) {
+			p, _ := ParamInt(e.Param, "P")
+			n := tRequests(e.Sizes, p)
+			res, err := RunLoad(context.Background(), Load{
+				Addr: e.Server.Addr, Conns: e.Sizes.Conns, Pipeline: p, Requests: n,
+				Keyspace: e.Sizes.TKeys, Conts: e.Sizes.Containers, Op: op, Seed: 1, Progress: e.Progress,
+			})
+			if err != nil {
+				if errors.Is(err, ErrUnsupported) {
+					return nil, err
+				}
+				return nil, e.Server.Check(err)
+			}
+			lat := Percentiles(res.Latencies)
+			m := Metrics{MRPS: res.RPS(), MP50: lat.P50, MP99: lat.P99, MP999: lat.P999, MMax: lat.Max, MErrors: float64(res.Errors)}
+			if rbTest != "" && e.Tools.RedisBenchmark != "" {
+				rps, p50, p99, err := RedisBenchmark(e.Tools.RedisBenchmark, e.Server.Addr, rbTest, e.Sizes.Conns, p, n, e.Sizes.TKeys)
+				if err != nil {
+					if dead := e.Server.Alive(); dead != nil {
+						return nil, fmt.Errorf("server died: %w", dead)
+					}
+				} else {
+					m[MRBRPS], m[MRBP50], m[MRBP99] = rps, p50, p99
+				}
+			}
+			return m, nil
+		},
+	}
+}
+
+func init() {
+	RegisterFixture(&Fixture{
+		Name: FixtureW1,
+		Cost: func(s Sizes) float64 { return float64(s.TKeys) },
+		Setup: func(e *Env) error {
+			c, err := Dial(e.Server.Addr, 2*time.Second)
+			if err != nil {
+				return e.Server.Check(err)
+			}
+			defer c.Close()
+			if err := Populate(c, e.Sizes.TKeys, e.Sizes, popW1, e.Progress); err != nil {
+				return e.Server.Check(err)
+			}
+			return nil
+		},
+	})
+	Register(tWorkload("T1", "set", "SET random key of W1's keyspace (16 B value)", opT1, "set"))
+	Register(tWorkload("T2", "get", "GET random key of W1's keyspace", opT2, "get"))
+	Register(tWorkload("T3", "incr", "INCR counter:%012d, random over W1's keyspace size", opT3, "incr"))
+	Register(tWorkload("T4", "lpush-lpop", "LPUSH then LPOP on one of 10,000-ish lists (each pair = 2 requests)", opT4, ""))
+	Register(tWorkload("T5", "sadd-sismember", "SADD then SISMEMBER on one of the sets (each pair = 2 requests)", opT5, ""))
+}

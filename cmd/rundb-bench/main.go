@@ -1,0 +1,172 @@
+// Command rundb-bench is the lab driver: it starts every rundb backend and
+// redis-server as processes, runs the named workloads, and writes
+// results.json, REPORT.md and plots; with -compare it checks the run against
+// a baseline and exits 1 on a regression.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"rundb/bench"
+)
+
+func main() {
+	os.Exit(run())
+}
+
+func run() int {
+	var (
+		profile   = flag.String("profile", "default", "size profile: "+strings.Join(bench.ProfileNames(), ", "))
+		out       = flag.String("out", "reports", "directory for results.json, REPORT.md and plots")
+		backends  = flag.String("backends", "all", "comma list of backends (redis and rundb --alloc names), or all")
+		workloads = flag.String("workloads", "all", "comma list of workloads, or all")
+		rundb     = flag.String("rundb", "bin/rundb", "rundb binary")
+		redisSrv  = flag.String("redis-server", "redis-server", "redis-server binary (empty: skip the Redis row)")
+		redisBen  = flag.String("redis-benchmark", "redis-benchmark", "redis-benchmark binary (empty: Go load generator only)")
+		repeats   = flag.Int("repeats", 0, "override the repeat count of every workload")
+		sweep     = flag.String("sweep", "", "override the W1 sweep sizes, comma list")
+		compare   = flag.String("compare", "", "baseline results.json to compare with; exit 1 on a regression")
+		baseline  = flag.String("baseline", "", "also write the results to this baseline file")
+		noPlots   = flag.Bool("no-plots", false, "skip the PNG plots")
+		list      = flag.Bool("list", false, "list backends and workloads, then exit")
+	)
+	flag.Parse()
+
+	sizes, ok := bench.Profiles[*profile]
+	if !ok {
+		fmt.Fprintf(os.Stderr, "rundb-bench: unknown profile %q (known: %s)\n", *profile, strings.Join(bench.ProfileNames(), ", "))
+		return 2
+	}
+	if *repeats > 0 {
+		sizes.MemRepeats, sizes.TRepeats = *repeats, *repeats
+	}
+	if *sweep != "" {
+		sizes.Sweep = nil
+		for _, f := range strings.Split(*sweep, ",") {
+			var n int
+			if _, err := fmt.Sscan(strings.TrimSpace(f), &n); err != nil || n <= 0 {
+				fmt.Fprintf(os.Stderr, "rundb-bench: bad -sweep size %q\n", f)
+				return 2
+			}
+			sizes.Sweep = append(sizes.Sweep, n)
+		}
+	}
+
+	tools := bench.Tools{Rundb: *rundb, RedisServer: lookPath(*redisSrv), RedisBenchmark: lookPath(*redisBen)}
+	if abs, err := filepath.Abs(tools.Rundb); err == nil {
+		tools.Rundb = abs
+	}
+	if _, err := os.Stat(tools.Rundb); err != nil {
+		fmt.Fprintf(os.Stderr, "rundb-bench: rundb binary: %v (build it with: go build -o bin/rundb ./cmd/rundb)\n", err)
+		return 2
+	}
+	rundbNames, err := bench.RundbBackends(tools.Rundb)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "rundb-bench:", err)
+		return 2
+	}
+	names, err := bench.ResolveBackends(*backends, rundbNames)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "rundb-bench:", err)
+		return 2
+	}
+	ws, err := bench.SelectWorkloads(strings.Split(*workloads, ","))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "rundb-bench:", err)
+		return 2
+	}
+	if *list {
+		fmt.Println("backends:", strings.Join(names, " "))
+		for _, w := range ws {
+			fmt.Printf("%-4s %-16s %-10s %s\n", w.Name, w.Title, w.Kind, w.Doc)
+		}
+		return 0
+	}
+	for _, w := range []struct{ name, path string }{{"redis-server", tools.RedisServer}, {"redis-benchmark", tools.RedisBenchmark}} {
+		if w.path == "" {
+			fmt.Fprintf(os.Stderr, "rundb-bench: %s not found: the report will say so\n", w.name)
+		}
+	}
+	tmp, err := os.MkdirTemp("", "rundb-bench-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "rundb-bench:", err)
+		return 1
+	}
+	defer os.RemoveAll(tmp)
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		fmt.Fprintln(os.Stderr, "rundb-bench:", err)
+		return 1
+	}
+
+	fmt.Fprintf(os.Stderr, "rundb-bench: profile %s, backends %s, workloads %d, output %s\n",
+		*profile, strings.Join(names, ","), len(ws), *out)
+	t0 := time.Now()
+	res := bench.Run(bench.Config{Profile: *profile, Sizes: sizes, Backends: names, Workloads: ws,
+		Tools: tools, TmpDir: tmp, Progress: os.Stderr})
+
+	if err := res.WriteJSON(filepath.Join(*out, "results.json")); err != nil {
+		fmt.Fprintln(os.Stderr, "rundb-bench:", err)
+		return 1
+	}
+	if *baseline != "" {
+		if err := res.WriteJSON(*baseline); err != nil {
+			fmt.Fprintln(os.Stderr, "rundb-bench:", err)
+			return 1
+		}
+		fmt.Fprintf(os.Stderr, "rundb-bench: baseline written to %s\n", *baseline)
+	}
+	var plots []string
+	if !*noPlots {
+		plots, err = bench.WritePlots(res, *out)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "rundb-bench: plots:", err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(*out, "REPORT.md"), []byte(bench.RenderReport(res, plots)), 0o644); err != nil {
+		fmt.Fprintln(os.Stderr, "rundb-bench:", err)
+		return 1
+	}
+	fmt.Fprintf(os.Stderr, "rundb-bench: wrote %s in %s\n", filepath.Join(*out, "REPORT.md"), time.Since(t0).Round(time.Second))
+	failed := 0
+	for _, r := range res.Rows {
+		if r.Status == bench.StatusFailed {
+			failed++
+		}
+	}
+	if failed > 0 {
+		fmt.Fprintf(os.Stderr, "rundb-bench: %d rows failed (see the report)\n", failed)
+	}
+
+	if *compare != "" {
+		base, err := bench.ReadResults(*compare)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "rundb-bench: baseline:", err)
+			return 2
+		}
+		cmp := bench.Compare(base, res, bench.DefaultTolerance)
+		fmt.Print(cmp.Format())
+		if cmp.Failed() {
+			fmt.Println("bench-compare: REGRESSION")
+			return 1
+		}
+		fmt.Println("bench-compare: ok")
+	}
+	return 0
+}
+
+func lookPath(name string) string {
+	if name == "" {
+		return ""
+	}
+	p, err := exec.LookPath(name)
+	if err != nil {
+		return ""
+	}
+	return p
+}
