@@ -71,6 +71,14 @@ func (k Kind) String() string {
 	return kindInfo[k].name
 }
 
+// origin names k as the source of malloc in messages.
+func (k Kind) origin() string {
+	if k == Libc {
+		return "the C library"
+	}
+	return k.String()
+}
+
 // Summary is the one-line description for --help.
 func (k Kind) Summary() string { return kindInfo[k].summary }
 
@@ -129,11 +137,11 @@ func New(want Kind) (*Allocator, error) {
 			lib = "an unknown object"
 		}
 		if want == Libc {
-			return nil, fmt.Errorf("--alloc %s: malloc is %s (from %s), not the C library's: unset LD_PRELOAD",
-				want, p.kind, lib)
+			return nil, fmt.Errorf("--alloc %s: malloc comes from %s (%s), not the C library: unset LD_PRELOAD",
+				want, p.kind.origin(), lib)
 		}
-		return nil, fmt.Errorf("--alloc %s: malloc is %s (from %s), not %s: preload %s with LD_PRELOAD",
-			want, p.kind, lib, want, files[0])
+		return nil, fmt.Errorf("--alloc %s: malloc comes from %s (%s), not %s: preload %s with LD_PRELOAD "+
+			"(rundb --alloc %s does it itself)", want, p.kind.origin(), lib, want, files[0], want)
 	}
 	a := &Allocator{kind: want, p: p}
 	switch {

@@ -44,7 +44,7 @@ func TestWrongKindFails(t *testing.T) {
 			continue
 		}
 		_, err := New(k)
-		if err == nil || !strings.Contains(err.Error(), "--alloc "+k.String()+": malloc is "+a.Kind().String()) {
+		if err == nil || !strings.Contains(err.Error(), "--alloc "+k.String()+": malloc comes from "+a.Kind().origin()) {
 			t.Fatalf("New(%s) under %s = %v; want a clear error", k, a.Kind(), err)
 		}
 	}
