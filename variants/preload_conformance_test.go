@@ -74,3 +74,16 @@ func BenchmarkCmalloc(b *testing.B) {
 	}
 	b.Run("alloc="+k.String(), func(b *testing.B) { conformance.Bench(b, mustNew(b, k.String())) })
 }
+
+// FuzzCmalloc runs fuzzed op streams on the allocator answering in this
+// process (under LD_PRELOAD, the preloaded one).
+func FuzzCmalloc(f *testing.F) {
+	k, _, _, ok := cmalloc.Answering()
+	if !ok {
+		f.Skip("built without cgo")
+	}
+	conformance.FuzzSeeds(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		conformance.Ops(t, mustNew(t, k.String())(), data)
+	})
+}
