@@ -67,16 +67,17 @@ func (c *Checker) Live() int { return len(c.refs) }
 // Sum is the model's sum of live sizes.
 func (c *Checker) Sum() uint64 { return c.sum }
 
-// pattern is the byte at position i of block r of size n.
-func pattern(r mem.Ref, n, i int) byte {
+// seed is the pattern seed of block r of size n; byte i of the block is
+// byte(seed >> (8*(i%8))) + byte(i/8).
+func seed(r mem.Ref, n int) uint64 {
 	h := uint64(r)*0x9E3779B97F4A7C15 ^ uint64(n)*0xC2B2AE3D27D4EB4F
-	h ^= h >> 29
-	return byte(h>>(8*(i&7))) + byte(i>>3)
+	return h ^ h>>29
 }
 
 func fill(b []byte, r mem.Ref, n int) {
+	h := seed(r, n)
 	for i := range b {
-		b[i] = pattern(r, n, i)
+		b[i] = byte(h>>(8*(i&7))) + byte(i>>3)
 	}
 }
 
@@ -87,8 +88,9 @@ func (c *Checker) verify(r mem.Ref, size int, what string) {
 	if len(b) != size {
 		c.T.Fatalf("%s: Bytes(%#x, %d) has length %d", what, uint64(r), size, len(b))
 	}
+	h := seed(r, size)
 	for i := range b {
-		if want := pattern(r, size, i); b[i] != want {
+		if want := byte(h>>(8*(i&7))) + byte(i>>3); b[i] != want {
 			c.T.Fatalf("%s: block %#x (size %d) byte %d = %#x; want %#x (op %d)",
 				what, uint64(r), size, i, b[i], want, c.ops)
 		}
@@ -286,7 +288,7 @@ func Run(t *testing.T, name string, newAlloc func() mem.Allocator) {
 //	op    = sel lo hi
 //	sel%3 == 0 and a block is live: free live[(lo|hi<<8) % live]
 //	otherwise alloc, with v = lo|hi<<8 and the size by sel>>6:
-//	  0: 1 + v%128   1: 1 + v%2048   2: 1 + v (to 64 KiB)   3: 1 + v%64 * 64 KiB
+//	  0: 1 + v%128   1: 1 + v%2048   2: 1 + v (to 64 KiB)   3: 1 + v%320 * 1 KiB
 func Ops(t testing.TB, a mem.Allocator, data []byte) {
 	c := NewChecker(t, a)
 	for len(data) >= 3 {
@@ -305,7 +307,7 @@ func Ops(t testing.TB, a mem.Allocator, data []byte) {
 		case 2:
 			size = 1 + v
 		default:
-			size = 1 + v%64*(64<<10)
+			size = 1 + v%320*1024
 		}
 		c.Alloc(size)
 	}

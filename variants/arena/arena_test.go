@@ -1,0 +1,274 @@
+package arena
+
+import (
+	"bufio"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+
+	"rundb/engine/mem"
+)
+
+func newTest(t testing.TB, reserve int64) *Arena {
+	t.Helper()
+	a, err := NewSize(reserve)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = a.Close() })
+	return a
+}
+
+func TestClasses(t *testing.T) {
+	cs := Classes()
+	for i := 1; i < len(cs); i++ {
+		if cs[i] <= cs[i-1] {
+			t.Fatalf("classes not increasing at %d: %v", i, cs)
+		}
+	}
+	if cs[len(cs)-1] != MaxSmall {
+		t.Fatalf("largest class %d; want %d", cs[len(cs)-1], MaxSmall)
+	}
+	for size := 1; size <= MaxSmall; size++ {
+		c := RoundUp(size)
+		if c < size {
+			t.Fatalf("RoundUp(%d) = %d", size, c)
+		}
+		// c is the smallest class that holds size.
+		for _, k := range cs {
+			if k >= size {
+				if k != c {
+					t.Fatalf("RoundUp(%d) = %d; want %d", size, c, k)
+				}
+				break
+			}
+		}
+		if size%8 == 0 && c%8 != 0 {
+			t.Fatalf("RoundUp(%d) = %d: not a multiple of 8", size, c)
+		}
+	}
+	for _, size := range []int{38, 40, 64, 72, 128} {
+		if got := RoundUp(size); got != size {
+			t.Fatalf("RoundUp(%d) = %d; want an exact class", size, got)
+		}
+	}
+	if got := RoundUp(MaxSmall + 1); got != MaxSmall+pageSize {
+		t.Fatalf("RoundUp(%d) = %d; want %d", MaxSmall+1, got, MaxSmall+pageSize)
+	}
+}
+
+func TestRefs(t *testing.T) {
+	a := newTest(t, 1<<30)
+	r0 := a.Alloc(38)
+	r1 := a.Alloc(38)
+	r2 := a.Alloc(100 << 10)
+	// Unit 0 is never used; the first slab is unit 1, the span unit 2.
+	if r0 != 1<<16 || r1 != 1<<16+38 || r2 != 2<<16 {
+		t.Fatalf("refs = %#x %#x %#x; want 0x10000 0x10026 0x20000", r0, r1, r2)
+	}
+	// Position independence: a Ref is an offset from the base.
+	b := a.Bytes(r1, 38)
+	copy(b, "entry")
+	if got := string(a.mem[r1 : r1+5]); got != "entry" {
+		t.Fatalf("mem[r1:] = %q; want entry", got)
+	}
+	// A freed block's first two bytes link the slab's free list.
+	a.Free(r0, 38)
+	a.Free(r1, 38)
+	if m := a.meta[1]; m.free != 2 || a.mem[r1] != 1 || a.mem[r1+1] != 0 {
+		t.Fatalf("free list head %d, link %d %d; want 2, 1 0", m.free, a.mem[r1], a.mem[r1+1])
+	}
+	if r := a.Alloc(37); r != r1 {
+		t.Fatalf("LIFO reuse gave %#x; want %#x", r, r1)
+	}
+}
+
+func TestStatsExact(t *testing.T) {
+	a := newTest(t, 1<<30)
+	var want mem.Stats
+	sizes := []int{1, 38, 39, 129, 5000, MaxSmall, MaxSmall + 1, 1 << 20, 3<<20 + 7}
+	refs := make([]mem.Ref, len(sizes))
+	for i, s := range sizes {
+		refs[i] = a.Alloc(s)
+		want.Requested += uint64(s)
+		want.Allocated += uint64(RoundUp(s))
+		want.Allocs++
+	}
+	// Six slabs of 64 KiB (classes 2, 38, 40, 160, 5456, 16384) and three
+	// page-rounded spans.
+	want.Mapped = 6*unitSize + uint64(RoundUp(MaxSmall+1)+RoundUp(1<<20)+RoundUp(3<<20+7))
+	if got := a.Stats(); got != want {
+		t.Fatalf("Stats() = %+v; want %+v", got, want)
+	}
+	for i, s := range sizes {
+		a.Free(refs[i], s)
+	}
+	// The six slabs stay as spares; the spans are gone.
+	if got := a.Stats(); got.Requested != 0 || got.Allocated != 0 || got.Mapped != 6*unitSize || got.Frees != got.Allocs {
+		t.Fatalf("after frees: %+v", got)
+	}
+	a.Trim()
+	if got := a.Stats().Mapped; got != 0 {
+		t.Fatalf("after Trim: Mapped = %d; want 0", got)
+	}
+}
+
+func TestSpansCoalesceAndReuse(t *testing.T) {
+	a := newTest(t, 1<<30)
+	x := a.Alloc(100 << 10) // 2 units
+	y := a.Alloc(64 << 10)  // 1 unit
+	z := a.Alloc(200 << 10) // 4 units
+	guard := a.Alloc(40)    // a slab above them
+	top := a.top
+	a.Free(y, 64<<10)
+	a.Free(x, 100<<10)
+	a.Free(z, 200<<10)
+	// One free run of 7 units from x's unit.
+	u := int32(x >> unitShift)
+	if m := a.meta[u]; m.kind != kindFree || m.n != 7 || a.meta[u+6].kind != kindFree || a.meta[u+6].n != 7 {
+		t.Fatalf("run at %d: %+v; want a free run of 7", u, m)
+	}
+	// A 6-unit block takes it, first fit from the same place; the rest (1
+	// unit) then serves a new slab.
+	w := a.Alloc(6<<16 - 5)
+	if w != x {
+		t.Fatalf("6-unit span at %#x; want %#x (reused)", w, x)
+	}
+	s := a.Alloc(1000)
+	if s>>unitShift != mem.Ref(u+6) {
+		t.Fatalf("new slab at unit %d; want %d", s>>unitShift, u+6)
+	}
+	if a.top != top {
+		t.Fatalf("top moved from %d to %d: virtual space not reused", top, a.top)
+	}
+	a.Free(w, 6<<16-5)
+	a.Free(s, 1000)
+	a.Free(guard, 40)
+}
+
+func TestEmptySlabsReleased(t *testing.T) {
+	a := newTest(t, 1<<30)
+	// Fill 20 slabs of class 40, free them all: 8 stay as spares.
+	per := unitSize / 40
+	var refs []mem.Ref
+	for i := 0; i < 20*per; i++ {
+		refs = append(refs, a.Alloc(40))
+	}
+	if got := a.Stats().Mapped; got != 20*unitSize {
+		t.Fatalf("Mapped = %d; want %d", got, 20*unitSize)
+	}
+	for _, r := range refs {
+		a.Free(r, 40)
+	}
+	if got := a.Stats().Mapped; got != maxSpares*unitSize {
+		t.Fatalf("Mapped = %d; want %d spares", got, maxSpares*unitSize)
+	}
+	// Another class reuses released units instead of growing the top.
+	top := a.top
+	r := a.Alloc(1000)
+	if a.top != top || a.meta[r>>unitShift].class != sizeClass[1000] {
+		t.Fatalf("class 1000 slab at unit %d, top %d -> %d: not reused", r>>unitShift, top, a.top)
+	}
+	a.Free(r, 1000)
+}
+
+func TestOutOfMemoryPanics(t *testing.T) {
+	a := newTest(t, 4<<20)
+	defer func() {
+		msg, _ := recover().(string)
+		if !strings.Contains(msg, "arena: out of memory") || !strings.Contains(msg, "reservation is exhausted") {
+			t.Fatalf("panic %q; want an out-of-memory message", msg)
+		}
+	}()
+	a.Alloc(8 << 20)
+	t.Fatal("Alloc beyond the reservation did not panic")
+}
+
+func TestNewSizeErrors(t *testing.T) {
+	if _, err := NewSize(1 << 60); err == nil {
+		t.Fatal("NewSize(2^60) succeeded; want an out-of-range error")
+	}
+	if _, err := parseSize("64G"); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := parseSize("3M"); n != 3<<20 {
+		t.Fatalf("parseSize(3M) = %d", n)
+	}
+	if _, err := parseSize("x"); err == nil {
+		t.Fatal("parseSize(x) succeeded")
+	}
+	t.Setenv("RUNDB_ARENA_RESERVE", "256M")
+	a, err := New()
+	if err != nil || a.Reserved() != 256<<20 {
+		t.Fatalf("New() with RUNDB_ARENA_RESERVE=256M: %v, %v", a, err)
+	}
+	_ = a.Close()
+}
+
+func vmRSS(t testing.TB) uint64 {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		t.Skip("no /proc/self/status")
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+			kb, _ := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			return kb << 10
+		}
+	}
+	t.Skip("no VmRSS")
+	return 0
+}
+
+// TestFlushGivesMemoryBack populates a million 38-byte blocks (a W1
+// keyspace) and four 16 MB blocks, frees them all, and checks that at least
+// 90% of what was populated goes back to the OS.
+func TestFlushGivesMemoryBack(t *testing.T) {
+	if testing.Short() {
+		t.Skip("populates 100 MB")
+	}
+	a := newTest(t, 4<<30)
+	rss0 := vmRSS(t)
+	const n = 1_000_000
+	refs := make([]mem.Ref, n)
+	for i := range refs {
+		refs[i] = a.Alloc(38)
+		b := a.Bytes(refs[i], 38)
+		b[0], b[37] = byte(i), byte(i>>8)
+	}
+	var big []mem.Ref
+	for i := 0; i < 4; i++ {
+		r := a.Alloc(16 << 20)
+		b := a.Bytes(r, 16<<20)
+		for j := 0; j < len(b); j += pageSize {
+			b[j] = 1
+		}
+		big = append(big, r)
+	}
+	mapped := a.Stats().Mapped
+	rss1 := vmRSS(t)
+	if want := uint64(n*38 + 4*16<<20); mapped < want || mapped > want+want/50 {
+		t.Fatalf("Mapped = %d; want within 2%% above %d", mapped, want)
+	}
+	for i, r := range refs {
+		a.Free(r, 38)
+		refs[i] = 0
+	}
+	for _, r := range big {
+		a.Free(r, 16<<20)
+	}
+	st := a.Stats()
+	rss2 := vmRSS(t)
+	t.Logf("populated: Mapped %d MB, RSS +%d MB; after freeing: Mapped %d KB, RSS +%d KB",
+		mapped>>20, (rss1-rss0)>>20, st.Mapped>>10, (int64(rss2)-int64(rss0))>>10)
+	if st.Mapped*10 > mapped {
+		t.Fatalf("after freeing all: Mapped = %d, more than 10%% of %d", st.Mapped, mapped)
+	}
+	grown := rss1 - rss0
+	if back := int64(rss1) - int64(rss2); back*10 < int64(grown)*9 {
+		t.Fatalf("RSS gave back %d of %d bytes; want at least 90%%", back, grown)
+	}
+}
