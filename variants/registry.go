@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"rundb/engine/mem"
+	"rundb/variants/arena"
 	"rundb/variants/cmalloc"
 	"rundb/variants/goheap"
 )
@@ -67,6 +68,7 @@ func New(name string) (mem.Allocator, error) {
 
 func init() {
 	Register("goheap", "Go heap, one []byte per block", func() (mem.Allocator, error) { return goheap.New(), nil })
+	Register("arena", "mmap arena: size-class slabs off the Go heap, empty slabs given back", func() (mem.Allocator, error) { return arena.New() })
 	Register("malloc", cmalloc.Libc.Summary(), newCmalloc(cmalloc.Libc))
 	Register("jemalloc", cmalloc.Jemalloc.Summary(), newCmalloc(cmalloc.Jemalloc))
 	Register("mimalloc", cmalloc.Mimalloc.Summary(), newCmalloc(cmalloc.Mimalloc))
