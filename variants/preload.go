@@ -138,8 +138,8 @@ func Prepare(name string) error {
 		os.Unsetenv(execMarker)
 	}
 	k, ok := cmallocKind(name)
-	if !ok {
-		return nil
+	if !ok || !cmalloc.Cgo {
+		return nil // New reports a build without cgo
 	}
 	preload, changed, err := preloadFor(k, os.Getenv("LD_PRELOAD"), libDirs())
 	if err != nil || !changed || again {

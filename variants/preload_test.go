@@ -55,8 +55,15 @@ func TestPrepareMissingLibrary(t *testing.T) {
 		"tcmalloc": "--alloc tcmalloc needs libtcmalloc_minimal.so.4: install the Debian package libtcmalloc-minimal4",
 	}
 	for name, msg := range want {
-		err := Prepare(name)
+		k, _ := cmallocKind(name)
+		_, _, err := preloadFor(k, "", libDirs())
 		if err == nil || !strings.HasPrefix(err.Error(), msg) {
+			t.Errorf("preloadFor(%s) = %v; want %q", name, err, msg)
+		}
+		if !cmalloc.Cgo {
+			continue
+		}
+		if err := Prepare(name); err == nil || !strings.HasPrefix(err.Error(), msg) {
 			t.Errorf("Prepare(%s) = %v; want %q", name, err, msg)
 		}
 	}
