@@ -276,6 +276,14 @@ func (t *Table) Get(key []byte) mem.Ref {
 // Put stores r for key: it inserts, or replaces the Ref stored for an equal
 // key. It returns the replaced Ref, or 0 if key was absent.
 func (t *Table) Put(key []byte, r mem.Ref) mem.Ref {
+	prev := t.put(key, r)
+	if debugTable {
+		t.debugCheck()
+	}
+	return prev
+}
+
+func (t *Table) put(key []byte, r mem.Ref) mem.Ref {
 	h := hashKey(key)
 	if t.Resizing() {
 		t.step()
@@ -371,6 +379,14 @@ func (t *Table) startResize(groups int) {
 
 // Delete removes key and returns its Ref, or 0 if it was absent.
 func (t *Table) Delete(key []byte) mem.Ref {
+	prev := t.delete(key)
+	if debugTable {
+		t.debugCheck()
+	}
+	return prev
+}
+
+func (t *Table) delete(key []byte) mem.Ref {
 	if t.Len() == 0 {
 		return 0
 	}

@@ -7,6 +7,19 @@ import (
 	"rundb/engine/mem"
 )
 
+// debugTable makes every Put and Delete check the whole table (O(n) per
+// call); for chasing a bug only.
+const debugTable = false
+
+// debugCheck panics on a broken invariant when debugTable is set.
+func (t *Table) debugCheck() {
+	if debugTable {
+		if err := t.checkInvariants(); err != nil {
+			panic(err)
+		}
+	}
+}
+
 // checkInvariants walks the whole table and reports the first broken
 // invariant: counters match the control bytes, each full slot's H2 matches
 // its key's hash, each element is reachable from its home group (no group
