@@ -7,7 +7,8 @@
 //
 // # Glossary
 //
-//   - slot: 8 bytes holding one mem.Ref (the entry block of a key).
+//   - slot: 7 bytes holding one mem.Ref (the entry block of a key); Refs fit
+//     in 56 bits (mem.Ref's promise), so the eighth byte would be waste.
 //   - group: 8 slots plus their control word; the unit of probing.
 //   - control word: 8 bytes, one control byte per slot of the group (byte i of
 //     the little-endian word describes slot i).
@@ -37,11 +38,18 @@
 // # Layout
 //
 // A table of G groups (G a power of two, mask = G-1) is one allocator block of
-// G*72 bytes, viewed as []uint64: group g is words [9g, 9g+9), the control
-// word then slots 0..7.
+// G*64 bytes: each group is one 64-byte cache line, its 8-byte control word
+// then the 8 slots packed at 7 bytes each (little-endian), so a probe of a
+// group touches one line and a slot costs 8 bytes with its control byte
+// (9 with an 8-byte slot; on a 1M-key table of 2^21 slots that is 2 MB).
 //
-//	group 0                       group 1
-//	[ctrl][s0][s1]...[s7]         [ctrl][s0][s1]...[s7]   ...
+//	byte:  0        8       15      22            57      64
+//	       [ctrl w ][ slot0 ][ slot1 ]  ...  [ slot7 ]
+//
+// Example: Ref 0x0000123456789abc in slot 0 is stored as bytes 8..14 =
+// bc 9a 78 56 34 12 00. Reading slot i loads the 8 bytes starting at
+// 7+7i (one byte before the slot) and shifts right by 8, so no load leaves
+// the group.
 //
 // # Probing
 //
@@ -91,6 +99,7 @@ package ds
 
 import (
 	"bytes"
+	"encoding/binary"
 	"hash/maphash"
 	"math/bits"
 	"unsafe"
@@ -100,8 +109,9 @@ import (
 
 const (
 	groupSlots = 8
-	groupWords = 1 + groupSlots // control word, then the slots
-	groupBytes = groupWords * 8 // 72 bytes per group
+	groupBytes = 64             // one cache line: control word, then 8 packed 7-byte refs
+	groupWords = groupBytes / 8 // the control word is word 0 of its group
+	refBytes   = 7              // a Ref is stored in 56 bits (mem.Ref's promise)
 
 	ctrlEmpty   = 0x80
 	ctrlDeleted = 0xFE
@@ -142,15 +152,33 @@ func matchFull(w uint64) match  { return match(^w & msbs) }
 
 // tab is one array of groups.
 type tab struct {
-	ref  mem.Ref
-	w    []uint64 // groups*groupWords words; nil when the array is not allocated
-	mask uint64   // groups-1
-	used int      // full slots
-	dead int      // tombstones
+	block mem.Ref
+	w     []uint64 // groups*groupWords words; nil when the array is not allocated
+	mask  uint64   // groups-1
+	used  int      // full slots
+	dead  int      // tombstones
 }
 
 func (tb *tab) groups() int { return len(tb.w) / groupWords }
 func (tb *tab) slots() int  { return len(tb.w) / groupWords * groupSlots }
+
+// ref reads the Ref in slot i of group g. Slot i's 7 bytes are bytes
+// 8+7i .. 14+7i of the group; the 8-byte little-endian load starts one byte
+// earlier (the last control byte or the previous slot's last byte) and
+// shifts that byte out, so every load stays inside the group.
+func (tb *tab) ref(g uint64, i int) mem.Ref {
+	p := unsafe.Add(unsafe.Pointer(&tb.w[g*groupWords]), 7+refBytes*i)
+	return mem.Ref(binary.LittleEndian.Uint64((*[8]byte)(p)[:]) >> 8)
+}
+
+// setRef stores r in slot i of group g, keeping the byte before it.
+func (tb *tab) setRef(g uint64, i int, r mem.Ref) {
+	if r>>56 != 0 {
+		panic("ds: Ref does not fit in 56 bits")
+	}
+	b := (*[8]byte)(unsafe.Add(unsafe.Pointer(&tb.w[g*groupWords]), 7+refBytes*i))[:]
+	binary.LittleEndian.PutUint64(b, uint64(b[0])|uint64(r)<<8)
+}
 
 // maxLoad is the most full + tombstone slots the array may hold: 7/8.
 func (tb *tab) maxLoad() int { return tb.slots() - tb.slots()/8 }
@@ -171,7 +199,7 @@ func (tb *tab) insertAbsent(h uint64, r mem.Ref) {
 				tb.dead--
 			}
 			tb.setCtrl(g, i, uint8(h&0x7F))
-			tb.w[g*groupWords+1+uint64(i)] = uint64(r)
+			tb.setRef(g, i, r)
 			tb.used++
 			return
 		}
@@ -222,12 +250,12 @@ func (t *Table) newTab(groups int) tab {
 	for g := 0; g < groups; g++ {
 		w[g*groupWords] = ctrlWordE
 	}
-	return tab{ref: ref, w: w, mask: uint64(groups - 1)}
+	return tab{block: ref, w: w, mask: uint64(groups - 1)}
 }
 
 func (t *Table) freeTab(tb *tab) {
 	if tb.w != nil {
-		t.a.Free(tb.ref, len(tb.w)*8)
+		t.a.Free(tb.block, len(tb.w)*8)
 	}
 	*tb = tab{}
 }
@@ -244,7 +272,7 @@ func (t *Table) find(tb *tab, key []byte, h uint64) (g uint64, i int, ok bool) {
 		w := tb.w[base]
 		for m := matchH2(w, h2); m != 0; m = m.dropFirst() {
 			i = m.first()
-			if bytes.Equal(t.keyOf(mem.Ref(tb.w[base+1+uint64(i)])), key) {
+			if bytes.Equal(t.keyOf(tb.ref(g, i)), key) {
 				return g, i, true
 			}
 		}
@@ -264,11 +292,11 @@ func (t *Table) Get(key []byte) mem.Ref {
 	if t.Resizing() {
 		t.step()
 		if g, i, ok := t.find(&t.old, key, h); ok {
-			return mem.Ref(t.old.w[g*groupWords+1+uint64(i)])
+			return t.old.ref(g, i)
 		}
 	}
 	if g, i, ok := t.find(&t.cur, key, h); ok {
-		return mem.Ref(t.cur.w[g*groupWords+1+uint64(i)])
+		return t.cur.ref(g, i)
 	}
 	return 0
 }
@@ -288,9 +316,8 @@ func (t *Table) put(key []byte, r mem.Ref) mem.Ref {
 	if t.Resizing() {
 		t.step()
 		if g, i, ok := t.find(&t.old, key, h); ok {
-			p := &t.old.w[g*groupWords+1+uint64(i)]
-			prev := mem.Ref(*p)
-			*p = uint64(r)
+			prev := t.old.ref(g, i)
+			t.old.setRef(g, i, r)
 			return prev
 		}
 	}
@@ -308,10 +335,9 @@ func (t *Table) put(key []byte, r mem.Ref) mem.Ref {
 		base := g * groupWords
 		w := tb.w[base]
 		for m := matchH2(w, h2); m != 0; m = m.dropFirst() {
-			p := &tb.w[base+1+uint64(m.first())]
-			if bytes.Equal(t.keyOf(mem.Ref(*p)), key) {
-				prev := mem.Ref(*p)
-				*p = uint64(r)
+			i := m.first()
+			if prev := tb.ref(g, i); bytes.Equal(t.keyOf(prev), key) {
+				tb.setRef(g, i, r)
 				return prev
 			}
 		}
@@ -334,7 +360,7 @@ func (t *Table) put(key []byte, r mem.Ref) mem.Ref {
 		return 0
 	}
 	tb.setCtrl(freeG, freeI, h2)
-	tb.w[freeG*groupWords+1+uint64(freeI)] = uint64(r)
+	tb.setRef(freeG, freeI, r)
 	tb.used++
 	return 0
 }
@@ -395,7 +421,7 @@ func (t *Table) delete(key []byte) mem.Ref {
 	if t.Resizing() {
 		t.step()
 		if g, i, ok := t.find(&t.old, key, h); ok {
-			prev = mem.Ref(t.old.w[g*groupWords+1+uint64(i)])
+			prev = t.old.ref(g, i)
 			t.old.remove(g, i)
 		}
 	}
@@ -404,7 +430,7 @@ func (t *Table) delete(key []byte) mem.Ref {
 		if !ok {
 			return 0
 		}
-		prev = mem.Ref(t.cur.w[g*groupWords+1+uint64(i)])
+		prev = t.cur.ref(g, i)
 		t.cur.remove(g, i)
 	}
 	if t.Len() == 0 {
@@ -472,7 +498,7 @@ func (t *Table) moveGroup(g uint64) bool {
 	}
 	for m := full; m != 0; m = m.dropFirst() {
 		i := m.first()
-		r := mem.Ref(t.old.w[base+1+uint64(i)])
+		r := t.old.ref(g, i)
 		t.cur.insertAbsent(hashKey(t.keyOf(r)), r)
 		w = w&^(0xFF<<(8*i)) | fill<<(8*i)
 		t.old.used--
@@ -536,7 +562,7 @@ func (t *Table) scanHome(tb *tab, g uint64, fn func(r mem.Ref)) {
 		base := p * groupWords
 		w := tb.w[base]
 		for m := matchFull(w); m != 0; m = m.dropFirst() {
-			r := mem.Ref(tb.w[base+1+uint64(m.first())])
+			r := tb.ref(p, m.first())
 			if (hashKey(t.keyOf(r))>>7)&tb.mask == g {
 				fn(r)
 			}
@@ -571,7 +597,7 @@ func (t *Table) Random(rnd uint64) mem.Ref {
 			for ; k > 0; k-- {
 				m = m.dropFirst()
 			}
-			return mem.Ref(tb.w[base+1+uint64(m.first())])
+			return tb.ref(g, m.first())
 		}
 		g = (g + 1) & tb.mask
 	}
@@ -592,7 +618,7 @@ func (t *Table) ForEach(fn func(r mem.Ref) bool) {
 	for _, tb := range [2]*tab{&t.old, &t.cur} {
 		for base := 0; base < len(tb.w); base += groupWords {
 			for m := matchFull(tb.w[base]); m != 0; m = m.dropFirst() {
-				if !fn(mem.Ref(tb.w[base+1+m.first()])) {
+				if !fn(tb.ref(uint64(base/groupWords), m.first())) {
 					return
 				}
 			}

@@ -53,7 +53,7 @@ func (t *Table) checkInvariants() error {
 					dead++
 				case c < 0x80:
 					used++
-					r := mem.Ref(tb.w[p*groupWords+1+i])
+					r := tb.ref(uint64(p), int(i))
 					key := t.keyOf(r)
 					h := hashKey(key)
 					if uint8(h&0x7F) != c {
@@ -103,7 +103,7 @@ func (t *Table) checkInvariants() error {
 		if tb == nil {
 			return fmt.Errorf("key %q (ref %d) stored but not found", k, r)
 		}
-		if g, i, _ := t.find(tb, []byte(k), h); mem.Ref(tb.w[g*groupWords+1+uint64(i)]) != r || !bytes.Equal(t.keyOf(r), []byte(k)) {
+		if g, i, _ := t.find(tb, []byte(k), h); tb.ref(g, i) != r || !bytes.Equal(t.keyOf(r), []byte(k)) {
 			return fmt.Errorf("key %q found at a different ref", k)
 		}
 	}

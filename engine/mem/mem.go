@@ -4,7 +4,8 @@
 package mem
 
 // Ref names one block handed out by an Allocator. 0 is the nil Ref; what the
-// other values mean (an index, an offset, an address) is the backend's business.
+// other values mean (an index, an offset, an address) is the backend's business,
+// but every Ref fits in 56 bits: the keyspace table packs Refs into 7 bytes.
 type Ref uint64
 
 // Allocator is the swappable part of rundb. Frees are sized: the caller always
