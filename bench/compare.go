@@ -1,11 +1,218 @@
 package bench
 
-type Tolerance struct{}
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"text/tabwriter"
+)
 
-var DefaultTolerance Tolerance
+// Tolerance bounds what a run may lose against the baseline.
+type Tolerance struct {
+	// MemGrowth is how much bytes per key (by used_memory) may grow, as a
+	// fraction: 0.05 allows +5%.
+	MemGrowth float64
+	// RatioDrop is how much a throughput ratio against the run's reference
+	// (Redis, or goheap when Redis is absent) may fall: 0.25 allows -25%.
+	RatioDrop float64
+}
 
-type Comparison struct{}
+// DefaultTolerance is what bench-compare enforces.
+var DefaultTolerance = Tolerance{MemGrowth: 0.05, RatioDrop: 0.25}
 
-func Compare(base, cur *Results, t Tolerance) Comparison { return Comparison{} }
-func (c Comparison) Format() string                      { return "" }
-func (c Comparison) Failed() bool                        { return false }
+// Verdicts of a comparison line.
+const (
+	VerdictOK         = "ok"
+	VerdictRegression = "REGRESSION"
+	VerdictNew        = "new"     // no baseline figure
+	VerdictMissing    = "missing" // in the baseline, not in this run
+	VerdictSkipped    = "skipped" // nothing comparable (baseline row not ok)
+)
+
+// CompareLine is one compared figure.
+type CompareLine struct {
+	Workload, Param, Backend string
+	What                     string  // "bytes/key" or "rps / redis"
+	Base, Cur                float64 // the compared figures
+	Change                   float64 // Cur/Base - 1
+	Verdict                  string
+	Note                     string
+}
+
+// Comparison is the outcome of Compare.
+type Comparison struct {
+	Tol   Tolerance
+	Lines []CompareLine
+}
+
+// Failed reports whether any line is a regression.
+func (c Comparison) Failed() bool {
+	for _, l := range c.Lines {
+		if l.Verdict == VerdictRegression {
+			return true
+		}
+	}
+	return false
+}
+
+// Compare checks cur against base: for each rundb backend, memory per key
+// (used_memory growth per key) may not grow more than tol.MemGrowth, and
+// each throughput ratio against the reference measured in the same run may
+// not fall more than tol.RatioDrop. A row that was ok and now failed or
+// became unsupported is a regression too. Redis's own rows are the
+// reference, not compared.
+func Compare(base, cur *Results, tol Tolerance) Comparison {
+	cmp := Comparison{Tol: tol}
+	kind := map[string]string{}
+	for _, w := range append(append([]WorkloadInfo(nil), base.Workloads...), cur.Workloads...) {
+		kind[w.Name] = w.Kind
+	}
+	curRows := map[string]Row{}
+	for _, r := range cur.Rows {
+		curRows[r.Key()] = r
+	}
+	baseRows := map[string]bool{}
+	for _, b := range base.Rows {
+		baseRows[b.Key()] = true
+		if b.Backend == Redis {
+			continue
+		}
+		c, inCur := curRows[b.Key()]
+		l := CompareLine{Workload: b.Workload, Param: b.Param, Backend: b.Backend}
+		switch kind[b.Workload] {
+		case KindMemory:
+			l.What = "bytes/key"
+		case KindThroughput:
+			l.What = "rps ratio"
+		default:
+			continue
+		}
+		switch {
+		case !inCur:
+			l.Verdict, l.Note = VerdictMissing, "not run"
+		case b.Status != StatusOK:
+			l.Verdict, l.Note = VerdictSkipped, "baseline "+b.Status
+			if c.Status == StatusOK {
+				l.Note += ", now ok"
+			}
+		case c.Status != StatusOK:
+			l.Verdict, l.Note = VerdictRegression, "now "+c.Status+": "+firstLine(c.Error)
+		case kind[b.Workload] == KindMemory:
+			bv, ok1 := b.Get(MBytesUsed)
+			cv, ok2 := c.Get(MBytesUsed)
+			if !ok1 || !ok2 || bv <= 0 {
+				l.Verdict, l.Note = VerdictSkipped, "no bytes/key figure"
+				break
+			}
+			l.Base, l.Cur, l.Change = bv, cv, cv/bv-1
+			l.Verdict = VerdictOK
+			if l.Change > tol.MemGrowth {
+				l.Verdict = VerdictRegression
+				l.Note = fmt.Sprintf("grew more than %.0f%%", 100*tol.MemGrowth)
+			}
+		default:
+			ref := throughputRef(base, cur, b.Workload, b.Param)
+			if ref == "" || ref == b.Backend {
+				l.Verdict, l.Note = VerdictSkipped, "no reference row in both runs"
+				break
+			}
+			bref, _ := base.Find(b.Workload, b.Param, ref)
+			cref, _ := cur.Find(b.Workload, b.Param, ref)
+			bv := ratio(b, bref, MRPS)
+			cv := ratio(c, cref, MRPS)
+			l.What = "rps / " + ref
+			if bv <= 0 || cv <= 0 {
+				l.Verdict, l.Note = VerdictSkipped, "no rps figure"
+				break
+			}
+			l.Base, l.Cur, l.Change = bv, cv, cv/bv-1
+			l.Verdict = VerdictOK
+			if l.Change < -tol.RatioDrop {
+				l.Verdict = VerdictRegression
+				l.Note = fmt.Sprintf("fell more than %.0f%%", 100*tol.RatioDrop)
+			}
+		}
+		cmp.Lines = append(cmp.Lines, l)
+	}
+	for _, c := range cur.Rows {
+		if c.Backend == Redis || baseRows[c.Key()] {
+			continue
+		}
+		if k := kind[c.Workload]; k == KindMemory || k == KindThroughput {
+			cmp.Lines = append(cmp.Lines, CompareLine{Workload: c.Workload, Param: c.Param, Backend: c.Backend,
+				What: "-", Verdict: VerdictNew, Note: "no baseline; " + c.Status})
+		}
+	}
+	sort.SliceStable(cmp.Lines, func(i, j int) bool {
+		a, b := cmp.Lines[i], cmp.Lines[j]
+		if a.Workload != b.Workload {
+			return a.Workload < b.Workload
+		}
+		return a.Param < b.Param
+	})
+	return cmp
+}
+
+// throughputRef picks the reference backend for a throughput row: Redis
+// when its row is ok in both runs, else goheap.
+func throughputRef(base, cur *Results, workload, param string) string {
+	for _, ref := range []string{Redis, "goheap"} {
+		b, ok1 := base.Find(workload, param, ref)
+		c, ok2 := cur.Find(workload, param, ref)
+		if ok1 && ok2 && b.Status == StatusOK && c.Status == StatusOK {
+			return ref
+		}
+	}
+	return ""
+}
+
+func ratio(row, ref Row, m string) float64 {
+	v, ok1 := row.Get(m)
+	r, ok2 := ref.Get(m)
+	if !ok1 || !ok2 || r <= 0 {
+		return 0
+	}
+	return v / r
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	if len(s) > 80 {
+		s = s[:80] + "..."
+	}
+	return s
+}
+
+// Format renders the comparison as a text table with a summary line.
+func (c Comparison) Format() string {
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "bench-compare: bytes/key may grow %.0f%%, rps ratios may fall %.0f%%\n",
+		100*c.Tol.MemGrowth, 100*c.Tol.RatioDrop)
+	tw := tabwriter.NewWriter(&sb, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "workload\tparam\tbackend\tfigure\tbaseline\tnow\tchange\tverdict\tnote")
+	n := map[string]int{}
+	for _, l := range c.Lines {
+		n[l.Verdict]++
+		b, cu, ch := "-", "-", "-"
+		if l.Base != 0 || l.Cur != 0 {
+			b, cu, ch = fmtFig(l.Base), fmtFig(l.Cur), fmt.Sprintf("%+.1f%%", 100*l.Change)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", l.Workload, l.Param, l.Backend, l.What, b, cu, ch, l.Verdict, l.Note)
+	}
+	tw.Flush()
+	var parts []string
+	for _, v := range []string{VerdictOK, VerdictRegression, VerdictNew, VerdictMissing, VerdictSkipped} {
+		if n[v] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n[v], v))
+		}
+	}
+	fmt.Fprintf(&sb, "summary: %s\n", strings.Join(parts, ", "))
+	return sb.String()
+}
+
+func fmtFig(v float64) string {
+	if v < 10 {
+		return fmt.Sprintf("%.3f", v)
+	}
+	return fmt.Sprintf("%.1f", v)
+}

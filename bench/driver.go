@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -319,8 +320,9 @@ func (st *runState) freshTask(b string, w *Workload, p string, r int) task {
 			return
 		}
 		defer srv.Stop(cfg.StopTimeout)
+		guard := watchdog(srv, cfg.Sizes.runTimeout())
 		m, err := w.Run(&Env{Server: srv, Tools: cfg.Tools, Sizes: cfg.Sizes, Param: p, Progress: progress})
-		rs.add(m, err)
+		rs.add(m, guard(err))
 	}}
 }
 
@@ -365,7 +367,8 @@ func (st *runState) groupTask(b, fixture string, ws []*Workload, r, reps int) ta
 		env := &Env{Server: srv, Tools: cfg.Tools, Sizes: cfg.Sizes}
 		if fx != nil {
 			env.Progress = sub(fx.Cost(cfg.Sizes))
-			if err := fx.Setup(env); err != nil {
+			guard := watchdog(srv, cfg.Sizes.runTimeout())
+			if err := guard(fx.Setup(env)); err != nil {
 				fail(fmt.Errorf("fixture %s: %w", fixture, err))
 				return
 			}
@@ -379,11 +382,30 @@ func (st *runState) groupTask(b, fixture string, ws []*Workload, r, reps int) ta
 				}
 				env.Param = p
 				env.Progress = sub(w.cost(cfg.Sizes, p))
+				guard := watchdog(srv, cfg.Sizes.runTimeout())
 				m, err := w.Run(env)
-				rs.add(m, err)
+				rs.add(m, guard(err))
 			}
 		}
 	}}
+}
+
+// watchdog kills srv if the run is not over within d. The returned
+// function ends the watch and turns the run's error into a timeout error
+// when the watchdog fired.
+func watchdog(srv *Server, d time.Duration) func(error) error {
+	var fired atomic.Bool
+	t := time.AfterFunc(d, func() {
+		fired.Store(true)
+		srv.Kill()
+	})
+	return func(err error) error {
+		t.Stop()
+		if fired.Load() {
+			return fmt.Errorf("timed out after %s (server killed)", d)
+		}
+		return err
+	}
 }
 
 // DescribeMachine gathers the machine description for the results.

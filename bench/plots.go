@@ -1,4 +1,529 @@
 package bench
 
+import (
+	"fmt"
+	"image/color"
+	"math"
+	"os"
+	"path/filepath"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+)
+
+// Redis is drawn in red everywhere; rundb backends take the palette in order.
+var (
+	redisColor = color.RGBA{R: 0xd6, G: 0x27, B: 0x28, A: 0xff}
+	palette    = []color.RGBA{
+		{0x1f, 0x77, 0xb4, 0xff}, // blue
+		{0x2c, 0xa0, 0x2c, 0xff}, // green
+		{0xff, 0x7f, 0x0e, 0xff}, // orange
+		{0x94, 0x67, 0xbd, 0xff}, // purple
+		{0x8c, 0x56, 0x4b, 0xff}, // brown
+		{0x17, 0xbe, 0xcf, 0xff}, // cyan
+		{0xe3, 0x77, 0xc2, 0xff}, // pink
+		{0x7f, 0x7f, 0x7f, 0xff}, // grey
+		{0xbc, 0xbd, 0x22, 0xff}, // olive
+	}
+)
+
+func backendColor(r *Results, b string) color.Color {
+	if b == Redis {
+		return redisColor
+	}
+	i := 0
+	for _, x := range r.Backends {
+		if x == b {
+			return palette[i%len(palette)]
+		}
+		if x != Redis {
+			i++
+		}
+	}
+	return palette[len(palette)-1]
+}
+
+func newPlot(title, ylabel string) *plot.Plot {
+	p := plot.New()
+	p.Title.Text = title
+	p.Title.TextStyle.Font.Size = vg.Points(13)
+	p.Y.Label.Text = ylabel
+	p.Y.Label.TextStyle.Font.Size = vg.Points(11)
+	p.X.Tick.Label.Font.Size = vg.Points(10)
+	p.Y.Tick.Label.Font.Size = vg.Points(10)
+	p.Legend.TextStyle.Font.Size = vg.Points(10)
+	p.Add(plotter.NewGrid())
+	return p
+}
+
 // WritePlots draws the PNG plots into dir and returns their file names.
-func WritePlots(r *Results, dir string) ([]string, error) { return nil, nil }
+func WritePlots(r *Results, dir string) ([]string, error) {
+	var written []string
+	var firstErr error
+	for _, pl := range []struct {
+		name string
+		draw func(*Results, string) (bool, error)
+	}{
+		{PlotBytesPerKey, func(r *Results, f string) (bool, error) {
+			return plotMemoryBars(r, f, MBytesUsed, "bytes per key by used_memory (red: Redis; dashed line: Redis's figure)")
+		}},
+		{PlotRSSPerKey, func(r *Results, f string) (bool, error) {
+			return plotMemoryBars(r, f, MBytesRSS, "bytes per key by RSS growth (red: Redis; dashed line: Redis's figure)")
+		}},
+		{PlotSweepBytes, plotSweepBytes},
+		{PlotSweepPopulate, plotSweepPopulate},
+		{PlotRPS, plotRPS},
+		{PlotLatency, plotLatency},
+	} {
+		ok, err := pl.draw(r, filepath.Join(dir, pl.name))
+		if err != nil {
+			if firstErr == nil {
+				firstErr = fmt.Errorf("%s: %w", pl.name, err)
+			}
+			continue
+		}
+		if ok {
+			written = append(written, pl.name)
+		}
+	}
+	return written, firstErr
+}
+
+// barLabel puts text centered above a bar.
+func barLabel(p *plot.Plot, x, y float64, s string) {
+	l, err := plotter.NewLabels(plotter.XYLabels{XYs: plotter.XYs{{X: x, Y: y}}, Labels: []string{s}})
+	if err != nil {
+		return
+	}
+	for i := range l.TextStyle {
+		l.TextStyle[i].XAlign = draw.XCenter
+		l.TextStyle[i].YAlign = draw.YBottom
+		l.TextStyle[i].Font.Size = vg.Points(9)
+	}
+	l.Offset = vg.Point{Y: vg.Points(2)}
+	p.Add(l)
+}
+
+func hline(p *plot.Plot, x0, x1, y float64, c color.Color) {
+	l, err := plotter.NewLine(plotter.XYs{{X: x0, Y: y}, {X: x1, Y: y}})
+	if err != nil {
+		return
+	}
+	l.Color = c
+	l.Width = vg.Points(1)
+	l.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+	p.Add(l)
+}
+
+// plotMemoryBars draws one panel per memory workload, one bar per backend.
+func plotMemoryBars(r *Results, file, metric, title string) (bool, error) {
+	var panels []*plot.Plot
+	for _, w := range r.Workloads {
+		if w.Kind != KindMemory {
+			continue
+		}
+		param := HeadlineParam(w.Name, r.Sizes)
+		p := newPlot(fmt.Sprintf("%s %s (%s)", w.Name, w.Title, param), "bytes per key")
+		if w.Name == "W4" || w.Name == "W5" || w.Name == "W6" {
+			p.Y.Label.Text = "bytes per element"
+		}
+		var names []string
+		top := 0.0
+		any := false
+		for i, b := range r.Backends {
+			names = append(names, b)
+			row, ok := r.Find(w.Name, param, b)
+			v, has := row.Get(metric)
+			if !ok || !has {
+				barLabel(p, float64(i), 0, shortStatus(row, ok))
+				continue
+			}
+			any = true
+			bar, err := plotter.NewBarChart(plotter.Values{math.Max(v, 0)}, vg.Points(22))
+			if err != nil {
+				return false, err
+			}
+			bar.XMin = float64(i)
+			bar.Color = backendColor(r, b)
+			bar.LineStyle.Width = 0
+			p.Add(bar)
+			barLabel(p, float64(i), math.Max(v, 0), fmt.Sprintf("%.0f", v))
+			top = math.Max(top, v)
+			if b == Redis {
+				hline(p, -0.5, float64(len(r.Backends))-0.5, v, redisColor)
+			}
+		}
+		if !any {
+			continue
+		}
+		p.NominalX(names...)
+		p.X.Tick.Label.Rotation = 0.5
+		p.X.Tick.Label.XAlign = draw.XRight
+		p.Y.Min = 0
+		p.Y.Max = top * 1.15
+		panels = append(panels, p)
+	}
+	if len(panels) == 0 {
+		return false, nil
+	}
+	cols := min(4, len(panels))
+	rows := (len(panels) + cols - 1) / cols
+	grid := make([][]*plot.Plot, rows)
+	for i := range grid {
+		grid[i] = make([]*plot.Plot, cols)
+	}
+	for i, p := range panels {
+		grid[i/cols][i%cols] = p
+	}
+	grid = append([][]*plot.Plot{titleRow(title, cols)}, grid...)
+	return true, saveGridTitled(grid, vg.Length(cols)*4*vg.Inch, vg.Length(rows)*3.6*vg.Inch, file)
+}
+
+// titleRow is not a plot; saveGridTitled draws the title above the grid.
+func titleRow(title string, cols int) []*plot.Plot {
+	p := plot.New()
+	p.Title.Text = title
+	row := make([]*plot.Plot, cols)
+	row[0] = p
+	return row
+}
+
+// legendEntry is a backend name and its color, for the shared legend.
+type legendEntry struct {
+	name  string
+	color color.Color
+	ref   bool
+}
+
+func backendLegend(r *Results) []legendEntry {
+	var out []legendEntry
+	for _, b := range r.Backends {
+		name := b
+		if b == Redis {
+			name = "redis (reference)"
+		}
+		out = append(out, legendEntry{name, backendColor(r, b), b == Redis})
+	}
+	return out
+}
+
+func legendH(es []legendEntry) vg.Length {
+	if len(es) == 0 {
+		return 0
+	}
+	return vg.Inch * 0.35
+}
+
+// drawLegendRow draws the entries in one centered line just below y.
+func drawLegendRow(dc draw.Canvas, y vg.Length, es []legendEntry) {
+	sty := plot.New().Legend.TextStyle
+	sty.Font.Size = vg.Points(12)
+	sty.YAlign = draw.YCenter
+	box := vg.Points(11)
+	gap := vg.Points(18)
+	total := vg.Length(0)
+	for _, e := range es {
+		total += box + vg.Points(4) + sty.Width(e.name) + gap
+	}
+	x := (dc.Min.X+dc.Max.X)/2 - total/2
+	cy := y - vg.Inch*0.35/2
+	for _, e := range es {
+		dc.SetColor(e.color)
+		dc.Fill(vg.Rectangle{Min: vg.Point{X: x, Y: cy - box/2}, Max: vg.Point{X: x + box, Y: cy + box/2}}.Path())
+		x += box + vg.Points(4)
+		dc.FillText(sty, vg.Point{X: x, Y: cy}, e.name)
+		x += sty.Width(e.name) + gap
+	}
+}
+
+// saveGridTitled writes a grid whose first row carries only a title, with
+// the shared backend legend under it when legendEntries is set.
+func saveGridTitled(grid [][]*plot.Plot, w, h vg.Length, file string, legendEntries ...legendEntry) error {
+	title := grid[0][0].Title.Text
+	body := grid[1:]
+	titleH := vg.Inch * 0.45
+	img := vgimg.NewWith(vgimg.UseWH(w, h+titleH+legendH(legendEntries)), vgimg.UseDPI(96))
+	dc := draw.New(img)
+	dc.SetColor(color.White)
+	dc.Fill(dc.Rectangle.Path())
+	top := dc
+	top.Min.Y = dc.Max.Y - titleH
+	sty := plot.New().Title.TextStyle
+	sty.Font.Size = vg.Points(15)
+	sty.XAlign = draw.XCenter
+	sty.YAlign = draw.YCenter
+	top.FillText(sty, vg.Point{X: (dc.Min.X + dc.Max.X) / 2, Y: top.Min.Y + titleH/2}, title)
+	if len(legendEntries) > 0 {
+		drawLegendRow(dc, dc.Max.Y-titleH, legendEntries)
+	}
+	bodyC := dc
+	bodyC.Max.Y = dc.Max.Y - titleH - legendH(legendEntries)
+	t := draw.Tiles{Rows: len(body), Cols: len(body[0]), PadX: vg.Millimeter * 5, PadY: vg.Millimeter * 6,
+		PadTop: vg.Millimeter * 2, PadBottom: vg.Millimeter * 3, PadLeft: vg.Millimeter * 3, PadRight: vg.Millimeter * 3}
+	canvases := plot.Align(body, t, bodyC)
+	for i := range body {
+		for j := range body[i] {
+			if body[i][j] != nil {
+				body[i][j].Draw(canvases[i][j])
+			}
+		}
+	}
+	f, err := os.Create(file)
+	if err != nil {
+		return err
+	}
+	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func shortStatus(row Row, found bool) string {
+	if !found {
+		return "n/a"
+	}
+	switch row.Status {
+	case StatusUnsupported:
+		return "unsupp."
+	case StatusMissing:
+		return "missing"
+	case StatusFailed:
+		return "failed"
+	}
+	return "n/a"
+}
+
+// sweepLines draws metric against W1's N for every backend, log x (and log
+// y when logY).
+func sweepLines(r *Results, file, title, ylabel, metric string, logY bool) (bool, error) {
+	ns := sweepNs(r)
+	if len(ns) < 2 {
+		return false, nil
+	}
+	p := newPlot("", ylabel)
+	p.X.Label.Text = "keys (N)"
+	p.X.Scale = plot.LogScale{}
+	p.X.Tick.Marker = nTicks(ns)
+	if logY {
+		p.Y.Scale = plot.LogScale{}
+		p.Y.Tick.Marker = logTicks{}
+	}
+	any := false
+	for _, b := range r.Backends {
+		var xys plotter.XYs
+		for _, n := range ns {
+			row, ok := r.Find("W1", nParam(n), b)
+			if v, has := row.Get(metric); ok && has && (!logY || v > 0) {
+				xys = append(xys, plotter.XY{X: float64(n), Y: v})
+			}
+		}
+		if len(xys) == 0 {
+			continue
+		}
+		any = true
+		l, s, err := plotter.NewLinePoints(xys)
+		if err != nil {
+			return false, err
+		}
+		c := backendColor(r, b)
+		l.Color, s.Color = c, c
+		l.Width = vg.Points(2)
+		s.Radius = vg.Points(3.5)
+		if b == Redis {
+			l.Dashes = []vg.Length{vg.Points(6), vg.Points(3)}
+			s.Shape = draw.BoxGlyph{}
+		} else {
+			s.Shape = draw.CircleGlyph{}
+		}
+		p.Add(l, s)
+	}
+	if !any {
+		return false, nil
+	}
+	if !logY {
+		p.Y.Min = 0
+		p.Y.Max *= 1.1
+	}
+	return true, saveGridTitled([][]*plot.Plot{titleRow(title, 1), {p}}, 10*vg.Inch, 5.5*vg.Inch, file, backendLegend(r)...)
+}
+
+func plotSweepBytes(r *Results, file string) (bool, error) {
+	return sweepLines(r, file, "W1 strings-small: bytes per key against N (used_memory; flat is good)", "bytes per key", MBytesUsed, false)
+}
+
+func plotSweepPopulate(r *Results, file string) (bool, error) {
+	return sweepLines(r, file, "W1 strings-small: populate time against N (log-log; slope 1 is linear)", "seconds", MPopulateSec, true)
+}
+
+// logTicks labels 1, 2 and 5 times each power of ten in range (every
+// integer multiple when the range spans less than a decade).
+type logTicks struct{}
+
+func (logTicks) Ticks(lo, hi float64) []plot.Tick {
+	if lo <= 0 || hi <= lo {
+		return nil
+	}
+	pick := func(mults []float64) []plot.Tick {
+		var out []plot.Tick
+		for e := math.Floor(math.Log10(lo)); e <= math.Ceil(math.Log10(hi)); e++ {
+			for _, m := range mults {
+				v := m * math.Pow(10, e)
+				if v >= lo*0.999 && v <= hi*1.001 {
+					out = append(out, plot.Tick{Value: v, Label: fmt.Sprintf("%g", float32(v))})
+				}
+			}
+		}
+		return out
+	}
+	if t := pick([]float64{1, 2, 5}); len(t) >= 3 {
+		return t
+	}
+	return pick([]float64{1, 2, 3, 4, 5, 6, 7, 8, 9})
+}
+
+// nTicks labels the sweep sizes as 10k, 100k, 1M.
+type nTicks []int
+
+func (t nTicks) Ticks(min, max float64) []plot.Tick {
+	var out []plot.Tick
+	for _, n := range t {
+		out = append(out, plot.Tick{Value: float64(n), Label: humanN(n)})
+	}
+	return out
+}
+
+func humanN(n int) string {
+	switch {
+	case n >= 1_000_000 && n%1_000_000 == 0:
+		return fmt.Sprintf("%dM", n/1_000_000)
+	case n >= 1000 && n%1000 == 0:
+		return fmt.Sprintf("%dk", n/1000)
+	}
+	return fmt.Sprint(n)
+}
+
+// throughputCols lists the throughput workloads and the pipelines seen.
+func throughputCols(r *Results) (ws []WorkloadInfo, ps []string) {
+	seen := map[string]bool{}
+	for _, w := range r.Workloads {
+		if w.Kind != KindThroughput {
+			continue
+		}
+		ws = append(ws, w)
+		for _, p := range r.Params(w.Name) {
+			if !seen[p] {
+				seen[p] = true
+				ps = append(ps, p)
+			}
+		}
+	}
+	return ws, ps
+}
+
+// plotRPS draws one panel per pipeline depth: grouped bars, workloads on x,
+// one bar per backend.
+func plotRPS(r *Results, file string) (bool, error) {
+	ws, ps := throughputCols(r)
+	if len(ws) == 0 {
+		return false, nil
+	}
+	nb := len(r.Backends)
+	// Groups sit one unit apart on about 6.3 inches of axis; bars fill 80% of a group.
+	width := vg.Length(0.8 * 6.3 * 72 / float64(len(ws)) / float64(max(1, nb)))
+	var row []*plot.Plot
+	for _, param := range ps {
+		p := newPlot(fmt.Sprintf("requests per second, pipeline %s (%d connections)", param[2:], r.Sizes.Conns), "thousand requests / s")
+		var names []string
+		for _, w := range ws {
+			names = append(names, w.Name+" "+w.Title)
+		}
+		top := 0.0
+		for j, b := range r.Backends {
+			vals := make(plotter.Values, len(ws))
+			for i, w := range ws {
+				row, _ := r.Find(w.Name, param, b)
+				if v, ok := row.Get(MRPS); ok {
+					vals[i] = v / 1000
+					top = math.Max(top, vals[i])
+				}
+			}
+			bar, err := plotter.NewBarChart(vals, width)
+			if err != nil {
+				return false, err
+			}
+			bar.Color = backendColor(r, b)
+			bar.LineStyle.Width = 0
+			bar.Offset = vg.Length(float64(j)-float64(nb-1)/2) * width
+			p.Add(bar)
+		}
+		p.NominalX(names...)
+		p.Y.Min = 0
+		p.Y.Max = top * 1.1
+		row = append(row, p)
+	}
+	return true, saveGridTitled(append([][]*plot.Plot{titleRow("throughput by backend; missing bars: unsupported or failed (see REPORT.md)", len(row))}, row),
+		vg.Length(len(row))*7*vg.Inch, 5*vg.Inch, file, backendLegend(r)...)
+}
+
+// plotLatency draws, per pipeline depth and workload, p50/p99/p99.9/max
+// for every backend (log y).
+func plotLatency(r *Results, file string) (bool, error) {
+	ws, ps := throughputCols(r)
+	if len(ws) == 0 {
+		return false, nil
+	}
+	metrics := []string{MP50, MP99, MP999, MMax}
+	labels := []string{"p50", "p99", "p99.9", "max"}
+	var grid [][]*plot.Plot
+	for _, param := range ps {
+		var row []*plot.Plot
+		for _, w := range ws {
+			p := newPlot(fmt.Sprintf("%s %s, pipeline %s", w.Name, w.Title, param[2:]), "ms (log)")
+			p.NominalX(labels...)
+			any := false
+			for _, b := range r.Backends {
+				row, _ := r.Find(w.Name, param, b)
+				var xys plotter.XYs
+				for i, m := range metrics {
+					if v, ok := row.Get(m); ok && v > 0 {
+						xys = append(xys, plotter.XY{X: float64(i), Y: v})
+					}
+				}
+				if len(xys) == 0 {
+					continue
+				}
+				any = true
+				l, s, err := plotter.NewLinePoints(xys)
+				if err != nil {
+					return false, err
+				}
+				c := backendColor(r, b)
+				l.Color, s.Color = c, c
+				l.Width = vg.Points(1.5)
+				s.Radius = vg.Points(3)
+				if b == Redis {
+					l.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
+					s.Shape = draw.BoxGlyph{}
+				} else {
+					s.Shape = draw.CircleGlyph{}
+				}
+				p.Add(l, s)
+			}
+			if any {
+				p.Y.Scale = plot.LogScale{}
+				p.Y.Tick.Marker = logTicks{}
+			} else {
+				p.Title.Text += ": no data"
+			}
+			row = append(row, p)
+		}
+		grid = append(grid, row)
+	}
+	title := "latency percentiles per command (log scale; Redis dashed red)"
+	return true, saveGridTitled(append([][]*plot.Plot{titleRow(title, len(ws))}, grid...),
+		vg.Length(len(ws))*3.6*vg.Inch, vg.Length(len(ps))*3.4*vg.Inch, file, backendLegend(r)...)
+}

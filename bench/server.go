@@ -85,6 +85,8 @@ func startOnce(tools Tools, backend, tmp string) (*Server, error) {
 	log := &tailBuffer{max: 8 << 10}
 	cmd.Stdout, cmd.Stderr = log, log
 	cmd.Dir = dir
+	// The server dies with the lab, even when the lab is killed.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("cannot start %s: %w", backend, err)
@@ -239,6 +241,13 @@ func (s *Server) Stop(timeout time.Duration) {
 	}
 	s.cmd.Process.Kill()
 	<-s.done
+}
+
+// Kill ends the process at once.
+func (s *Server) Kill() {
+	if s.Alive() == nil {
+		s.cmd.Process.Kill()
+	}
 }
 
 // tailBuffer keeps the last max bytes written to it.

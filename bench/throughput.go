@@ -283,7 +283,7 @@ func tWorkload(name, title, doc string, op Op, rbTest string) *Workload {
 		Cost: func(s Sizes, param string) float64 {
 			p, _ := ParamInt(param, "P")
 			c := float64(tRequests(s, p)) * 3 / float64(max(1, min(p, 8)))
-			if rbTest != "" {
+			if rbTest != "" && !s.NoRedisBenchmark {
 				c *= 1.5
 			}
 			return c
@@ -303,7 +303,7 @@ func tWorkload(name, title, doc string, op Op, rbTest string) *Workload {
 			}
 			lat := Percentiles(res.Latencies)
 			m := Metrics{MRPS: res.RPS(), MP50: lat.P50, MP99: lat.P99, MP999: lat.P999, MMax: lat.Max, MErrors: float64(res.Errors)}
-			if rbTest != "" && e.Tools.RedisBenchmark != "" {
+			if rbTest != "" && e.Tools.RedisBenchmark != "" && !e.Sizes.NoRedisBenchmark {
 				rps, p50, p99, err := RedisBenchmark(e.Tools.RedisBenchmark, e.Server.Addr, rbTest, e.Sizes.Conns, p, n, e.Sizes.TKeys)
 				if err != nil {
 					if dead := e.Server.Alive(); dead != nil {

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Workload kinds. The kind picks the repeat count and the report section.
@@ -154,6 +155,18 @@ type Sizes struct {
 	Pipelines  []int `json:"pipelines"`
 	MemRepeats int   `json:"mem_repeats"`
 	TRepeats   int   `json:"t_repeats"`
+	// RunTimeout bounds one run (and a fixture's setup), in seconds: a
+	// server still busy then is killed and its row marked failed.
+	RunTimeout int `json:"run_timeout_s"`
+	// NoRedisBenchmark skips the redis-benchmark cross-check of T1-T3.
+	NoRedisBenchmark bool `json:"no_redis_benchmark,omitempty"`
+}
+
+func (s Sizes) runTimeout() time.Duration {
+	if s.RunTimeout <= 0 {
+		return 5 * time.Minute
+	}
+	return time.Duration(s.RunTimeout) * time.Second
 }
 
 // Repeats is the repeat count for a kind.
@@ -169,18 +182,18 @@ func (s Sizes) Repeats(kind string) int {
 var Profiles = map[string]Sizes{
 	"quick": {
 		Strings: 100_000, Big: 10_000, Containers: 1_000, Elems: 100,
-		Sweep: []int{10_000, 100_000}, TKeys: 100_000, TRequests: 40_000,
-		Conns: 50, Pipelines: []int{1, 16}, MemRepeats: 1, TRepeats: 3,
+		Sweep: []int{10_000, 100_000}, TKeys: 100_000, TRequests: 30_000,
+		Conns: 50, Pipelines: []int{1, 16}, MemRepeats: 1, TRepeats: 3, RunTimeout: 30, NoRedisBenchmark: true,
 	},
 	"default": {
 		Strings: 1_000_000, Big: 100_000, Containers: 10_000, Elems: 100,
 		Sweep: []int{10_000, 100_000, 1_000_000}, TKeys: 1_000_000, TRequests: 100_000,
-		Conns: 50, Pipelines: []int{1, 16}, MemRepeats: 1, TRepeats: 3,
+		Conns: 50, Pipelines: []int{1, 16}, MemRepeats: 1, TRepeats: 3, RunTimeout: 120,
 	},
 	"large": {
 		Strings: 10_000_000, Big: 1_000_000, Containers: 100_000, Elems: 100,
 		Sweep: []int{10_000, 100_000, 1_000_000, 10_000_000}, TKeys: 10_000_000, TRequests: 400_000,
-		Conns: 50, Pipelines: []int{1, 16}, MemRepeats: 1, TRepeats: 3,
+		Conns: 50, Pipelines: []int{1, 16}, MemRepeats: 1, TRepeats: 3, RunTimeout: 1800,
 	},
 }
 

@@ -35,8 +35,12 @@ func run() int {
 		baseline  = flag.String("baseline", "", "also write the results to this baseline file")
 		noPlots   = flag.Bool("no-plots", false, "skip the PNG plots")
 		list      = flag.Bool("list", false, "list backends and workloads, then exit")
+		from      = flag.String("from", "", "render REPORT.md and plots into -out from this results.json, without running")
 	)
 	flag.Parse()
+	if *from != "" {
+		return render(*from, *out, *noPlots)
+	}
 
 	sizes, ok := bench.Profiles[*profile]
 	if !ok {
@@ -156,6 +160,30 @@ func run() int {
 			return 1
 		}
 		fmt.Println("bench-compare: ok")
+	}
+	return 0
+}
+
+// render rewrites the report and plots from an existing results file.
+func render(from, out string, noPlots bool) int {
+	res, err := bench.ReadResults(from)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "rundb-bench:", err)
+		return 2
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		fmt.Fprintln(os.Stderr, "rundb-bench:", err)
+		return 1
+	}
+	var plots []string
+	if !noPlots {
+		if plots, err = bench.WritePlots(res, out); err != nil {
+			fmt.Fprintln(os.Stderr, "rundb-bench: plots:", err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(out, "REPORT.md"), []byte(bench.RenderReport(res, plots)), 0o644); err != nil {
+		fmt.Fprintln(os.Stderr, "rundb-bench:", err)
+		return 1
 	}
 	return 0
 }
