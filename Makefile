@@ -6,6 +6,7 @@ RACE_PKGS := ./engine/...
 FUZZTIME ?= 10s
 
 .PHONY: all build run test test-race fuzz lint clean
+.PHONY: bench bench-quick bench-large bench-compare bench-baseline bench-tools
 
 all: build
 
@@ -40,3 +41,38 @@ lint:
 clean:
 	rm -rf bin
 	$(GO) clean -testcache
+
+# The lab (bench/, cmd/rundb-bench): every backend `bin/rundb --help` lists,
+# beside redis-server. Each target rebuilds bin/rundb first, so backends that
+# just landed are measured. BENCH_ARGS passes flags (-backends, -workloads...).
+BENCH           := bin/rundb-bench
+BENCH_ARGS      ?=
+BENCH_QUICK_OUT ?= bin/bench-quick
+BENCH_LARGE_OUT ?= reports/large
+BASELINE        ?= reports/baseline.json
+
+bench-tools:
+	$(GO) build -o $(BIN) ./cmd/rundb
+	$(GO) build -o $(BENCH) ./cmd/rundb-bench
+
+# Default sizes (1M keys): writes reports/REPORT.md, results.json and plots.
+bench: bench-tools
+	./$(BENCH) -profile default -out reports $(BENCH_ARGS)
+
+# Small sizes (CI, under 2 minutes), into $(BENCH_QUICK_OUT).
+bench-quick: bench-tools
+	./$(BENCH) -profile quick -out $(BENCH_QUICK_OUT) $(BENCH_ARGS)
+
+# 10M keys and more.
+bench-large: bench-tools
+	./$(BENCH) -profile large -out $(BENCH_LARGE_OUT) $(BENCH_ARGS)
+
+# bench-quick into a temp dir, compared with $(BASELINE): exit 1 on a regression.
+bench-compare: bench-tools
+	@out=$$(mktemp -d); ./$(BENCH) -profile quick -out $$out -compare $(BASELINE) $(BENCH_ARGS); \
+	  rc=$$?; rm -rf $$out; exit $$rc
+
+# Rewrite $(BASELINE) from a bench-quick run, deliberately.
+bench-baseline: bench-tools
+	@out=$$(mktemp -d); ./$(BENCH) -profile quick -out $$out -baseline $(BASELINE) $(BENCH_ARGS); \
+	  rc=$$?; rm -rf $$out; exit $$rc
