@@ -3,21 +3,32 @@
 package difftest
 
 import (
+	"io"
+	"os"
 	"testing"
 	"time"
 
 	"rundb/engine"
-	"rundb/variants/goheap"
+	"rundb/variants"
 )
 
 // startRundb starts an in-process rundb server on a free local port with
-// the Go heap backend and returns its address and a function that stops it.
+// the backend named by RUNDB_ALLOC (default goheap) and returns its address
+// and a function that stops it.
 func startRundb(t testing.TB) (addr string, stop func()) {
 	t.Helper()
 	cfg := engine.DefaultConfig()
 	cfg.Port = 0
 	cfg.Bind = "127.0.0.1"
-	srv, err := engine.NewServer(cfg, goheap.New())
+	name := os.Getenv("RUNDB_ALLOC")
+	if name == "" {
+		name = "goheap"
+	}
+	alloc, err := variants.New(name)
+	if err != nil {
+		t.Fatalf("RUNDB_ALLOC=%s: %v", name, err)
+	}
+	srv, err := engine.NewServer(cfg, alloc)
 	if err != nil {
 		t.Fatalf("cannot start rundb: %v", err)
 	}
@@ -31,6 +42,10 @@ func startRundb(t testing.TB) (addr string, stop func()) {
 		srv.Stop()
 		select {
 		case <-srv.Done():
+			// The loop is gone: give back an off-heap backend's memory.
+			if c, ok := alloc.(io.Closer); ok {
+				_ = c.Close()
+			}
 		case <-time.After(5 * time.Second):
 			t.Errorf("rundb did not stop within 5s")
 		}
