@@ -11,8 +11,10 @@ type Ref uint64
 // Allocator is the swappable part of rundb. Frees are sized: the caller always
 // knows how large the block it frees is, so backends need no block headers.
 //
-// Blocks are at least 8-byte aligned, so a caller may view a block as a
-// []uint64 or []Ref. Contents of a fresh block are unspecified.
+// A block whose size is a multiple of 8 is 8-byte aligned, so a caller may
+// view such a block as a []uint64 or []Ref; other blocks have no alignment
+// promise (backends may pack odd sizes tightly). Contents of a fresh block
+// are unspecified.
 type Allocator interface {
 	// Name is the backend's name as INFO memory's mem_allocator shows it.
 	Name() string
