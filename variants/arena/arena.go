@@ -62,6 +62,12 @@ type unitMeta struct {
 	size  uint64 // span: the size passed to Alloc
 }
 
+// unitMeta is 32 bytes: 0.05% of the unit it describes.
+var (
+	_ uint = 32 - uint(unsafe.Sizeof(unitMeta{}))
+	_ uint = uint(unsafe.Sizeof(unitMeta{})) - 32
+)
+
 type class struct {
 	size    uint32 // block size
 	magic   uint32 // ceil(2^32/size): off*magic>>32 == off/size for off < 64 KiB

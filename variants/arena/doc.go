@@ -66,10 +66,11 @@
 //	a slab of class 38 (1724 blocks, 24 bytes of tail unused)
 //	┌──────┬──────┬──────┬──────┬──────┬─────────────────────────────┐
 //	│ live │ free │ live │ free │ live │ never handed out ...        │
-//	│      │ →#3  │      │ →0   │      │                             │
+//	│      │ 04 00│      │ 00 00│      │                             │
 //	└──────┴──────┴──────┴──────┴──────┴─────────────────────────────┘
 //	 #0     #1     #2     #3     #4     #5 = bump
-//	 free-list head (in the Go-side metadata) = #1
+//	 free-list head (in the Go-side metadata) = 2, i.e. #1; #1 links to
+//	 #3 (stored as 3+1 = 04 00), #3 ends the list (00 00)
 //
 // # Free lists
 //
@@ -97,7 +98,7 @@
 // free lists hold block indexes. The GC therefore never needs to scan it,
 // and a Go pointer must never be written into a block (the GC would not see
 // it and could free its target). The only Go-heap memory is the metadata:
-// a few slices of integers (about 24 bytes per 64 KiB unit), which hold no
+// a few slices of integers (32 bytes per 64 KiB unit), which hold no
 // pointers either.
 //
 // # Accounting
