@@ -193,6 +193,9 @@ func (c Comparison) Format() string {
 	n := map[string]int{}
 	for _, l := range c.Lines {
 		n[l.Verdict]++
+		if l.Verdict == VerdictSkipped {
+			continue // counted in the summary
+		}
 		b, cu, ch := "-", "-", "-"
 		if l.Base != 0 || l.Cur != 0 {
 			b, cu, ch = fmtFig(l.Base), fmtFig(l.Cur), fmt.Sprintf("%+.1f%%", 100*l.Change)
@@ -207,6 +210,9 @@ func (c Comparison) Format() string {
 		}
 	}
 	fmt.Fprintf(&sb, "summary: %s\n", strings.Join(parts, ", "))
+	if n[VerdictSkipped] > 0 {
+		fmt.Fprintf(&sb, "(skipped: rows not ok in the baseline, e.g. unsupported commands; not listed)\n")
+	}
 	return sb.String()
 }
 

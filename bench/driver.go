@@ -266,36 +266,46 @@ func (s *rowSamples) finish() Row {
 	return r
 }
 
-// plan builds the task list: per backend, the fresh-server workloads (one
-// server per parameter and repeat), then each fixture group (one server per
-// repeat, the group's workloads in sequence).
+// plan builds the task list. First the fresh-server workloads (one server
+// per parameter and repeat), backend by backend. Then the fixture groups
+// (one server per repeat running the group's workloads in sequence), with
+// the repeats outermost: every backend's first repeat, then every
+// backend's second, so a slow minute on a shared machine lands on all rows
+// alike rather than on one backend's median.
 func (st *runState) plan() []task {
 	cfg := st.cfg
 	var tasks []task
+	groups := map[string][]*Workload{}
+	var groupOrder []string
 	for _, b := range cfg.Backends {
-		groups := map[string][]*Workload{}
-		var groupOrder []string
 		for _, w := range cfg.Workloads {
-			if w.Fixture == "" {
-				for _, p := range w.params(cfg.Sizes) {
-					for r := 0; r < cfg.Sizes.Repeats(w.Kind); r++ {
-						tasks = append(tasks, st.freshTask(b, w, p, r))
-					}
-				}
+			if w.Fixture != "" {
 				continue
 			}
-			if groups[w.Fixture] == nil {
-				groupOrder = append(groupOrder, w.Fixture)
+			for _, p := range w.params(cfg.Sizes) {
+				for r := 0; r < cfg.Sizes.Repeats(w.Kind); r++ {
+					tasks = append(tasks, st.freshTask(b, w, p, r))
+				}
 			}
-			groups[w.Fixture] = append(groups[w.Fixture], w)
 		}
-		for _, f := range groupOrder {
-			ws := groups[f]
-			reps := 1
-			for _, w := range ws {
-				reps = max(reps, cfg.Sizes.Repeats(w.Kind))
-			}
-			for r := 0; r < reps; r++ {
+	}
+	for _, w := range cfg.Workloads {
+		if w.Fixture == "" {
+			continue
+		}
+		if groups[w.Fixture] == nil {
+			groupOrder = append(groupOrder, w.Fixture)
+		}
+		groups[w.Fixture] = append(groups[w.Fixture], w)
+	}
+	for _, f := range groupOrder {
+		ws := groups[f]
+		reps := 1
+		for _, w := range ws {
+			reps = max(reps, cfg.Sizes.Repeats(w.Kind))
+		}
+		for r := 0; r < reps; r++ {
+			for _, b := range cfg.Backends {
 				tasks = append(tasks, st.groupTask(b, f, ws, r, reps))
 			}
 		}

@@ -126,7 +126,8 @@ func plotMemoryBars(r *Results, file, metric, title string) (bool, error) {
 			continue
 		}
 		param := HeadlineParam(w.Name, r.Sizes)
-		p := newPlot(fmt.Sprintf("%s %s (%s)", w.Name, w.Title, param), "bytes per key")
+		n, _ := ParamInt(param, "N")
+		p := newPlot(fmt.Sprintf("%s %s (N=%s)", w.Name, w.Title, humanN(n)), "bytes per key")
 		if w.Name == "W4" || w.Name == "W5" || w.Name == "W6" {
 			p.Y.Label.Text = "bytes per element"
 		}

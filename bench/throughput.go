@@ -282,9 +282,10 @@ func tWorkload(name, title, doc string, op Op, rbTest string) *Workload {
 		},
 		Cost: func(s Sizes, param string) float64 {
 			p, _ := ParamInt(param, "P")
-			c := float64(tRequests(s, p)) * 3 / float64(max(1, min(p, 8)))
+			// A request at pipeline 1 costs about ten populate commands.
+			c := float64(tRequests(s, p)) * 10 / float64(max(1, min(p, 8)))
 			if rbTest != "" && !s.NoRedisBenchmark {
-				c *= 1.5
+				c *= 2
 			}
 			return c
 		},

@@ -35,11 +35,19 @@ func run() int {
 		baseline  = flag.String("baseline", "", "also write the results to this baseline file")
 		noPlots   = flag.Bool("no-plots", false, "skip the PNG plots")
 		list      = flag.Bool("list", false, "list backends and workloads, then exit")
-		from      = flag.String("from", "", "render REPORT.md and plots into -out from this results.json, without running")
+		from      = flag.String("from", "", "render REPORT.md and plots into -out from this results.json without running (with -compare: compare it)")
 	)
 	flag.Parse()
 	if *from != "" {
-		return render(*from, *out, *noPlots)
+		if rc := render(*from, *out, *noPlots); rc != 0 || *compare == "" {
+			return rc
+		}
+		res, err := bench.ReadResults(*from)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "rundb-bench:", err)
+			return 2
+		}
+		return compareWith(*compare, res)
 	}
 
 	sizes, ok := bench.Profiles[*profile]
@@ -148,19 +156,29 @@ func run() int {
 	}
 
 	if *compare != "" {
-		base, err := bench.ReadResults(*compare)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "rundb-bench: baseline:", err)
-			return 2
-		}
-		cmp := bench.Compare(base, res, bench.DefaultTolerance)
-		fmt.Print(cmp.Format())
-		if cmp.Failed() {
-			fmt.Println("bench-compare: REGRESSION")
-			return 1
-		}
-		fmt.Println("bench-compare: ok")
+		return compareWith(*compare, res)
 	}
+	return 0
+}
+
+// compareWith prints the comparison of res with the baseline file and
+// returns 1 on a regression, 2 when the baseline cannot be read.
+func compareWith(baseline string, res *bench.Results) int {
+	base, err := bench.ReadResults(baseline)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "rundb-bench: baseline:", err)
+		return 2
+	}
+	if base.Profile != res.Profile {
+		fmt.Printf("bench-compare: note: baseline profile %q, this run %q\n", base.Profile, res.Profile)
+	}
+	cmp := bench.Compare(base, res, bench.DefaultTolerance)
+	fmt.Print(cmp.Format())
+	if cmp.Failed() {
+		fmt.Println("bench-compare: REGRESSION")
+		return 1
+	}
+	fmt.Println("bench-compare: ok")
 	return 0
 }
 
