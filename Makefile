@@ -5,7 +5,7 @@ PKGS    := ./...
 RACE_PKGS := ./engine/...
 FUZZTIME ?= 10s
 
-.PHONY: all build run test test-race fuzz lint clean
+.PHONY: all build run test test-race test-backends fuzz lint clean
 .PHONY: bench bench-quick bench-large bench-compare bench-baseline bench-tools
 
 all: build
@@ -16,10 +16,22 @@ build:
 run: build
 	./$(BIN) --port 7379 --bind 127.0.0.1
 
-# The test command CI runs: vet + gofmt, the whole suite, then -race on the engine.
+# The test command CI runs: vet + gofmt, the whole suite, -race on the
+# engine, then the differential and integration tests on more backends.
 test: lint
 	$(GO) test -count=1 $(PKGS)
 	$(GO) test -count=1 -race -short $(RACE_PKGS)
+	$(MAKE) test-backends
+
+# The differential + integration tests (engine/difftest) on arena and on
+# jemalloc (the test binary runs with libjemalloc preloaded; the backend's
+# constructor checks that the preload took effect). goheap ran above.
+JEMALLOC_LIB ?= $(firstword $(wildcard /usr/lib/*-linux-gnu/libjemalloc.so.2 /usr/lib/libjemalloc.so.2 /usr/local/lib/libjemalloc.so.2))
+test-backends:
+	RUNDB_ALLOC=arena $(GO) test -count=1 ./engine/difftest/
+	@if [ -z "$(JEMALLOC_LIB)" ]; then echo "libjemalloc.so.2 not found: install the Debian package libjemalloc2"; exit 1; fi
+	$(GO) test -c -o bin/difftest.test ./engine/difftest/
+	cd engine/difftest && LD_PRELOAD=$(JEMALLOC_LIB) RUNDB_ALLOC=jemalloc ../../bin/difftest.test -test.count=1
 
 test-race:
 	$(GO) test -count=1 -race $(RACE_PKGS)
