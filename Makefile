@@ -69,7 +69,7 @@ bench-tools:
 
 # Default sizes (1M keys): writes reports/REPORT.md, results.json and plots.
 bench: bench-tools
-	./$(BENCH) -profile default -out reports $(BENCH_ARGS)
+	./$(BENCH) -profile default -out reports -readme README.md $(BENCH_ARGS)
 
 # Small sizes (CI, under 2 minutes), into $(BENCH_QUICK_OUT).
 bench-quick: bench-tools

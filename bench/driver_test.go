@@ -200,3 +200,16 @@ func TestWritePlots(t *testing.T) {
 		}
 	}
 }
+
+func TestReadmeHeadline(t *testing.T) {
+	doc := "# x\n\nintro\n" + ReadmeBegin + "\nold table\n" + ReadmeEnd + "\ntail\n"
+	body := ReadmeHeadline(synthetic(), "reports")
+	got, ok := ReplaceBetween(doc, ReadmeBegin, ReadmeEnd, body)
+	if !ok || strings.Contains(got, "old table") || !strings.HasSuffix(got, ReadmeEnd+"\ntail\n") ||
+		!strings.Contains(got, "| goheap | 60.0 (0.50×)") || !strings.Contains(got, "(reports/bytes_per_key.png)") {
+		t.Errorf("got:\n%s", got)
+	}
+	if _, ok := ReplaceBetween("no markers", ReadmeBegin, ReadmeEnd, body); ok {
+		t.Error("replaced without markers")
+	}
+}

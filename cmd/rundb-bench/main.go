@@ -35,17 +35,27 @@ func run() int {
 		baseline  = flag.String("baseline", "", "also write the results to this baseline file")
 		noPlots   = flag.Bool("no-plots", false, "skip the PNG plots")
 		list      = flag.Bool("list", false, "list backends and workloads, then exit")
+		readme    = flag.String("readme", "", "rewrite the generated headline part of this README (between its lab markers)")
 		from      = flag.String("from", "", "render REPORT.md and plots into -out from this results.json without running (with -compare: compare it)")
 	)
 	flag.Parse()
 	if *from != "" {
-		if rc := render(*from, *out, *noPlots); rc != 0 || *compare == "" {
+		if rc := render(*from, *out, *noPlots); rc != 0 {
 			return rc
 		}
 		res, err := bench.ReadResults(*from)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "rundb-bench:", err)
 			return 2
+		}
+		if *readme != "" {
+			if err := updateReadme(*readme, *out, res); err != nil {
+				fmt.Fprintln(os.Stderr, "rundb-bench:", err)
+				return 1
+			}
+		}
+		if *compare == "" {
+			return 0
 		}
 		return compareWith(*compare, res)
 	}
@@ -144,6 +154,11 @@ func run() int {
 		fmt.Fprintln(os.Stderr, "rundb-bench:", err)
 		return 1
 	}
+	if *readme != "" {
+		if err := updateReadme(*readme, *out, res); err != nil {
+			fmt.Fprintln(os.Stderr, "rundb-bench:", err)
+		}
+	}
 	fmt.Fprintf(os.Stderr, "rundb-bench: wrote %s in %s\n", filepath.Join(*out, "REPORT.md"), time.Since(t0).Round(time.Second))
 	failed := 0
 	for _, r := range res.Rows {
@@ -180,6 +195,23 @@ func compareWith(baseline string, res *bench.Results) int {
 	}
 	fmt.Println("bench-compare: ok")
 	return 0
+}
+
+// updateReadme rewrites the generated headline part of a README.
+func updateReadme(path, reportDir string, res *bench.Results) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	rel, err := filepath.Rel(filepath.Dir(path), reportDir)
+	if err != nil {
+		rel = reportDir
+	}
+	doc, ok := bench.ReplaceBetween(string(b), bench.ReadmeBegin, bench.ReadmeEnd, bench.ReadmeHeadline(res, filepath.ToSlash(rel)))
+	if !ok {
+		return fmt.Errorf("%s has no lab headline markers; left as is", path)
+	}
+	return os.WriteFile(path, []byte(doc), 0o644)
 }
 
 // render rewrites the report and plots from an existing results file.
