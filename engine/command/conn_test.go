@@ -6,32 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
-
-	"rundb/engine/db"
-	"rundb/variants/goheap"
 )
-
-func connTestServer(cfg *Config) (*Server, *Client) {
-	if cfg == nil {
-		cfg = DefaultConfig()
-	}
-	ks := db.NewKeyspace(goheap.New(), int(cfg.Databases))
-	s := NewServer(cfg, ks)
-	ks.NowMs = time.Now().UnixMilli()
-	c := s.NewClient("1.2.3.4:5", "127.0.0.1:7379", -1)
-	return s, c
-}
-
-func connDo(s *Server, c *Client, args ...string) string {
-	c.Args = c.Args[:0]
-	for _, a := range args {
-		c.Args = append(c.Args, []byte(a))
-	}
-	c.Out = c.Out[:0]
-	s.Execute(c)
-	return string(c.Out)
-}
 
 type connStep struct {
 	args []string
@@ -43,7 +18,7 @@ func cs(want string, args ...string) connStep { return connStep{args, want} }
 func connRun(t *testing.T, s *Server, c *Client, steps []connStep) {
 	t.Helper()
 	for _, st := range steps {
-		if got := connDo(s, c, st.args...); got != st.want {
+		if got := do(s, c, st.args...); got != st.want {
 			t.Errorf("%q: got %q; want %q", st.args, got, st.want)
 		}
 	}
@@ -57,7 +32,7 @@ func helloReply(id string) string {
 }
 
 func TestConnBasic(t *testing.T) {
-	s, c := connTestServer(nil)
+	s, c := testServer(nil)
 	connRun(t, s, c, []connStep{
 		cs("+PONG\r\n", "PING"),
 		cs("$2\r\nhi\r\n", "ping", "hi"),
@@ -101,7 +76,7 @@ func TestConnBasic(t *testing.T) {
 func TestConnAuth(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.RequirePass = "pw"
-	s, c := connTestServer(cfg)
+	s, c := testServer(cfg)
 	noAuthHello := "-NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time\r\n"
 	connRun(t, s, c, []connStep{
 		cs("-NOAUTH Authentication required.\r\n", "ping"),
@@ -121,7 +96,7 @@ func TestConnAuth(t *testing.T) {
 }
 
 func TestConnResetDiscardsMulti(t *testing.T) {
-	s, c := connTestServer(nil)
+	s, c := testServer(nil)
 	connRun(t, s, c, []connStep{
 		cs("+OK\r\n", "select", "2"),
 		cs("+OK\r\n", "client", "setname", "x"),
@@ -138,7 +113,7 @@ func TestConnResetDiscardsMulti(t *testing.T) {
 }
 
 func TestClientCommands(t *testing.T) {
-	s, c := connTestServer(nil)
+	s, c := testServer(nil)
 	other := s.NewClient("10.0.0.1:1000", "127.0.0.1:7379", 9)
 	connRun(t, s, c, []connStep{
 		cs(":1\r\n", "client", "id"),
@@ -186,8 +161,8 @@ func TestClientCommands(t *testing.T) {
 	line := `^id=%d addr=%s laddr=127\.0\.0\.1:7379 fd=%d name=%s age=\d+ idle=\d+ flags=N db=0 sub=0 psub=0 ssub=0 ` +
 		`multi=-1 qbuf=\d+ qbuf-free=\d+ argv-mem=\d+ multi-mem=0 rbs=\d+ rbp=\d+ obl=0 oll=0 omem=0 tot-mem=\d+ ` +
 		`events=r cmd=%s user=default redir=-1 resp=2$`
-	connDo(s, c, "client", "setname", "me")
-	r := connDo(s, c, "client", "list")
+	do(s, c, "client", "setname", "me")
+	r := do(s, c, "client", "list")
 	body := bulkBody(t, r)
 	lines := strings.Split(strings.TrimSuffix(body, "\n"), "\n")
 	if len(lines) != 2 || !strings.HasSuffix(body, "\n") {
@@ -204,15 +179,15 @@ func TestClientCommands(t *testing.T) {
 	if !strings.Contains(lines[0], " argv-mem=10 ") {
 		t.Errorf("argv-mem of 'client list': %q", lines[0])
 	}
-	body = bulkBody(t, connDo(s, c, "client", "list", "id", "2", "7"))
+	body = bulkBody(t, do(s, c, "client", "list", "id", "2", "7"))
 	if !strings.HasPrefix(body, "id=2 ") || strings.Count(body, "\n") != 1 {
 		t.Errorf("CLIENT LIST ID 2: %q", body)
 	}
-	body = bulkBody(t, connDo(s, c, "client", "list", "type", "NORMAL"))
+	body = bulkBody(t, do(s, c, "client", "list", "type", "NORMAL"))
 	if strings.Count(body, "\n") != 2 {
 		t.Errorf("CLIENT LIST TYPE normal: %q", body)
 	}
-	body = bulkBody(t, connDo(s, c, "client", "info"))
+	body = bulkBody(t, do(s, c, "client", "info"))
 	if !regexp.MustCompile(fmt.Sprintf(line, 1, `1\.2\.3\.4:5`, -1, "me", `client\|info`)).MatchString(strings.TrimSuffix(body, "\n")) {
 		t.Errorf("CLIENT INFO: %q", body)
 	}
@@ -238,7 +213,7 @@ func TestClientCommands(t *testing.T) {
 		t.Fatal("old-form CLIENT KILL of self must close after reply")
 	}
 
-	help := connDo(s, c, "client", "help")
+	help := do(s, c, "client", "help")
 	if !strings.HasPrefix(help, "*48\r\n+CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n+CACHING (YES|NO)\r\n") ||
 		!strings.HasSuffix(help, "+HELP\r\n+    Prints this help.\r\n") {
 		t.Errorf("CLIENT HELP: %q", help)

@@ -71,7 +71,7 @@ func TestParseArgs(t *testing.T) {
 
 // Every registered row's Args must parse.
 func TestAllArgsParse(t *testing.T) {
-	s, _ := connTestServer(nil)
+	s, _ := testServer(nil)
 	for _, cmd := range s.Table.Sorted() {
 		for _, c := range append([]*Command{cmd}, cmd.SortedSubs()...) {
 			if _, err := ParseArgs(c.Args); err != nil {
@@ -82,7 +82,7 @@ func TestAllArgsParse(t *testing.T) {
 }
 
 func TestCommandInfoDocs(t *testing.T) {
-	s, c := connTestServer(nil)
+	s, c := testServer(nil)
 	s.Table.Add(&Command{Name: "testget", Arity: 2, Flags: FlagReadOnly | FlagFast, FirstKey: 1, LastKey: 1, Step: 1,
 		Group: "string", Since: "1.0.0", Summary: "Get the value of a key", Args: "key", Handler: func(c *Client) {}})
 	s.Table.Add(&Command{Name: "testmset", Arity: -3, Flags: FlagWrite | FlagDenyOOM, FirstKey: 1, LastKey: -1, Step: 2,
@@ -129,7 +129,7 @@ func TestCommandInfoDocs(t *testing.T) {
 		cs("*2\r\n$11\r\nclient|list\r\n$12\r\ncommand|list\r\n", "command", "list", "filterby", "pattern", "c*|l*"),
 		cs("-ERR unknown subcommand 'foo'. Try COMMAND HELP.\r\n", "command", "foo"),
 	})
-	acl := connDo(s, c, "command", "list", "filterby", "aclcat", "connection")
+	acl := do(s, c, "command", "list", "filterby", "aclcat", "connection")
 	for _, want := range []string{"$4\r\nping\r\n", "$11\r\nclient|kill\r\n", "$5\r\nhello\r\n"} {
 		if !strings.Contains(acl, want) {
 			t.Errorf("COMMAND LIST FILTERBY ACLCAT connection lacks %q: %q", want, acl)
@@ -138,14 +138,14 @@ func TestCommandInfoDocs(t *testing.T) {
 	if strings.Contains(acl, "testget") || strings.Contains(acl, "$6\r\nclient\r\n") {
 		t.Errorf("COMMAND LIST FILTERBY ACLCAT connection has too much: %q", acl)
 	}
-	all := connDo(s, c, "command")
+	all := do(s, c, "command")
 	if !strings.HasPrefix(all, "*"+fmt.Sprint(s.Table.Len())+"\r\n") {
 		t.Errorf("COMMAND: %.40q", all)
 	}
-	if got := connDo(s, c, "command", "info"); got != all {
+	if got := do(s, c, "command", "info"); got != all {
 		t.Error("COMMAND INFO differs from COMMAND")
 	}
-	help := connDo(s, c, "command", "help")
+	help := do(s, c, "command", "help")
 	if !strings.HasPrefix(help, "*21\r\n+COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n+(no subcommand)\r\n") {
 		t.Errorf("COMMAND HELP: %q", help)
 	}
@@ -154,7 +154,7 @@ func TestCommandInfoDocs(t *testing.T) {
 // Key specs from the metadata table drive COMMAND INFO and GETKEYS for
 // commands whose keys a first/last/step row cannot describe.
 func TestCommandKeySpecs(t *testing.T) {
-	s, c := connTestServer(nil)
+	s, c := testServer(nil)
 	if s.Table.Get("lmpop") == nil {
 		s.Table.Add(&Command{Name: "lmpop", Arity: -4, Flags: FlagWrite, Group: "list", Handler: func(c *Client) {}})
 	}

@@ -15,26 +15,6 @@ import (
 	"rundb/variants/goheap"
 )
 
-func keysTestServer() (*Server, *Client) {
-	ks := db.NewKeyspace(goheap.New(), 16)
-	s := NewServer(DefaultConfig(), ks)
-	ks.NowMs = time.Now().UnixMilli()
-	ks.LRUClock = uint32(ks.NowMs/1000) & db.LRUMax
-	c := s.NewClient("1.2.3.4:5", "127.0.0.1:7379", -1)
-	return s, c
-}
-
-// keysDo runs one command and returns its reply bytes.
-func keysDo(s *Server, c *Client, args ...string) string {
-	c.Args = c.Args[:0]
-	for _, a := range args {
-		c.Args = append(c.Args, []byte(a))
-	}
-	c.Out = c.Out[:0]
-	s.Execute(c)
-	return string(c.Out)
-}
-
 // keysSet stores a string in d without going through a command.
 func keysSet(d *db.DB, key, val string) {
 	v := []byte(val)
@@ -89,7 +69,7 @@ func keysCmd(want string, args ...string) keysStep { return keysStep{args, want}
 func keysRunSteps(t *testing.T, s *Server, c *Client, steps []keysStep) {
 	t.Helper()
 	for _, st := range steps {
-		got := keysDo(s, c, st.args...)
+		got := do(s, c, st.args...)
 		if st.want == "*sorted*" {
 			continue
 		}
@@ -107,7 +87,7 @@ const (
 )
 
 func TestKeysBasic(t *testing.T) {
-	s, c := keysTestServer()
+	s, c := testServer(nil)
 	d := c.DB
 	keysSet(d, "a", "1")
 	keysSet(d, "b", "2")
@@ -140,7 +120,7 @@ func TestKeysBasic(t *testing.T) {
 }
 
 func TestKeysRename(t *testing.T) {
-	s, c := keysTestServer()
+	s, c := testServer(nil)
 	d := c.DB
 	keysSet(d, "src", "v")
 	keysRunSteps(t, s, c, []keysStep{
@@ -202,7 +182,7 @@ func TestKeysRename(t *testing.T) {
 }
 
 func TestKeysContainerMoves(t *testing.T) {
-	s, c := keysTestServer()
+	s, c := testServer(nil)
 	defer func() { ContainerCopy[ds.TypeList] = nil }()
 	newList, read, live := keysTestContainer(s.KS)
 	d := c.DB
@@ -230,11 +210,11 @@ func TestKeysContainerMoves(t *testing.T) {
 	}
 	// Overwriting a list by RENAME frees its container.
 	keysSet(d, "s", "x")
-	keysDo(s, c, "RENAME", "s", "l3")
+	do(s, c, "RENAME", "s", "l3")
 	if *live != 1 {
 		t.Errorf("live containers = %d; want 1", *live)
 	}
-	keysDo(s, c, "FLUSHALL")
+	do(s, c, "FLUSHALL")
 	if *live != 0 {
 		t.Errorf("live containers after FLUSHALL = %d; want 0", *live)
 	}
@@ -244,7 +224,7 @@ func TestKeysContainerMoves(t *testing.T) {
 }
 
 func TestKeysCopyMove(t *testing.T) {
-	s, c := keysTestServer()
+	s, c := testServer(nil)
 	d := c.DB
 	keysSet(d, "src", "hello")
 	keysRunSteps(t, s, c, []keysStep{
@@ -286,7 +266,7 @@ func TestKeysCopyMove(t *testing.T) {
 	if e, _ := d.Peek([]byte("t2")); !e.HasTTL() || e.Deadline() < s.KS.NowMs+99000 {
 		t.Errorf("COPY lost the TTL")
 	}
-	keysDo(s, c, "FLUSHALL")
+	do(s, c, "FLUSHALL")
 	keysSet(d, "m", "v")
 	keysRunSteps(t, s, c, []keysStep{
 		keysCmd(rOne, "MOVE", "m", "1"),
@@ -313,7 +293,7 @@ func TestKeysCopyMove(t *testing.T) {
 }
 
 func TestKeysFlushSwap(t *testing.T) {
-	s, c := keysTestServer()
+	s, c := testServer(nil)
 	d0, d1 := s.KS.DBs[0], s.KS.DBs[1]
 	keysSet(d0, "a", "in0")
 	keysSet(d1, "a", "in1")
@@ -351,24 +331,24 @@ func TestKeysFlushSwap(t *testing.T) {
 }
 
 func TestKeysSwapWatch(t *testing.T) {
-	s, c := keysTestServer()
+	s, c := testServer(nil)
 	c2 := s.NewClient("1.2.3.4:6", "127.0.0.1:7379", -1)
 	keysSet(s.KS.DBs[1], "k", "v")
-	keysDo(s, c2, "WATCH", "k") // watches k in db 0, where it is absent
-	keysDo(s, c, "SWAPDB", "0", "1")
+	do(s, c2, "WATCH", "k") // watches k in db 0, where it is absent
+	do(s, c, "SWAPDB", "0", "1")
 	if !c2.DirtyCAS {
 		t.Errorf("SWAPDB bringing a watched key in did not flag the watcher")
 	}
 	c3 := s.NewClient("1.2.3.4:7", "127.0.0.1:7379", -1)
-	keysDo(s, c3, "WATCH", "k")
-	keysDo(s, c, "FLUSHALL")
+	do(s, c3, "WATCH", "k")
+	do(s, c, "FLUSHALL")
 	if !c3.DirtyCAS {
 		t.Errorf("FLUSHALL did not flag the watcher")
 	}
 }
 
 func TestKeysExpire(t *testing.T) {
-	s, c := keysTestServer()
+	s, c := testServer(nil)
 	d := c.DB
 	keysSet(d, "k", "v")
 	keysRunSteps(t, s, c, []keysStep{
@@ -439,7 +419,7 @@ func TestKeysExpire(t *testing.T) {
 		{"PEXPIREAT", "k", "0"}, {"EXPIREAT", "k", "-5"}, {"EXPIRE", "k", "-1", "LT"}, {"EXPIRE", "k", "0", "NX"},
 	} {
 		keysSet(d, "k", "v")
-		if got := keysDo(s, c, tc...); got != rOne {
+		if got := do(s, c, tc...); got != rOne {
 			t.Errorf("%q: got %q", tc, got)
 		}
 		if d.Len() != 0 || d.ExpiresLen() != 0 {
@@ -465,7 +445,7 @@ func TestKeysExpire(t *testing.T) {
 }
 
 func TestKeysObject(t *testing.T) {
-	s, c := keysTestServer()
+	s, c := testServer(nil)
 	d := c.DB
 	keysSet(d, "a", "hello")
 	keysSet(d, "i", "123")
@@ -536,13 +516,13 @@ func TestKeysObject(t *testing.T) {
 	e, _ = d.Peek([]byte("a"))
 	e.SetLRU((s.KS.LRUClock - 30) & db.LRUMax)
 	s.Config.MaxMemoryPolicy = "noeviction"
-	if got := keysDo(s, c, "OBJECT", "IDLETIME", "a"); got != ":30\r\n" && got != ":31\r\n" {
+	if got := do(s, c, "OBJECT", "IDLETIME", "a"); got != ":30\r\n" && got != ":31\r\n" {
 		t.Errorf("IDLETIME = %q", got)
 	}
 }
 
 func TestKeysDebug(t *testing.T) {
-	s, c := keysTestServer()
+	s, c := testServer(nil)
 	d := c.DB
 	keysSet(d, "a", "hello")
 	keysSet(d, "n", "12")
@@ -553,7 +533,7 @@ func TestKeysDebug(t *testing.T) {
 	e, _ := d.Peek([]byte("a"))
 	lru := e.LRU()
 	want := fmt.Sprintf("+Value at:0x%x refcount:1 encoding:embstr serializedlength:6 lru:%d lru_seconds_idle:0\r\n", uint64(e.Ref()), lru)
-	if got := keysDo(s, c, "DEBUG", "OBJECT", "a"); got != want {
+	if got := do(s, c, "DEBUG", "OBJECT", "a"); got != want {
 		t.Errorf("DEBUG OBJECT a = %q; want %q", got, want)
 	}
 	for _, tc := range []struct{ key, part string }{
@@ -563,7 +543,7 @@ func TestKeysDebug(t *testing.T) {
 		{"e", "refcount:1 encoding:embstr serializedlength:1 "},
 		{"l", "refcount:1 encoding:raw serializedlength:102 "},
 	} {
-		got := keysDo(s, c, "DEBUG", "OBJECT", tc.key)
+		got := do(s, c, "DEBUG", "OBJECT", tc.key)
 		if !strings.HasPrefix(got, "+Value at:0x") || !strings.Contains(got, " "+tc.part+"lru:") {
 			t.Errorf("DEBUG OBJECT %s = %q; want it to contain %q", tc.key, got, tc.part)
 		}
@@ -578,13 +558,13 @@ func TestKeysDebug(t *testing.T) {
 		keysCmd("-ERR unknown subcommand or wrong number of arguments for 'OBJECT'. Try DEBUG HELP.\r\n", "DEBUG", "OBJECT", "a", "b"),
 		keysCmd("-ERR wrong number of arguments for 'debug' command\r\n", "DEBUG"),
 	})
-	got := keysDo(s, c, "DEBUG", "HELP")
+	got := do(s, c, "DEBUG", "HELP")
 	if !strings.HasPrefix(got, "*") || !strings.Contains(got, "\r\n+DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n") ||
 		!strings.Contains(got, "+SLEEP <seconds>\r\n") || !strings.HasSuffix(got, "+HELP\r\n+    Prints this help.\r\n") {
 		t.Errorf("DEBUG HELP = %q", got)
 	}
 	start := time.Now()
-	keysDo(s, c, "DEBUG", "SLEEP", "0.05")
+	do(s, c, "DEBUG", "SLEEP", "0.05")
 	if time.Since(start) < 50*time.Millisecond {
 		t.Errorf("DEBUG SLEEP 0.05 returned early")
 	}
@@ -626,7 +606,7 @@ func keysScanReply(t *testing.T, r string) (string, []string) {
 }
 
 func TestKeysKeysAndScanSmall(t *testing.T) {
-	s, c := keysTestServer()
+	s, c := testServer(nil)
 	d := c.DB
 	all := []string{"hello", "hallo", "hxllo", "hllo", "heeello", "h*llo", "foo", "Hello", ""}
 	for _, k := range all {
@@ -641,10 +621,10 @@ func TestKeysKeysAndScanSmall(t *testing.T) {
 		{"", ""},
 		{"nomatch", ""},
 	} {
-		if got := sorted(keysReplyList(t, keysDo(s, c, "KEYS", tc.pat))); got != tc.want {
+		if got := sorted(keysReplyList(t, do(s, c, "KEYS", tc.pat))); got != tc.want {
 			t.Errorf("KEYS %q = %q; want %q", tc.pat, got, tc.want)
 		}
-		cur, keys := keysScanReply(t, keysDo(s, c, "SCAN", "0", "MATCH", tc.pat, "COUNT", "1000"))
+		cur, keys := keysScanReply(t, do(s, c, "SCAN", "0", "MATCH", tc.pat, "COUNT", "1000"))
 		if got := sorted(keys); cur != "0" || got != tc.want {
 			t.Errorf("SCAN MATCH %q = %s %q; want 0 %q", tc.pat, cur, got, tc.want)
 		}
@@ -660,13 +640,13 @@ func TestKeysKeysAndScanSmall(t *testing.T) {
 		{[]string{"MATCH", "f*", "MATCH", "h*"}, "h*llo,hallo,heeello,hello,hllo,hxllo"},
 	} {
 		args := append([]string{"SCAN", "0", "COUNT", "1000"}, tc.args...)
-		_, keys := keysScanReply(t, keysDo(s, c, args...))
+		_, keys := keysScanReply(t, do(s, c, args...))
 		if got := sorted(keys); got != tc.want {
 			t.Errorf("%q = %q; want %q", args, got, tc.want)
 		}
 	}
 	for _, cur := range []string{"", "+0", "-0", "0"} {
-		if c0, keys := keysScanReply(t, keysDo(s, c, "SCAN", cur, "COUNT", "1000")); c0 != "0" || len(keys) != len(all) {
+		if c0, keys := keysScanReply(t, do(s, c, "SCAN", cur, "COUNT", "1000")); c0 != "0" || len(keys) != len(all) {
 			t.Errorf("SCAN %q: %s %d keys", cur, c0, len(keys))
 		}
 	}
@@ -704,17 +684,17 @@ func TestKeysKeysAndScanSmall(t *testing.T) {
 	// Expired keys are neither listed nor counted, and SCAN reclaims them.
 	keysRunSteps(t, s, c, []keysStep{keysCmd(rOne, "PEXPIRE", "foo", "10")})
 	time.Sleep(20 * time.Millisecond)
-	if got := sorted(keysReplyList(t, keysDo(s, c, "KEYS", "f*"))); got != "" {
+	if got := sorted(keysReplyList(t, do(s, c, "KEYS", "f*"))); got != "" {
 		t.Errorf("KEYS lists an expired key: %q", got)
 	}
 	if d.Len() != len(all) {
 		t.Errorf("KEYS reclaimed a key")
 	}
-	_, keys := keysScanReply(t, keysDo(s, c, "SCAN", "0", "COUNT", "1000"))
+	_, keys := keysScanReply(t, do(s, c, "SCAN", "0", "COUNT", "1000"))
 	if len(keys) != len(all)-1 || d.Len() != len(all)-1 {
 		t.Errorf("SCAN returned %d keys, db has %d", len(keys), d.Len())
 	}
-	keysDo(s, c, "FLUSHDB")
+	do(s, c, "FLUSHDB")
 	keysRunSteps(t, s, c, []keysStep{
 		keysCmd("*2\r\n$1\r\n0\r\n*0\r\n", "SCAN", "0"),
 		keysCmd("*2\r\n$1\r\n0\r\n*0\r\n", "SCAN", "0", "COUNT", "1", "MATCH", "x", "TYPE", "string"),
@@ -727,7 +707,7 @@ func TestKeysKeysAndScanSmall(t *testing.T) {
 // several times) and others are deleted.
 func TestKeysScanWhileGrowing(t *testing.T) {
 	for _, count := range []string{"1", "10", "100"} {
-		s, c := keysTestServer()
+		s, c := testServer(nil)
 		d := c.DB
 		const initial = 2000
 		for i := 0; i < initial; i++ {
@@ -738,7 +718,7 @@ func TestKeysScanWhileGrowing(t *testing.T) {
 		added, calls := 0, 0
 		for {
 			var keys []string
-			cursor, keys = keysScanReply(t, keysDo(s, c, "SCAN", cursor, "COUNT", count))
+			cursor, keys = keysScanReply(t, do(s, c, "SCAN", cursor, "COUNT", count))
 			calls++
 			for _, k := range keys {
 				seen[k]++
@@ -770,40 +750,40 @@ func TestKeysScanWhileGrowing(t *testing.T) {
 
 // TestKeysScanCount checks that COUNT bounds the work of one call.
 func TestKeysScanCount(t *testing.T) {
-	s, c := keysTestServer()
+	s, c := testServer(nil)
 	for i := 0; i < 5000; i++ {
 		keysSet(c.DB, "k"+strconv.Itoa(i), "v")
 	}
-	cur, keys := keysScanReply(t, keysDo(s, c, "SCAN", "0"))
+	cur, keys := keysScanReply(t, do(s, c, "SCAN", "0"))
 	if cur == "0" || len(keys) < 5 || len(keys) > 40 {
 		t.Errorf("SCAN 0 with 5000 keys: cursor %s, %d keys", cur, len(keys))
 	}
-	cur, keys = keysScanReply(t, keysDo(s, c, "SCAN", "0", "COUNT", "100000"))
+	cur, keys = keysScanReply(t, do(s, c, "SCAN", "0", "COUNT", "100000"))
 	if cur != "0" || len(keys) != 5000 {
 		t.Errorf("SCAN 0 COUNT 100000: cursor %s, %d keys", cur, len(keys))
 	}
 	// A MATCH that rejects everything still does bounded work per call.
-	cur, keys = keysScanReply(t, keysDo(s, c, "SCAN", "0", "MATCH", "nomatch"))
+	cur, keys = keysScanReply(t, do(s, c, "SCAN", "0", "MATCH", "nomatch"))
 	if cur == "0" || len(keys) != 0 {
 		t.Errorf("SCAN MATCH nomatch: cursor %s, %d keys", cur, len(keys))
 	}
 }
 
 func TestKeysRandomKeyExpired(t *testing.T) {
-	s, c := keysTestServer()
+	s, c := testServer(nil)
 	keysSet(c.DB, "gone", "v")
 	keysSet(c.DB, "stay", "v")
-	keysDo(s, c, "PEXPIRE", "gone", "10")
+	do(s, c, "PEXPIRE", "gone", "10")
 	time.Sleep(20 * time.Millisecond)
 	for i := 0; i < 20; i++ {
-		if got := keysDo(s, c, "RANDOMKEY"); got != "$4\r\nstay\r\n" {
+		if got := do(s, c, "RANDOMKEY"); got != "$4\r\nstay\r\n" {
 			t.Fatalf("RANDOMKEY = %q", got)
 		}
 	}
 }
 
 func TestKeysCommandRows(t *testing.T) {
-	s, _ := keysTestServer()
+	s, _ := testServer(nil)
 	for _, tc := range []struct {
 		name         string
 		arity        int
@@ -837,7 +817,7 @@ func TestKeysCommandRows(t *testing.T) {
 // and checks that FLUSHALL leaves the allocator with no live bytes, so
 // every sized free matched its allocation.
 func TestKeysNoLeak(t *testing.T) {
-	s, c := keysTestServer()
+	s, c := testServer(nil)
 	d := c.DB
 	vals := []string{"7", "hello", strings.Repeat("y", 60)}
 	for i := 0; i < 300; i++ {
@@ -848,23 +828,23 @@ func TestKeysNoLeak(t *testing.T) {
 		}
 		switch i % 4 {
 		case 0:
-			keysDo(s, c, "EXPIRE", k, "100")
-			keysDo(s, c, "RENAME", k, "r"+k)
-			keysDo(s, c, "PERSIST", "r"+k)
+			do(s, c, "EXPIRE", k, "100")
+			do(s, c, "RENAME", k, "r"+k)
+			do(s, c, "PERSIST", "r"+k)
 		case 1:
-			keysDo(s, c, "COPY", k, "c"+k)
-			keysDo(s, c, "PEXPIRE", "c"+k, "100000")
-			keysDo(s, c, "COPY", "c"+k, k, "REPLACE")
+			do(s, c, "COPY", k, "c"+k)
+			do(s, c, "PEXPIRE", "c"+k, "100000")
+			do(s, c, "COPY", "c"+k, k, "REPLACE")
 		case 2:
-			keysDo(s, c, "MOVE", k, "3")
-			keysDo(s, c, "EXPIRE", k, "-1")
+			do(s, c, "MOVE", k, "3")
+			do(s, c, "EXPIRE", k, "-1")
 		case 3:
-			keysDo(s, c, "RENAME", k, "k0")
-			keysDo(s, c, "SWAPDB", "0", "5")
-			keysDo(s, c, "SWAPDB", "0", "5")
+			do(s, c, "RENAME", k, "k0")
+			do(s, c, "SWAPDB", "0", "5")
+			do(s, c, "SWAPDB", "0", "5")
 		}
 	}
-	keysDo(s, c, "FLUSHALL")
+	do(s, c, "FLUSHALL")
 	if st := s.KS.Alloc.Stats(); st.Live() != 0 || st.Requested != 0 {
 		t.Errorf("after FLUSHALL: %d live blocks, %d bytes", st.Live(), st.Requested)
 	}

@@ -39,14 +39,14 @@ func infoSectionsOf(t *testing.T, r string) (titles []string, body string) {
 }
 
 func TestInfo(t *testing.T) {
-	s, c := connTestServer(nil)
+	s, c := testServer(nil)
 	d := s.KS.DBs[0]
 	e := ds.NewString(s.KS.Alloc, []byte("k"), []byte("v"), ds.StringEncoding([]byte("v")), 0, false, 0)
 	d.Put(e)
 	e2 := ds.NewString(s.KS.Alloc, []byte("t"), []byte("v"), ds.StringEncoding([]byte("v")), time.Now().UnixMilli()+100000, true, 0)
 	s.KS.DBs[2].Put(e2)
 
-	titles, body := infoSectionsOf(t, connDo(s, c, "info"))
+	titles, body := infoSectionsOf(t, do(s, c, "info"))
 	if got := strings.Join(titles, ","); got != "Server,Clients,Memory,Persistence,Stats,Replication,CPU,Modules,Errorstats,Cluster,Keyspace" {
 		t.Errorf("INFO sections: %s", got)
 	}
@@ -73,11 +73,11 @@ func TestInfo(t *testing.T) {
 		cs("$0\r\n\r\n", "info", "nosuch"),
 		cs("$76\r\n# Keyspace\r\ndb0:keys=1,expires=0,avg_ttl=0\r\ndb2:keys=1,expires=1,avg_ttl=0\r\n\r\n", "info", "KEYSPACE"),
 	})
-	titles, _ = infoSectionsOf(t, connDo(s, c, "info", "keyspace", "server"))
+	titles, _ = infoSectionsOf(t, do(s, c, "info", "keyspace", "server"))
 	if strings.Join(titles, ",") != "Server,Keyspace" {
 		t.Errorf("INFO keyspace server: %v", titles)
 	}
-	titles, body = infoSectionsOf(t, connDo(s, c, "info", "everything"))
+	titles, body = infoSectionsOf(t, do(s, c, "info", "everything"))
 	if !strings.Contains(strings.Join(titles, ","), "Commandstats") {
 		t.Errorf("INFO everything: %v", titles)
 	}
@@ -88,7 +88,7 @@ func TestInfo(t *testing.T) {
 	// Hooks override and extend.
 	s.Hooks.MemoryInfo = func() [][2]string { return [][2]string{{"used_memory_rss", "123456"}, {"rundb_x", "1"}} }
 	s.Hooks.ServerInfo = func() [][2]string { return [][2]string{{"tcp_port", "6000"}} }
-	_, body = infoSectionsOf(t, connDo(s, c, "info", "memory", "server"))
+	_, body = infoSectionsOf(t, do(s, c, "info", "memory", "server"))
 	for _, want := range []string{"\r\nused_memory_rss:123456\r\nused_memory_rss_human:120.56K\r\n", "\r\nrundb_x:1\r\n", "\r\ntcp_port:6000\r\n"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("INFO with hooks lacks %q", want)
@@ -97,7 +97,7 @@ func TestInfo(t *testing.T) {
 }
 
 func TestConfigCommands(t *testing.T) {
-	s, c := connTestServer(nil)
+	s, c := testServer(nil)
 	var changed []string
 	s.Config.OnChange = func(name string) { changed = append(changed, name) }
 	connRun(t, s, c, []connStep{
@@ -139,7 +139,7 @@ func TestConfigCommands(t *testing.T) {
 	if s.Stats.CommandsProcessed != 1 { // RESETSTAT itself is counted after it ran
 		t.Errorf("RESETSTAT left commands=%d", s.Stats.CommandsProcessed)
 	}
-	help := connDo(s, c, "config", "help")
+	help := do(s, c, "config", "help")
 	if help != "*11\r\n+CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n+GET <pattern>\r\n"+
 		"+    Return parameters matching the glob-like <pattern> and their values.\r\n+SET <directive> <value>\r\n"+
 		"+    Set the configuration <directive> to <value>.\r\n+RESETSTAT\r\n+    Reset statistics reported by the INFO command.\r\n"+
@@ -168,7 +168,7 @@ func TestConfigCommands(t *testing.T) {
 }
 
 func TestLatencyTimeShutdown(t *testing.T) {
-	s, c := connTestServer(nil)
+	s, c := testServer(nil)
 	connRun(t, s, c, []connStep{
 		cs("*0\r\n", "latency", "latest"),
 		cs("*0\r\n", "latency", "history", "command"),
@@ -191,18 +191,18 @@ func TestLatencyTimeShutdown(t *testing.T) {
 		cs("*0\r\n", "latency", "latest"),
 	})
 	s.Latency.Add("command", at, 250*time.Millisecond)
-	if d := connDo(s, c, "latency", "doctor"); !strings.Contains(d, "\n1. command: 1 latency spikes (average 250ms, mean deviation 0ms). Worst all time event 250ms.\n") {
+	if d := do(s, c, "latency", "doctor"); !strings.Contains(d, "\n1. command: 1 latency spikes (average 250ms, mean deviation 0ms). Worst all time event 250ms.\n") {
 		t.Errorf("LATENCY DOCTOR: %q", d)
 	}
-	if h := connDo(s, c, "latency", "help"); !strings.HasPrefix(h, "*17\r\n+LATENCY <subcommand>") {
+	if h := do(s, c, "latency", "help"); !strings.HasPrefix(h, "*17\r\n+LATENCY <subcommand>") {
 		t.Errorf("LATENCY HELP: %q", h)
 	}
 
-	r := connDo(s, c, "time")
+	r := do(s, c, "time")
 	if !regexp.MustCompile(`^\*2\r\n\$10\r\n\d{10}\r\n\$\d\r\n\d{1,6}\r\n$`).MatchString(r) {
 		t.Errorf("TIME: %q", r)
 	}
-	if r := connDo(s, c, "lastsave"); r != ":"+strconv.FormatInt(s.StartTime.Unix(), 10)+"\r\n" {
+	if r := do(s, c, "lastsave"); r != ":"+strconv.FormatInt(s.StartTime.Unix(), 10)+"\r\n" {
 		t.Errorf("LASTSAVE: %q", r)
 	}
 

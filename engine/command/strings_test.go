@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"rundb/engine/db"
 	"rundb/engine/ds"
@@ -30,25 +29,6 @@ type strCase struct {
 	steps []strStep
 }
 
-func strTestServer() (*Server, *Client) {
-	ks := db.NewKeyspace(goheap.New(), 16)
-	s := NewServer(DefaultConfig(), ks)
-	ks.NowMs = time.Now().UnixMilli()
-	c := s.NewClient("1.2.3.4:5", "127.0.0.1:7379", -1)
-	return s, c
-}
-
-// strDo runs one command and returns its reply bytes.
-func strDo(s *Server, c *Client, args ...string) string {
-	c.Args = c.Args[:0]
-	for _, a := range args {
-		c.Args = append(c.Args, []byte(a))
-	}
-	c.Out = c.Out[:0]
-	s.Execute(c)
-	return string(c.Out)
-}
-
 // strMakeList stores key as an (empty, containerless) list entry.
 func strMakeList(s *Server, c *Client, key string) {
 	ks := s.KS
@@ -58,7 +38,7 @@ func strMakeList(s *Server, c *Client, key string) {
 func TestStrings(t *testing.T) {
 	for _, tc := range strCases {
 		t.Run(tc.name, func(t *testing.T) {
-			s, c := strTestServer()
+			s, c := testServer(nil)
 			n := 0
 			for i, st := range tc.steps {
 				if st.args[0] == "@list" {
@@ -66,7 +46,7 @@ func TestStrings(t *testing.T) {
 					continue
 				}
 				n++
-				if got := strDo(s, c, st.args...); got != st.want {
+				if got := do(s, c, st.args...); got != st.want {
 					t.Errorf("step %d %q: got %q; want %q", i, st.args, got, st.want)
 				}
 			}
@@ -719,7 +699,7 @@ func TestStringsAppendInPlace(t *testing.T) {
 	for i := 0; i < 2000; i++ {
 		piece := strconv.Itoa(i)
 		want = append(want, piece...)
-		if got := strDo(s, c, "APPEND", "k", piece); got != ":"+strconv.Itoa(len(want))+"\r\n" {
+		if got := do(s, c, "APPEND", "k", piece); got != ":"+strconv.Itoa(len(want))+"\r\n" {
 			t.Fatalf("APPEND %d: got %q", i, got)
 		}
 		e, _ := c.DB.Peek([]byte("k"))
@@ -740,7 +720,7 @@ func TestStringsAppendInPlace(t *testing.T) {
 	if growths > 20 {
 		t.Errorf("%d block moves for 2000 appends; want amortized growth", growths)
 	}
-	if got := strDo(s, c, "GET", "k"); got != "$"+strconv.Itoa(len(want))+"\r\n"+string(want)+"\r\n" {
+	if got := do(s, c, "GET", "k"); got != "$"+strconv.Itoa(len(want))+"\r\n"+string(want)+"\r\n" {
 		t.Errorf("GET after appends: got %d bytes", len(got))
 	}
 	// SETRANGE past the end but within the spare capacity pads with zeros,
@@ -751,30 +731,30 @@ func TestStringsAppendInPlace(t *testing.T) {
 		t.Fatalf("no spare capacity to test with: len %d cap %d", n, e.RawCap())
 	}
 	want = append(want, 0, 0, 0, 0, 0, 'z')
-	if got := strDo(s, c, "SETRANGE", "k", strconv.Itoa(n+5), "z"); got != ":"+strconv.Itoa(n+6)+"\r\n" {
+	if got := do(s, c, "SETRANGE", "k", strconv.Itoa(n+5), "z"); got != ":"+strconv.Itoa(n+6)+"\r\n" {
 		t.Fatalf("SETRANGE: got %q", got)
 	}
-	if got := strDo(s, c, "GETRANGE", "k", strconv.Itoa(n-1), "-1"); got != "$7\r\n"+string(want[n-1:])+"\r\n" {
+	if got := do(s, c, "GETRANGE", "k", strconv.Itoa(n-1), "-1"); got != "$7\r\n"+string(want[n-1:])+"\r\n" {
 		t.Errorf("GETRANGE of the padded tail: got %q", got)
 	}
 	// SETRANGE on a missing key pads with zeros too.
-	if got := strDo(s, c, "SETRANGE", "m", "3", "ab"); got != ":5\r\n" {
+	if got := do(s, c, "SETRANGE", "m", "3", "ab"); got != ":5\r\n" {
 		t.Fatalf("SETRANGE missing: got %q", got)
 	}
-	if got := strDo(s, c, "GET", "m"); got != "$5\r\n\x00\x00\x00ab\r\n" {
+	if got := do(s, c, "GET", "m"); got != "$5\r\n\x00\x00\x00ab\r\n" {
 		t.Errorf("GET m: got %q", got)
 	}
 	// Growing past the capacity moves the value and keeps the bytes.
-	if got := strDo(s, c, "SETRANGE", "m", "100", "q"); got != ":101\r\n" {
+	if got := do(s, c, "SETRANGE", "m", "100", "q"); got != ":101\r\n" {
 		t.Fatalf("SETRANGE grow: got %q", got)
 	}
-	if got := strDo(s, c, "GETRANGE", "m", "0", "6"); got != "$7\r\n\x00\x00\x00ab\x00\x00\r\n" {
+	if got := do(s, c, "GETRANGE", "m", "0", "6"); got != "$7\r\n\x00\x00\x00ab\x00\x00\r\n" {
 		t.Errorf("GETRANGE m: got %q", got)
 	}
 }
 
 func TestStringsExpiredKeys(t *testing.T) {
-	s, c := strTestServer()
+	s, c := testServer(nil)
 	steps := []strStep{
 		// PXAT 1 is long past: every command sees the key as missing.
 		{[]string{"SET", "k", "old", "PXAT", "1"}, "+OK\r\n"},
@@ -809,7 +789,7 @@ func TestStringsExpiredKeys(t *testing.T) {
 		{[]string{"MGET", "k", "j"}, "*2\r\n$-1\r\n$1\r\n2\r\n"},
 	}
 	for i, st := range steps {
-		if got := strDo(s, c, st.args...); got != st.want {
+		if got := do(s, c, st.args...); got != st.want {
 			t.Errorf("step %d %q: got %q; want %q", i, st.args, got, st.want)
 		}
 	}
@@ -820,7 +800,7 @@ func TestStringsExpiredKeys(t *testing.T) {
 
 // TestStringsTTLKept checks in-place and moved values keep their deadline.
 func TestStringsTTLKept(t *testing.T) {
-	s, c := strTestServer()
+	s, c := testServer(nil)
 	const at = "4102444800123"
 	for _, cmd := range [][]string{
 		{"INCR", "k"}, {"INCRBY", "k", "5"}, {"DECR", "k"}, {"INCRBYFLOAT", "k", "0.5"},
@@ -828,17 +808,17 @@ func TestStringsTTLKept(t *testing.T) {
 		{"GETEX", "k"}, {"SET", "k", "v", "KEEPTTL"}, {"SETRANGE", "k", "0", ""},
 	} {
 		if cmd[0] == "INCR" {
-			strDo(s, c, "SET", "k", "1", "PXAT", at)
+			do(s, c, "SET", "k", "1", "PXAT", at)
 		}
-		strDo(s, c, cmd...)
-		if got := strDo(s, c, "PEXPIRETIME", "k"); got != ":"+at+"\r\n" {
+		do(s, c, cmd...)
+		if got := do(s, c, "PEXPIRETIME", "k"); got != ":"+at+"\r\n" {
 			t.Errorf("after %q: PEXPIRETIME %q", cmd, got)
 		}
 	}
 	for _, cmd := range [][]string{{"SET", "k", "v"}, {"GETSET", "k", "v"}, {"MSET", "k", "v"}, {"SETEX", "k", "10", "v"}} {
-		strDo(s, c, "SET", "k", "1", "PXAT", at)
-		strDo(s, c, cmd...)
-		if got := strDo(s, c, "PEXPIRETIME", "k"); got == ":"+at+"\r\n" {
+		do(s, c, "SET", "k", "1", "PXAT", at)
+		do(s, c, cmd...)
+		if got := do(s, c, "PEXPIRETIME", "k"); got == ":"+at+"\r\n" {
 			t.Errorf("after %q: deadline kept", cmd)
 		}
 	}
@@ -850,28 +830,28 @@ func TestStringsWatch(t *testing.T) {
 		{"INCR", "k"}, {"APPEND", "k", "1"}, {"SETRANGE", "k", "0", "9"}, {"GETEX", "k", "EX", "10"},
 		{"SET", "k", "2"}, {"GETDEL", "k"}, {"INCRBYFLOAT", "k", "1"},
 	} {
-		s, c := strTestServer()
+		s, c := testServer(nil)
 		c2 := s.NewClient("1.2.3.4:6", "127.0.0.1:7379", -1)
-		strDo(s, c, "SET", "k", "1")
-		strDo(s, c2, "APPEND", "k", "0") // a raw value, so APPEND/SETRANGE write in place
-		strDo(s, c2, "SET", "k", "1")
+		do(s, c, "SET", "k", "1")
+		do(s, c2, "APPEND", "k", "0") // a raw value, so APPEND/SETRANGE write in place
+		do(s, c2, "SET", "k", "1")
 		if cmd[0] == "APPEND" || cmd[0] == "SETRANGE" {
-			strDo(s, c2, "APPEND", "k", "")
+			do(s, c2, "APPEND", "k", "")
 		}
-		strDo(s, c, "WATCH", "k")
-		strDo(s, c, "MULTI")
-		strDo(s, c, "GET", "k")
-		strDo(s, c2, cmd...)
-		if got := strDo(s, c, "EXEC"); got != "*-1\r\n" {
+		do(s, c, "WATCH", "k")
+		do(s, c, "MULTI")
+		do(s, c, "GET", "k")
+		do(s, c2, cmd...)
+		if got := do(s, c, "EXEC"); got != "*-1\r\n" {
 			t.Errorf("%q did not abort a watching EXEC: %q", cmd, got)
 		}
 	}
 }
 
 func BenchmarkStrings(b *testing.B) {
-	s, c := strTestServer()
-	strDo(s, c, "SET", "key:000001", "value-of-some-length")
-	strDo(s, c, "SET", "counter", "1")
+	s, c := testServer(nil)
+	do(s, c, "SET", "key:000001", "value-of-some-length")
+	do(s, c, "SET", "counter", "1")
 	for _, bc := range []struct {
 		name string
 		args []string
@@ -902,7 +882,7 @@ func BenchmarkStrings(b *testing.B) {
 // TestStringsOverwriteInPlace checks SET reusing the old block: right
 // bytes, encodings and TTLs, and no allocation when the layout matches.
 func TestStringsOverwriteInPlace(t *testing.T) {
-	s, c := strTestServer()
+	s, c := testServer(nil)
 	long := func(n int, ch byte) string { return strings.Repeat(string(ch), n) }
 	steps := []struct {
 		args    []string
@@ -930,12 +910,12 @@ func TestStringsOverwriteInPlace(t *testing.T) {
 	}
 	for i, st := range steps {
 		before := s.KS.Alloc.Stats().Allocs
-		strDo(s, c, st.args...)
+		do(s, c, st.args...)
 		if allocs := s.KS.Alloc.Stats().Allocs - before; st.inPlace && allocs != 0 {
 			t.Errorf("step %d %q: %d allocator blocks; want in place", i, st.args, allocs)
 		}
 		n := len(st.check) - 1
-		if got := strDo(s, c, st.check[:n]...); got != st.check[n] {
+		if got := do(s, c, st.check[:n]...); got != st.check[n] {
 			t.Errorf("step %d %q then %q: got %q; want %q", i, st.args, st.check[:n], got, st.check[n])
 		}
 	}
@@ -946,7 +926,7 @@ func TestStringsOverwriteInPlace(t *testing.T) {
 
 // TestStringsMaxBulkLen checks the size limit follows proto-max-bulk-len.
 func TestStringsMaxBulkLen(t *testing.T) {
-	s, c := strTestServer()
+	s, c := testServer(nil)
 	s.Config.ProtoMaxBulkLen = 1 << 20
 	big := strings.Repeat("x", 1<<20-1)
 	const tooBig = "-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n"
@@ -962,7 +942,7 @@ func TestStringsMaxBulkLen(t *testing.T) {
 		{[]string{"GETRANGE", "k", "-2", "-1"}, "$2\r\nxq\r\n"},
 		{[]string{"STRLEN", "n"}, ":1048576\r\n"},
 	} {
-		if got := strDo(s, c, st.args...); got != st.want {
+		if got := do(s, c, st.args...); got != st.want {
 			t.Errorf("%.40q: got %q; want %q", st.args, got, st.want)
 		}
 	}
