@@ -182,7 +182,7 @@ func (s Sizes) Repeats(kind string) int {
 var Profiles = map[string]Sizes{
 	"quick": {
 		Strings: 100_000, Big: 10_000, Containers: 1_000, Elems: 100,
-		Sweep: []int{10_000, 100_000}, TKeys: 100_000, TRequests: 30_000,
+		Sweep: []int{10_000, 100_000}, TKeys: 100_000, TRequests: 50_000,
 		Conns: 50, Pipelines: []int{1, 16}, MemRepeats: 1, TRepeats: 3, RunTimeout: 30, NoRedisBenchmark: true,
 	},
 	"default": {
