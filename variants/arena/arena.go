@@ -88,11 +88,18 @@ func init() {
 	for s := uint32(72); s <= 128; s += 8 {
 		sizes = append(sizes, s)
 	}
-	for s := uint32(128); s < MaxSmall; {
-		s = (s*5/4 + 7) &^ 7
-		// Widen to the largest multiple of 8 with the same block count.
-		s = min((unitSize/(unitSize/s))&^7, MaxSmall)
-		sizes = append(sizes, s)
+	// Then four classes per doubling (160, 192, 224, 256, 320, ...), so
+	// powers of two (a 1 KiB value) fit exactly and no block wastes more
+	// than a fifth of its class.
+	for p := uint32(128); p < MaxSmall; p *= 2 {
+		for k := uint32(1); k <= 4; k++ {
+			s := p + k*p/4
+			// Widen to the largest multiple of 8 with the same block count.
+			s = min((unitSize/(unitSize/s))&^7, MaxSmall)
+			if s > sizes[len(sizes)-1] {
+				sizes = append(sizes, s)
+			}
+		}
 	}
 	if len(sizes) > 255 {
 		panic("arena: too many size classes")

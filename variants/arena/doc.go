@@ -17,7 +17,8 @@
 //   - top: the first unit never handed out; the units below it are slabs,
 //     spans or free runs.
 //   - class: a block size. Classes go in 2-byte steps from 2 to 64 B, 8-byte
-//     steps to 128 B, then about ×1.25 each up to 16 KiB, each one widened to
+//     steps to 128 B, then four per doubling (160, 192, 224, 256, 320, ...,
+//     so powers of two fit exactly) up to 16 KiB, each one widened to
 //     the largest multiple of 8 that still fits as many blocks in a slab
 //     (Classes lists them). The fine steps matter because rundb's entry
 //     blocks are small and odd-sized: the 38-byte entry of a 16-byte key with
