@@ -1,6 +1,7 @@
 package command
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"sort"
@@ -223,10 +224,19 @@ func (s *Server) rejectUnknown(c *Client) {
 			break
 		}
 		args.WriteString("'")
-		args.WriteString(clip(string(a), 128-args.Len()))
+		args.WriteString(clip(cstr(a), 128-args.Len()))
 		args.WriteString("' ")
 	}
-	s.reject(c, nil, "ERR unknown command '"+clip(string(c.Args[0]), 128)+"', with args beginning with: "+args.String())
+	s.reject(c, nil, "ERR unknown command '"+clip(cstr(c.Args[0]), 128)+"', with args beginning with: "+args.String())
+}
+
+// cstr returns b up to its first NUL byte: the unknown-command error
+// quotes the name and arguments as C strings.
+func cstr(b []byte) string {
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
+	return string(b)
 }
 
 func clip(s string, n int) string {
