@@ -641,7 +641,7 @@ func expireGeneric(c *Client, seconds, relative bool, name string) {
 		case EqualFold(a, "lt"):
 			flags |= expireLT
 		default:
-			c.ReplyError("ERR Unsupported option " + string(a))
+			c.ReplyError("ERR Unsupported option " + cstr(a))
 			return
 		}
 	}
@@ -852,7 +852,7 @@ func debugCommand(c *Client) {
 	}
 	sub := debugSubs[name]
 	if sub == nil || !arityOK(sub.Arity, len(c.Args)) {
-		c.ReplyError("ERR unknown subcommand or wrong number of arguments for '" + clip(string(c.Args[1]), 128) + "'. Try DEBUG HELP.")
+		c.ReplyError("ERR unknown subcommand or wrong number of arguments for '" + clip(cstr(c.Args[1]), 128) + "'. Try DEBUG HELP.")
 		return
 	}
 	sub.Handler(c)

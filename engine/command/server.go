@@ -156,7 +156,7 @@ func (s *Server) Execute(c *Client) {
 	if cmd.Sub != nil && len(c.Args) >= 2 {
 		sub := cmd.Sub[Lower(c.Args[1])]
 		if sub == nil {
-			s.reject(c, cmd, "ERR unknown subcommand '"+clip(string(c.Args[1]), 128)+"'. Try "+strings.ToUpper(cmd.Name)+" HELP.")
+			s.reject(c, cmd, "ERR unknown subcommand '"+clip(cstr(c.Args[1]), 128)+"'. Try "+strings.ToUpper(cmd.Name)+" HELP.")
 			return
 		}
 		cmd = sub

@@ -141,9 +141,13 @@ func (g *randGen) expiry() (string, string) {
 	var v int64
 	switch g.r.Intn(10) {
 	case 0: // past or invalid
-		v = []int64{0, -1, 1, g.base - 1000}[g.r.Intn(4)]
-		if u == "PX" || u == "PXAT" {
-			if v == g.base-1000 {
+		// A relative 1 would expire during the run: only absolute
+		// times may be small positive numbers.
+		if u == "EX" || u == "PX" {
+			v = []int64{0, -1, -100}[g.r.Intn(3)]
+		} else {
+			v = []int64{0, -1, 1, g.base - 1000}[g.r.Intn(4)]
+			if u == "PXAT" && v == g.base-1000 {
 				v *= 1000
 			}
 		}
@@ -169,7 +173,10 @@ func (g *randGen) expiry() (string, string) {
 func (g *randGen) expireArg(cmd string) string {
 	switch g.r.Intn(8) {
 	case 0:
-		return g.pick([]string{"0", "-5", "1", "abc", "9223372036854775807", "-9223372036854775808", "9223372036854775"})
+		if strings.HasSuffix(cmd, "AT") {
+			return g.pick([]string{"0", "-5", "1", "abc", "9223372036854775807", "-9223372036854775808", "9223372036854775"})
+		}
+		return g.pick([]string{"0", "-5", "abc", "9223372036854775807", "-9223372036854775808", "9223372036854775"})
 	}
 	switch cmd {
 	case "EXPIRE":
