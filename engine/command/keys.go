@@ -734,7 +734,9 @@ func ttlGeneric(c *Client, ms bool) {
 
 func expiretimeCommand(c *Client) {
 	if deadline, ok := keysDeadline(c); ok {
-		c.ReplyInt((deadline + 500) / 1000) // rounded, as TTL is
+		// Rounded, as TTL is; unsigned, so that a deadline near the
+		// int64 limit does not wrap.
+		c.ReplyInt(int64((uint64(deadline) + 500) / 1000))
 	}
 }
 
