@@ -19,7 +19,10 @@ type heap struct {
 	blocks [][]byte
 	free   []mem.Ref
 	st     mem.Stats
+	trims  int
 }
+
+func (h *heap) Trim() { h.trims++ }
 
 func (h *heap) Name() string { return "testheap" }
 func (h *heap) Alloc(n int) mem.Ref {
@@ -47,12 +50,17 @@ func (h *heap) Stats() mem.Stats              { return h.st }
 
 func start(t *testing.T, edit func(c *engine.Config)) *engine.Server {
 	t.Helper()
+	return startOn(t, &heap{}, edit)
+}
+
+func startOn(t *testing.T, h *heap, edit func(c *engine.Config)) *engine.Server {
+	t.Helper()
 	cfg := engine.DefaultConfig()
 	cfg.Port = 0
 	if edit != nil {
 		edit(cfg)
 	}
-	srv, err := engine.NewServer(cfg, &heap{})
+	srv, err := engine.NewServer(cfg, h)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,5 +220,26 @@ func TestShutdownCommandStopsServer(t *testing.T) {
 	case <-srv.Done():
 	case <-time.After(5 * time.Second):
 		t.Fatal("SHUTDOWN did not stop the server")
+	}
+}
+
+// FLUSHALL and FLUSHDB that free keys ask the backend to give memory back.
+func TestFlushTrims(t *testing.T) {
+	h := &heap{}
+	srv := startOn(t, h, nil)
+	c := dial(t, srv)
+	c.do(t, "FLUSHALL") // empty: nothing to give back
+	c.do(t, "SET a 1")
+	c.do(t, "FLUSHALL")
+	c.do(t, "SET a 1")
+	c.do(t, "FLUSHDB")
+	c.do(t, "PING") // the loop has run the commands above
+	srv.Stop()
+	<-srv.Done()
+	if h.trims != 2 {
+		t.Errorf("Trim calls: got %d; want 2", h.trims)
+	}
+	if live := h.st.Live(); live != 0 {
+		t.Errorf("live blocks after FLUSH: got %d; want 0", live)
 	}
 }

@@ -573,7 +573,9 @@ func flushdbCommand(c *Client) {
 		return
 	}
 	c.Server().TouchAllWatched(c.DB.ID, -1)
-	c.DB.Flush()
+	if c.DB.Flush() > 0 {
+		mem.Trim(c.DB.Alloc())
+	}
 	c.ReplyOK()
 }
 
@@ -582,9 +584,13 @@ func flushallCommand(c *Client) {
 		return
 	}
 	s := c.Server()
+	n := 0
 	for _, d := range s.KS.DBs {
 		s.TouchAllWatched(d.ID, -1)
-		d.Flush()
+		n += d.Flush()
+	}
+	if n > 0 {
+		mem.Trim(s.KS.Alloc)
 	}
 	c.ReplyOK()
 }

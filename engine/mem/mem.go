@@ -42,3 +42,17 @@ type Stats struct {
 
 // Live is the number of live blocks.
 func (s Stats) Live() uint64 { return s.Allocs - s.Frees }
+
+// Trimmer is implemented by backends that can give free memory back to the
+// OS on demand. The server calls Trim after FLUSHDB and FLUSHALL, so that
+// memory a large flush freed shows up as a smaller RSS at once.
+type Trimmer interface {
+	Trim()
+}
+
+// Trim asks a to give free memory back to the OS, if it can.
+func Trim(a Allocator) {
+	if t, ok := a.(Trimmer); ok {
+		t.Trim()
+	}
+}

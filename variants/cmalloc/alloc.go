@@ -207,3 +207,11 @@ func (a *Allocator) Stats() mem.Stats {
 	s.Mapped = a.mapped
 	return s
 }
+
+// Trim implements mem.Trimmer: the allocator gives its free pages back to
+// the OS (jemalloc purges every arena, mimalloc collects, tcmalloc releases
+// free memory, glibc runs malloc_trim).
+func (a *Allocator) Trim() {
+	trimNow(a.p)
+	a.mappedTime = time.Time{}
+}

@@ -105,6 +105,17 @@ static uint64_t tc_prop(void *f, const char *name) {
 
 static const char *gnu_ver(void *f) { return ((gnu_version_fn)f)(); }
 
+// Giving free memory back to the OS, per allocator.
+typedef void (*voidfn)(void);
+typedef void (*mi_collect_fn)(_Bool);
+static void je_purge(void *f) {
+	// MALLCTL_ARENAS_ALL (4096) names every arena.
+	((mallctl_fn)f)("arena.4096.purge", NULL, NULL, NULL, 0);
+}
+static void mi_collect_all(void *f) { ((mi_collect_fn)f)(1); }
+static void call_void(void *f) { ((voidfn)f)(); }
+static void glibc_trim(void) { malloc_trim(0); }
+
 static uint64_t glibc_mapped(void *f) {
 	struct rundb_mallinfo2 mi = ((mallinfo2_fn)f)();
 	return (uint64_t)mi.arena + (uint64_t)mi.hblkhd;
@@ -128,6 +139,7 @@ type probe struct {
 	version string
 	lib     string         // shared object defining malloc
 	mapped  unsafe.Pointer // mallctl, mi_process_info, MallocExtension_GetNumericProperty or mallinfo2
+	trim    unsafe.Pointer // mallctl, mi_collect or MallocExtension_ReleaseFreeMemory (nil: glibc's malloc_trim)
 }
 
 var (
@@ -171,6 +183,7 @@ func detectNow() probe {
 			p.version = s
 		}
 		p.mapped = f
+		p.trim = f
 		return p
 	}
 	if f := sym(path, "mi_version"); f != nil {
@@ -178,6 +191,7 @@ func detectNow() probe {
 		v := int(C.mi_ver(f))
 		p.version = fmt.Sprintf("%d.%d.%d", v/100, v/10%10, v%10)
 		p.mapped = sym(path, "mi_process_info")
+		p.trim = sym(path, "mi_collect")
 		return p
 	}
 	if f := sym(path, "tc_version"); f != nil {
@@ -187,6 +201,7 @@ func detectNow() probe {
 		C.tc_ver(f, &major, &minor, &patch[0], C.size_t(len(patch)))
 		p.version = fmt.Sprintf("%d.%d%s", int(major), int(minor), C.GoString(&patch[0]))
 		p.mapped = sym(path, "MallocExtension_GetNumericProperty")
+		p.trim = sym(path, "MallocExtension_ReleaseFreeMemory")
 		return p
 	}
 	p.kind = Libc
@@ -223,6 +238,20 @@ func mappedNow(p probe) uint64 {
 		return uint64(C.glibc_mapped(p.mapped))
 	}
 	return 0
+}
+
+// trimNow asks the allocator to give free memory back to the OS.
+func trimNow(p probe) {
+	switch {
+	case p.kind == Jemalloc && p.trim != nil:
+		C.je_purge(p.trim)
+	case p.kind == Mimalloc && p.trim != nil:
+		C.mi_collect_all(p.trim)
+	case p.kind == Tcmalloc && p.trim != nil:
+		C.call_void(p.trim)
+	case p.kind == Libc:
+		C.glibc_trim()
+	}
 }
 
 // cAlloc returns a block of at least size bytes and its usable size.

@@ -18,6 +18,8 @@ func detect() probe { return probe{kind: -1} }
 
 func mappedNow(probe) uint64 { return 0 }
 
+func trimNow(probe) {}
+
 func cAlloc(int) (uintptr, int) { panic("cmalloc: rundb was built without cgo") }
 
 func cFree(uintptr) int { panic("cmalloc: rundb was built without cgo") }

@@ -12,6 +12,7 @@
 package goheap
 
 import (
+	"runtime/debug"
 	"unsafe"
 
 	"rundb/engine/mem"
@@ -110,3 +111,7 @@ func (h *Heap) Bytes(r mem.Ref, size int) []byte {
 // Stats implements mem.Allocator. Mapped is 0: the Go heap's spans are not
 // attributed to this allocator.
 func (h *Heap) Stats() mem.Stats { return h.stats }
+
+// Trim returns free heap memory to the OS (a forced GC and scavenge): the
+// blocks a FLUSHALL dropped are garbage until the next GC otherwise.
+func (h *Heap) Trim() { debug.FreeOSMemory() }
