@@ -796,15 +796,15 @@ func objectEncodingCommand(c *Client) {
 	}
 }
 
-func keysPolicyLFU(cfg *Config) bool { return strings.HasSuffix(cfg.MaxMemoryPolicy, "-lfu") }
-func keysPolicyLRU(cfg *Config) bool { return strings.HasSuffix(cfg.MaxMemoryPolicy, "-lru") }
+func policyLFU(cfg *Config) bool { return strings.HasSuffix(cfg.MaxMemoryPolicy, "-lfu") }
+func policyLRU(cfg *Config) bool { return strings.HasSuffix(cfg.MaxMemoryPolicy, "-lru") }
 
 func objectIdletimeCommand(c *Client) {
 	e, ok := objectLookup(c)
 	if !ok {
 		return
 	}
-	if keysPolicyLFU(c.Server().Config) {
+	if policyLFU(c.Server().Config) {
 		c.ReplyError("ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.")
 		return
 	}
@@ -826,7 +826,7 @@ func objectFreqCommand(c *Client) {
 		return
 	}
 	s := c.Server()
-	if !keysPolicyLFU(s.Config) {
+	if !policyLFU(s.Config) {
 		c.ReplyError("ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.")
 		return
 	}
@@ -838,7 +838,7 @@ func objectFreqCommand(c *Client) {
 // per-key access fields.
 func keysRefcount(cfg *Config, e ds.Entry) int64 {
 	if e.Type() == ds.TypeString && e.Enc() == ds.EncInt && e.Int() >= 0 && e.Int() < 10000 &&
-		(cfg.MaxMemory == 0 || !(keysPolicyLFU(cfg) || keysPolicyLRU(cfg))) {
+		(cfg.MaxMemory == 0 || !(policyLFU(cfg) || policyLRU(cfg))) {
 		return math.MaxInt32
 	}
 	return 1

@@ -147,7 +147,8 @@ func (s *Server) Execute(c *Client) {
 	if len(c.Args) == 0 {
 		return
 	}
-	c.LastActive = time.Now()
+	now := time.Now()
+	c.LastActive = now
 	cmd := s.Table.Lookup(c.Args[0])
 	if cmd == nil {
 		s.rejectUnknown(c)
@@ -178,12 +179,11 @@ func (s *Server) Execute(c *Client) {
 		c.Out = append(c.Out, "+QUEUED\r\n"...)
 		return
 	}
-	s.call(c, cmd)
+	s.call(c, cmd, now)
 }
 
-// call runs one command and keeps its statistics.
-func (s *Server) call(c *Client, cmd *Command) {
-	start := time.Now()
+// call runs one command, started at start, and keeps its statistics.
+func (s *Server) call(c *Client, cmd *Command, start time.Time) {
 	s.KS.Tick(start.UnixMilli())
 	errs := s.Stats.ErrorReplies
 	c.Cmd = cmd
@@ -273,7 +273,7 @@ func (s *Server) Cron() {
 // ApplyConfig pushes configuration the keyspace caches (the LFU policy and
 // its tuning); call it after the configuration changed.
 func (s *Server) ApplyConfig() {
-	s.KS.LFU = strings.HasSuffix(s.Config.MaxMemoryPolicy, "-lfu")
+	s.KS.LFU = policyLFU(s.Config)
 	s.KS.LFULogFactor = s.Config.LFULogFactor
 	s.KS.LFUDecayTime = s.Config.LFUDecayTime
 	s.KS.Tick(time.Now().UnixMilli())

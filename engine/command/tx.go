@@ -1,6 +1,10 @@
 package command
 
-import "rundb/engine/db"
+import (
+	"time"
+
+	"rundb/engine/db"
+)
 
 // Transactions: MULTI queues commands, EXEC runs them as one, WATCH makes
 // EXEC fail when a watched key changed (or expired) after it was watched.
@@ -82,7 +86,7 @@ func execCommand(c *Client) {
 			c.ReplyError(ErrNoAuth)
 			continue
 		}
-		s.call(c, q.cmd)
+		s.call(c, q.cmd, time.Now())
 	}
 	c.Args = saved
 	c.DirtyExec, c.DirtyCAS = false, false

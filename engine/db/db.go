@@ -227,13 +227,19 @@ func (d *DB) Exists(key []byte) bool {
 func (d *DB) Put(e ds.Entry) {
 	key := e.Key()
 	old := d.keys.Put(key, e.Ref())
+	var oe ds.Entry
+	if old != 0 && old != e.Ref() {
+		oe = d.Load(old)
+	}
+	// The expires table still holds old (its key is read from old's block),
+	// so it is updated before old is freed. An overwrite of a key that had
+	// no TTL costs the expires table nothing.
 	if e.HasTTL() {
 		d.expires.Put(key, e.Ref())
-	} else if old != 0 {
+	} else if old == e.Ref() || (old != 0 && oe.HasTTL()) {
 		d.expires.Delete(key)
 	}
 	if old != 0 && old != e.Ref() {
-		oe := d.Load(old)
 		if oe.Type() != ds.TypeString && oe.Container() != containerOf(e) {
 			d.freeContainer(oe)
 		}
