@@ -326,21 +326,9 @@ func sweepLines(r *Results, file, title, ylabel, metric string, logY bool) (bool
 			continue
 		}
 		any = true
-		l, s, err := plotter.NewLinePoints(xys)
-		if err != nil {
+		if err := addBackendLine(p, r, b, xys, 2, 3.5, 6); err != nil {
 			return false, err
 		}
-		c := backendColor(r, b)
-		l.Color, s.Color = c, c
-		l.Width = vg.Points(2)
-		s.Radius = vg.Points(3.5)
-		if b == Redis {
-			l.Dashes = []vg.Length{vg.Points(6), vg.Points(3)}
-			s.Shape = draw.BoxGlyph{}
-		} else {
-			s.Shape = draw.CircleGlyph{}
-		}
-		p.Add(l, s)
 	}
 	if !any {
 		return false, nil
@@ -498,21 +486,9 @@ func plotLatency(r *Results, file string) (bool, error) {
 					continue
 				}
 				any = true
-				l, s, err := plotter.NewLinePoints(xys)
-				if err != nil {
+				if err := addBackendLine(p, r, b, xys, 1.5, 3, 5); err != nil {
 					return false, err
 				}
-				c := backendColor(r, b)
-				l.Color, s.Color = c, c
-				l.Width = vg.Points(1.5)
-				s.Radius = vg.Points(3)
-				if b == Redis {
-					l.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
-					s.Shape = draw.BoxGlyph{}
-				} else {
-					s.Shape = draw.CircleGlyph{}
-				}
-				p.Add(l, s)
 			}
 			if any {
 				p.Y.Scale = plot.LogScale{}
@@ -527,4 +503,25 @@ func plotLatency(r *Results, file string) (bool, error) {
 	title := "latency percentiles per command (log scale; Redis dashed red)"
 	return true, saveGridTitled(append([][]*plot.Plot{titleRow(title, len(ws))}, grid...),
 		vg.Length(len(ws))*3.6*vg.Inch, vg.Length(len(ps))*3.4*vg.Inch, file, backendLegend(r)...)
+}
+
+// addBackendLine adds one backend's line with points, in its colour; Redis,
+// the reference, is dashed with square points.
+func addBackendLine(p *plot.Plot, r *Results, b string, xys plotter.XYs, width, radius, dash float64) error {
+	l, s, err := plotter.NewLinePoints(xys)
+	if err != nil {
+		return err
+	}
+	c := backendColor(r, b)
+	l.Color, s.Color = c, c
+	l.Width = vg.Points(width)
+	s.Radius = vg.Points(radius)
+	if b == Redis {
+		l.Dashes = []vg.Length{vg.Points(dash), vg.Points(3)}
+		s.Shape = draw.BoxGlyph{}
+	} else {
+		s.Shape = draw.CircleGlyph{}
+	}
+	p.Add(l, s)
+	return nil
 }
