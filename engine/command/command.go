@@ -89,9 +89,6 @@ type Command struct {
 	Failed   uint64
 }
 
-// FullName is "name" or "parent|sub".
-func (c *Command) FullName() string { return c.Name }
-
 // Table maps lower-case names to commands.
 type Table struct {
 	m map[string]*Command
@@ -192,23 +189,4 @@ func arityOK(arity, n int) bool {
 		return n == arity
 	}
 	return n >= -arity
-}
-
-// keyPositions appends the argument indexes of c's keys in args.
-func (c *Command) keyPositions(args [][]byte, out []int) []int {
-	if c.FirstKey <= 0 {
-		return out
-	}
-	last := c.LastKey
-	if last < 0 {
-		last = len(args) + last
-	}
-	step := c.Step
-	if step <= 0 {
-		step = 1
-	}
-	for i := c.FirstKey; i <= last && i < len(args); i += step {
-		out = append(out, i)
-	}
-	return out
 }

@@ -3,7 +3,6 @@ package command
 import (
 	"fmt"
 	"math"
-	"path"
 	"strconv"
 	"strings"
 )
@@ -320,16 +319,4 @@ func ParseMemory(s string) (int64, bool) {
 		return 0, false
 	}
 	return n * mul, true
-}
-
-// MatchParams returns the parameters whose names match a glob pattern.
-func MatchParams(pattern string) []*Param {
-	var out []*Param
-	lp := strings.ToLower(pattern)
-	for _, p := range Params {
-		if ok, _ := path.Match(lp, p.Name); ok || lp == p.Name {
-			out = append(out, p)
-		}
-	}
-	return out
 }
