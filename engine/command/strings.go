@@ -1,7 +1,6 @@
 package command
 
 import (
-	"encoding/binary"
 	"math"
 	"math/big"
 	"strconv"
@@ -172,7 +171,7 @@ func overwriteString(a mem.Allocator, e *ds.Entry, val []byte, enc uint8) bool {
 	switch enc {
 	case ds.EncInt:
 		n, _ := ds.ParseInt(val)
-		setIntInPlace(a, *e, n)
+		e.SetInt(n)
 		return true
 	case ds.EncEmbstr:
 		s := e.Str()
@@ -712,7 +711,7 @@ func incrGeneric(c *Client, by int64) {
 	ks := c.srv.KS
 	switch {
 	case found && e.Enc() == ds.EncInt:
-		setIntInPlace(ks.Alloc, e, v)
+		e.SetInt(v)
 		c.DB.Touched(key)
 	case found:
 		c.DB.Replace(e, ds.NewInt(ks.Alloc, key, v, e.Deadline(), e.HasTTL(), ks.LRUClock))
@@ -720,14 +719,6 @@ func incrGeneric(c *Client, by int64) {
 		c.DB.Put(ds.NewInt(ks.Alloc, key, v, 0, false, ks.LRUClock))
 	}
 	c.ReplyInt(v)
-}
-
-// setIntInPlace overwrites the value of an EncInt entry. The entry grammar
-// puts the value last, and an int value is 8 little-endian bytes, so they
-// are the block's last 8 bytes.
-func setIntInPlace(a mem.Allocator, e ds.Entry, v int64) {
-	b := a.Bytes(e.Ref(), e.Size())
-	binary.LittleEndian.PutUint64(b[len(b)-8:], uint64(v))
 }
 
 func incrbyfloatCommand(c *Client) {

@@ -222,6 +222,9 @@ func (e Entry) SetLRU(v uint32) { e.b[1], e.b[2], e.b[3] = byte(v), byte(v>>8), 
 // Int is the value of an EncInt string.
 func (e Entry) Int() int64 { return int64(binary.LittleEndian.Uint64(e.b[e.vOff:])) }
 
+// SetInt overwrites the value of an EncInt entry in place.
+func (e Entry) SetInt(v int64) { binary.LittleEndian.PutUint64(e.b[e.vOff:], uint64(v)) }
+
 // Str is the value of an embstr or raw string (aliasing its block); nil for
 // EncInt (see AppendStr) and containers.
 func (e Entry) Str() []byte { return e.val }

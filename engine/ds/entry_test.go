@@ -315,3 +315,14 @@ func FuzzEntry(f *testing.F) {
 		checkLive(t, a, 0)
 	})
 }
+
+func TestEntrySetInt(t *testing.T) {
+	a := newExact()
+	e := NewInt(a, []byte("counter"), 41, 1234, true, 7)
+	e.SetInt(-1 << 62)
+	got := Load(a, e.Ref())
+	if got.Int() != -1<<62 || string(got.Key()) != "counter" || got.Deadline() != 1234 || got.LRU() != 7 {
+		t.Errorf("after SetInt: got int=%d key=%q deadline=%d lru=%d", got.Int(), got.Key(), got.Deadline(), got.LRU())
+	}
+	e.Free(a)
+}
