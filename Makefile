@@ -84,7 +84,7 @@ bench-compare: bench-tools
 	@out=$$(mktemp -d); ./$(BENCH) -profile quick -out $$out -compare $(BASELINE) $(BENCH_ARGS); \
 	  rc=$$?; rm -rf $$out; exit $$rc
 
-# Rewrite $(BASELINE) from a bench-quick run, deliberately.
+# Rewrite $(BASELINE) from a bench-quick run with 5 repeats (steadier medians), deliberately.
 bench-baseline: bench-tools
-	@out=$$(mktemp -d); ./$(BENCH) -profile quick -out $$out -baseline $(BASELINE) $(BENCH_ARGS); \
+	@out=$$(mktemp -d); ./$(BENCH) -profile quick -repeats 5 -out $$out -baseline $(BASELINE) $(BENCH_ARGS); \
 	  rc=$$?; rm -rf $$out; exit $$rc

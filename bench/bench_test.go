@@ -147,6 +147,48 @@ func TestCompareThroughputRatio(t *testing.T) {
 	}
 }
 
+func TestCompareRecheck(t *testing.T) {
+	base := synthetic()
+	cur := clone(base)
+	for _, b := range []string{"goheap", "arena"} {
+		row, _ := cur.Find("T1", "P=16", b)
+		setMedian(cur, "T1", "P=16", b, MRPS, row.Metrics[MRPS].Median*0.7)
+	}
+	// A memory regression is never measured again.
+	setMedian(cur, "W1", "N=10000", "goheap", MBytesUsed, 60*1.10)
+	cmp := Compare(base, cur, DefaultTolerance)
+	backends, workloads := cmp.ThroughputSuspects()
+	if strings.Join(backends, ",") != "redis,goheap,arena" || strings.Join(workloads, ",") != "T1" {
+		t.Fatalf("suspects %v %v; want redis,goheap,arena and T1", backends, workloads)
+	}
+	// The rerun: goheap is back to its baseline ratio, arena still 30% down.
+	again := clone(base)
+	row, _ := again.Find("T1", "P=16", "arena")
+	setMedian(again, "T1", "P=16", "arena", MRPS, row.Metrics[MRPS].Median*0.7)
+	cmp.Recheck(base, again)
+	if !cmp.Failed() {
+		t.Fatalf("confirmed regression passed:\n%s", cmp.Format())
+	}
+	got := map[string]string{}
+	for _, l := range cmp.Lines {
+		if l.Verdict == VerdictRegression || strings.Contains(l.Note, "rerun") {
+			got[l.Workload+" "+l.Param+" "+l.Backend] = l.Verdict
+		}
+	}
+	want := map[string]string{"T1 P=16 goheap": VerdictOK, "T1 P=16 arena": VerdictRegression, "W1 N=10000 goheap": VerdictRegression}
+	if len(got) != len(want) {
+		t.Fatalf("lines %v; want %v\n%s", got, want, cmp.Format())
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: %s; want %s\n%s", k, got[k], v, cmp.Format())
+		}
+	}
+	if out := cmp.Format(); !strings.Contains(out, "regression: T1 P=16 arena") || strings.Contains(out, "regression: T1 P=16 goheap") {
+		t.Errorf("summary lines wrong:\n%s", out)
+	}
+}
+
 func TestCompareFallsBackToGoheapWithoutRedis(t *testing.T) {
 	base := synthetic()
 	cur := clone(base)

@@ -153,6 +153,61 @@ func Compare(base, cur *Results, tol Tolerance) Comparison {
 	return cmp
 }
 
+// ThroughputSuspects lists the rows whose only fault is a throughput ratio
+// that fell too far: the backends (with the reference each ratio was taken
+// against) and the workloads to measure again before calling it a
+// regression. Memory figures and failed rows are deterministic enough to
+// stand on one run; a throughput figure on a shared machine is not.
+func (c Comparison) ThroughputSuspects() (backends, workloads []string) {
+	seenB, seenW := map[string]bool{}, map[string]bool{}
+	for _, l := range c.Lines {
+		ref, ok := strings.CutPrefix(l.What, "rps / ")
+		if l.Verdict != VerdictRegression || !ok || l.Base == 0 {
+			continue
+		}
+		for _, b := range []string{ref, l.Backend} {
+			if !seenB[b] {
+				seenB[b] = true
+				backends = append(backends, b)
+			}
+		}
+		if !seenW[l.Workload] {
+			seenW[l.Workload] = true
+			workloads = append(workloads, l.Workload)
+		}
+	}
+	return backends, workloads
+}
+
+// Recheck measures each throughput regression again with a second run
+// (made for ThroughputSuspects): a ratio that fell in the first run but not
+// in the second was the machine, not the code, and the line turns ok with a
+// note; one that fell in both stays a regression.
+func (c *Comparison) Recheck(base, again *Results) {
+	for i := range c.Lines {
+		l := &c.Lines[i]
+		ref, ok := strings.CutPrefix(l.What, "rps / ")
+		if l.Verdict != VerdictRegression || !ok || l.Base == 0 {
+			continue
+		}
+		row, ok1 := again.Find(l.Workload, l.Param, l.Backend)
+		refRow, ok2 := again.Find(l.Workload, l.Param, ref)
+		v := 0.0
+		if ok1 && ok2 && row.Status == StatusOK && refRow.Status == StatusOK {
+			v = ratio(row, refRow, MRPS)
+		}
+		switch {
+		case v <= 0:
+			l.Note += "; the rerun measured nothing"
+		case v/l.Base-1 < -c.Tol.RatioDrop:
+			l.Note += fmt.Sprintf("; rerun %s (%+.1f%%) confirms", fmtFig(v), 100*(v/l.Base-1))
+		default:
+			l.Note = fmt.Sprintf("first run %s (%+.1f%%), not confirmed by a rerun", fmtFig(l.Cur), 100*l.Change)
+			l.Cur, l.Change, l.Verdict = v, v/l.Base-1, VerdictOK
+		}
+	}
+}
+
 // throughputRef picks the reference backend for a throughput row: Redis
 // when its row is ok in both runs, else goheap.
 func throughputRef(base, cur *Results, workload, param string) string {
@@ -210,6 +265,16 @@ func (c Comparison) Format() string {
 		}
 	}
 	fmt.Fprintf(&sb, "summary: %s\n", strings.Join(parts, ", "))
+	for _, l := range c.Lines {
+		switch {
+		case l.Verdict != VerdictRegression:
+		case l.Base == 0 && l.Cur == 0:
+			fmt.Fprintf(&sb, "regression: %s %s %s: %s\n", l.Workload, l.Param, l.Backend, l.Note)
+		default:
+			fmt.Fprintf(&sb, "regression: %s %s %s: %s %s -> %s (%+.1f%%) %s\n", l.Workload, l.Param, l.Backend,
+				l.What, fmtFig(l.Base), fmtFig(l.Cur), 100*l.Change, l.Note)
+		}
+	}
 	if n[VerdictSkipped] > 0 {
 		fmt.Fprintf(&sb, "(skipped: rows not ok in the baseline, e.g. unsupported commands; not listed)\n")
 	}

@@ -21,8 +21,11 @@ type Config struct {
 	Backends  []string // Redis and/or rundb --alloc names, in row order
 	Workloads []*Workload
 	Tools     Tools
-	TmpDir    string    // parent of the servers' data directories
-	Progress  io.Writer // progress lines; nil: silent
+	// CPUs splits the CPUs between the servers and the lab; the zero plan
+	// pins nothing.
+	CPUs     CPUPlan
+	TmpDir   string    // parent of the servers' data directories
+	Progress io.Writer // progress lines; nil: silent
 	// StopTimeout bounds each stage of stopping a server.
 	StopTimeout time.Duration
 }
@@ -141,6 +144,15 @@ func Run(cfg Config) *Results {
 	}
 	res := &Results{Profile: cfg.Profile, Started: st.started, Sizes: cfg.Sizes,
 		Backends: cfg.Backends, Workloads: Info(cfg.Workloads), Machine: DescribeMachine(cfg.Tools)}
+	if cfg.CPUs.Pinned() {
+		if err := cfg.CPUs.PinSelf(); err != nil {
+			res.Notes = append(res.Notes, "CPU pinning failed, nothing pinned: "+err.Error())
+			cfg.CPUs = CPUPlan{}
+		}
+		cfg.Tools.ServerCPUs = cfg.CPUs.Server
+		st.cfg = cfg
+	}
+	res.Machine.CPUs = cfg.CPUs.String()
 	if cfg.Tools.RedisServer == "" {
 		res.Notes = append(res.Notes, "redis-server is not installed: the Redis reference row is missing and ratios to Redis are not computed")
 	}

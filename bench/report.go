@@ -106,6 +106,9 @@ func MachineTable(r *Results) string {
 		fmt.Fprintf(&b, "| %s | %s |\n", k, v)
 	}
 	row("CPU", fmt.Sprintf("%s, %d cores", m.CPU, m.Cores))
+	if m.CPUs != "" {
+		row("pinning", m.CPUs)
+	}
 	if m.MemTotalMiB > 0 {
 		row("memory", fmt.Sprintf("%d MiB", m.MemTotalMiB))
 	}

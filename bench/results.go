@@ -77,6 +77,7 @@ type Machine struct {
 	RedisBench  string `json:"redis_benchmark"` // redis-benchmark version, "" if missing
 	Commit      string `json:"commit"`
 	MemTotalMiB int64  `json:"mem_total_mib"`
+	CPUs        string `json:"cpus,omitempty"` // how the server and the load generator shared the CPUs
 }
 
 // WorkloadInfo is the registered description of a workload, kept in the

@@ -23,6 +23,9 @@ type Tools struct {
 	Rundb          string // bin/rundb
 	RedisServer    string // redis-server
 	RedisBenchmark string // redis-benchmark
+	// ServerCPUs are the CPUs each server under test is pinned to once it
+	// answers (CPUPlan.Server); empty: not pinned.
+	ServerCPUs []int
 }
 
 // Server is one server process under measurement, with its own data
@@ -99,6 +102,12 @@ func startOnce(tools Tools, backend, tmp string) (*Server, error) {
 	if err := s.waitReady(15 * time.Second); err != nil {
 		s.Stop(2 * time.Second)
 		return nil, err
+	}
+	if len(tools.ServerCPUs) > 0 {
+		if err := PinProcess(s.PID(), tools.ServerCPUs); err != nil {
+			s.Stop(2 * time.Second)
+			return nil, fmt.Errorf("%s: %w", backend, err)
+		}
 	}
 	return s, nil
 }

@@ -150,7 +150,7 @@ type Sizes struct {
 	Elems      int   `json:"elems"`      // elements per list / set
 	Sweep      []int `json:"sweep"`      // W1 scale sweep
 	TKeys      int   `json:"t_keys"`     // keyspace loaded before T1-T5
-	TRequests  int   `json:"t_requests"` // requests per T run at pipeline 1 (x4 at higher pipelines)
+	TRequests  int   `json:"t_requests"` // requests per T run at pipeline 1 (x8 at higher pipelines)
 	Conns      int   `json:"conns"`
 	Pipelines  []int `json:"pipelines"`
 	MemRepeats int   `json:"mem_repeats"`
@@ -182,7 +182,7 @@ func (s Sizes) Repeats(kind string) int {
 var Profiles = map[string]Sizes{
 	"quick": {
 		Strings: 100_000, Big: 10_000, Containers: 1_000, Elems: 100,
-		Sweep: []int{10_000, 100_000}, TKeys: 100_000, TRequests: 50_000,
+		Sweep: []int{10_000, 100_000}, TKeys: 100_000, TRequests: 60_000,
 		Conns: 50, Pipelines: []int{1, 16}, MemRepeats: 1, TRepeats: 3, RunTimeout: 30, NoRedisBenchmark: true,
 	},
 	"default": {
