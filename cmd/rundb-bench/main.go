@@ -185,8 +185,10 @@ func run() int {
 			if err != nil {
 				return nil, err
 			}
-			fmt.Fprintf(os.Stderr, "rundb-bench: measuring %s on %s again\n", strings.Join(workloads, ","), strings.Join(backends, ","))
-			return bench.Run(bench.Config{Profile: *profile, Sizes: sizes, Backends: backends, Workloads: sel,
+			fmt.Fprintf(os.Stderr, "rundb-bench: measuring %s on %s again, 5 repeats\n", strings.Join(workloads, ","), strings.Join(backends, ","))
+			again := sizes
+			again.TRepeats = max(again.TRepeats, 5)
+			return bench.Run(bench.Config{Profile: *profile, Sizes: again, Backends: backends, Workloads: sel,
 				Tools: tools, CPUs: cpus, TmpDir: tmp, Progress: os.Stderr}), nil
 		}
 		return compareWith(*compare, res, rerun)
