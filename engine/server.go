@@ -166,6 +166,7 @@ func (s *Server) OnData(nc *netpoll.Conn, data []byte) int {
 			} else {
 				cl.Out = resp.AppendError(cl.Out, "ERR Protocol error: "+err.Error())
 			}
+			s.cmd.CountError("ERR Protocol error")
 			cl.CloseAfterReply = true
 			pos = len(data)
 			break

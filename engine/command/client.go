@@ -69,7 +69,7 @@ func (c *Client) Server() *Server { return c.srv }
 
 func (c *Client) ReplyOK()                 { c.Out = append(c.Out, "+OK\r\n"...) }
 func (c *Client) ReplySimple(s string)     { c.Out = resp.AppendSimple(c.Out, s) }
-func (c *Client) ReplyError(s string)      { c.Out = resp.AppendError(c.Out, s); c.srv.Stats.ErrorReplies++ }
+func (c *Client) ReplyError(s string)      { c.Out = resp.AppendError(c.Out, s); c.srv.CountError(s) }
 func (c *Client) ReplyInt(n int64)         { c.Out = resp.AppendInt(c.Out, n) }
 func (c *Client) ReplyBulk(b []byte)       { c.Out = resp.AppendBulk(c.Out, b) }
 func (c *Client) ReplyBulkString(s string) { c.Out = resp.AppendBulkString(c.Out, s) }

@@ -20,6 +20,30 @@ type Stats struct {
 	NetInputBytes       uint64
 	NetOutputBytes      uint64
 	ClientsKilledOutput uint64 // closed for passing client-output-buffer-limit
+	// Errors counts error replies by their first word (ERR, WRONGTYPE,
+	// EXECABORT...) for INFO errorstats.
+	Errors map[string]uint64
+}
+
+// maxErrorKinds bounds INFO errorstats: past it, a new first word is
+// counted only in total_error_replies.
+const maxErrorKinds = 128
+
+// CountError counts one error reply: in total_error_replies and, by the
+// first word of msg (within its first 32 bytes; ERR when there is none),
+// in INFO errorstats.
+func (s *Server) CountError(msg string) {
+	s.Stats.ErrorReplies++
+	kind := "ERR"
+	if i := strings.IndexByte(msg[:min(len(msg), 32)], ' '); i > 0 {
+		kind = msg[:i]
+	}
+	if s.Stats.Errors == nil {
+		s.Stats.Errors = map[string]uint64{}
+	}
+	if _, ok := s.Stats.Errors[kind]; ok || len(s.Stats.Errors) < maxErrorKinds {
+		s.Stats.Errors[kind]++
+	}
 }
 
 // Hooks are what the command layer asks of the server around it.

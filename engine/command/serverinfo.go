@@ -284,6 +284,15 @@ func (s *Server) infoLines(section string) [][2]string {
 		s.infoCPU(&sec)
 	case "commandstats":
 		s.infoCommandStats(&sec)
+	case "errorstats":
+		kinds := make([]string, 0, len(s.Stats.Errors))
+		for k := range s.Stats.Errors {
+			kinds = append(kinds, k)
+		}
+		sort.Strings(kinds)
+		for _, k := range kinds {
+			sec.add("errorstat_"+k, "count="+strconv.FormatUint(s.Stats.Errors[k], 10))
+		}
 	case "cluster":
 		sec.add("cluster_enabled", "0")
 	case "keyspace":
