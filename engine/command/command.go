@@ -87,6 +87,9 @@ type Command struct {
 	Usec     uint64
 	Rejected uint64
 	Failed   uint64
+	// latency is the duration histogram (INFO latencystats), made on the
+	// first call.
+	latency *latencyHistogram
 }
 
 // Table maps lower-case names to commands.

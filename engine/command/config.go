@@ -45,8 +45,13 @@ type Config struct {
 	ClientOutputSoftSeconds int64
 
 	LatencyMonitorThreshold int64
-	SlowlogLogSlowerThan    int64
-	SlowlogMaxLen           int64
+	// LatencyTracking keeps a latency histogram per command for INFO
+	// latencystats and LATENCY HISTOGRAM, which report the percentiles
+	// in LatencyPercentiles.
+	LatencyTracking      bool
+	LatencyPercentiles   []float64
+	SlowlogLogSlowerThan int64
+	SlowlogMaxLen        int64
 
 	ListMaxListpackSize   int64
 	SetMaxIntsetEntries   int64
@@ -74,6 +79,7 @@ func DefaultConfig() *Config {
 		Save: "", ProtoMaxBulkLen: 512 << 20, ClientQueryBufferLimit: 1 << 30,
 		ClientOutputHard: 256 << 20, ClientOutputSoft: 64 << 20, ClientOutputSoftSeconds: 60,
 		SlowlogLogSlowerThan: 10000, SlowlogMaxLen: 128,
+		LatencyTracking: true, LatencyPercentiles: []float64{50, 99, 99.9},
 		ListMaxListpackSize: -2, SetMaxIntsetEntries: 512, SetMaxListpackEntries: 128,
 		Alloc: "goheap", LogLevel: "notice",
 	}
@@ -206,6 +212,8 @@ var Params = []*Param{
 	memParam("client-query-buffer-limit", func(c *Config) *int64 { return &c.ClientQueryBufferLimit }, "largest unparsed input per client"),
 	outputLimitParam(),
 	intParam("latency-monitor-threshold", 0, math.MaxInt64, func(c *Config) *int64 { return &c.LatencyMonitorThreshold }, "record loop stalls longer than this (ms; 0: off)"),
+	boolParam("latency-tracking", func(c *Config) *bool { return &c.LatencyTracking }, "keep per-command latency histograms"),
+	percentilesParam(),
 	intParam("slowlog-log-slower-than", -1, math.MaxInt64, func(c *Config) *int64 { return &c.SlowlogLogSlowerThan }, "slow log threshold (us)"),
 	intParam("slowlog-max-len", 0, math.MaxInt64, func(c *Config) *int64 { return &c.SlowlogMaxLen }, "slow log length"),
 	intParam("list-max-listpack-size", math.MinInt32, math.MaxInt32, func(c *Config) *int64 { return &c.ListMaxListpackSize }, "list node size limit"),
@@ -275,6 +283,33 @@ func outputLimitParam() *Param {
 					c.ClientOutputHard, c.ClientOutputSoft, c.ClientOutputSoftSeconds = hard, soft, secs
 				}
 			}
+			return nil
+		}}
+}
+
+func percentilesParam() *Param {
+	return &Param{Name: "latency-tracking-info-percentiles", Kind: kindSpecial,
+		Help: "percentiles INFO latencystats reports",
+		get: func(c *Config) string {
+			f := make([]string, len(c.LatencyPercentiles))
+			for i, p := range c.LatencyPercentiles {
+				f[i] = strconv.FormatFloat(p, 'f', -1, 64)
+			}
+			return strings.Join(f, " ")
+		},
+		set: func(c *Config, v string) error {
+			var ps []float64
+			for _, f := range strings.Fields(v) {
+				p, err := strconv.ParseFloat(f, 64)
+				if err != nil || math.IsNaN(p) {
+					return fmt.Errorf("Invalid latency-tracking-info-percentiles parameters")
+				}
+				if p < 0 || p > 100 {
+					return fmt.Errorf("latency-tracking-info-percentiles parameters should sit between [0.0,100.0]")
+				}
+				ps = append(ps, p)
+			}
+			c.LatencyPercentiles = ps
 			return nil
 		}}
 }

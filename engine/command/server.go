@@ -218,6 +218,12 @@ func (s *Server) call(c *Client, cmd *Command, start time.Time) {
 	if s.Stats.ErrorReplies != errs {
 		cmd.Failed++
 	}
+	if s.Config.LatencyTracking {
+		if cmd.latency == nil {
+			cmd.latency = newLatencyHistogram()
+		}
+		cmd.latency.Record(dur.Nanoseconds())
+	}
 	s.Stats.CommandsProcessed++
 	c.LastCmdName = cmd.Name
 	if t := s.Config.LatencyMonitorThreshold; t > 0 && dur.Milliseconds() >= t {

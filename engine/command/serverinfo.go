@@ -61,6 +61,9 @@ func init() {
 				Summary: "Reset latency data for one or more events.", Args: "[event [event ...]]", Handler: latencyResetCommand},
 			&Command{Name: "latency|doctor", Arity: 2, Flags: admin, Since: "2.8.13",
 				Summary: "Return a human readable latency analysis report.", Handler: latencyDoctorCommand},
+			&Command{Name: "latency|histogram", Arity: -2, Flags: admin, Since: "7.0.0",
+				Summary: "Return the cumulative distribution of latencies of a subset of commands or all commands.",
+				Args:    "[command [command ...]]", Handler: latencyHistogramCommand},
 			&Command{Name: "latency|help", Arity: 2, Flags: FlagLoading | FlagStale, Since: "2.8.13",
 				Summary: "Show helpful text about the different subcommands.", Handler: latencyHelpCommand},
 		)
@@ -215,6 +218,7 @@ var infoSections = []struct {
 	{"modules", "Modules", true},
 	{"commandstats", "Commandstats", false},
 	{"errorstats", "Errorstats", true},
+	{"latencystats", "Latencystats", false},
 	{"cluster", "Cluster", true},
 	{"keyspace", "Keyspace", true},
 }
@@ -284,6 +288,8 @@ func (s *Server) infoLines(section string) [][2]string {
 		s.infoCPU(&sec)
 	case "commandstats":
 		s.infoCommandStats(&sec)
+	case "latencystats":
+		s.infoLatencyStats(&sec)
 	case "errorstats":
 		kinds := make([]string, 0, len(s.Stats.Errors))
 		for k := range s.Stats.Errors {
@@ -540,6 +546,33 @@ func (s *Server) infoCommandStats(sec *infoSection) {
 	}
 }
 
+// infoLatencyStats lists each command's latency percentiles in
+// microseconds, as latency-tracking-info-percentiles asks.
+func (s *Server) infoLatencyStats(sec *infoSection) {
+	add := func(cmd *Command) {
+		if cmd.latency == nil {
+			return
+		}
+		var b []byte
+		for i, p := range s.Config.LatencyPercentiles {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, 'p')
+			b = strconv.AppendFloat(b, p, 'f', -1, 64)
+			b = append(b, '=')
+			b = strconv.AppendFloat(b, float64(cmd.latency.Percentile(p))/1000, 'f', 3, 64)
+		}
+		sec.add("latency_percentiles_usec_"+cmd.Name, string(b))
+	}
+	for _, cmd := range s.Table.Sorted() {
+		add(cmd)
+		for _, sub := range cmd.SortedSubs() {
+			add(sub)
+		}
+	}
+}
+
 func timeCommand(c *Client) {
 	now := time.Now()
 	c.ReplyArrayLen(2)
@@ -696,6 +729,7 @@ func configResetStatCommand(c *Client) {
 
 func resetCommandStats(cmd *Command) {
 	cmd.Calls, cmd.Usec, cmd.Rejected, cmd.Failed = 0, 0, 0, 0
+	cmd.latency = nil
 }
 
 func configRewriteCommand(c *Client) {
@@ -894,6 +928,50 @@ func latencyDoctorCommand(c *Client) {
 	b.WriteString("\nI have no advice to offer: the events above are loop stalls and slow commands; " +
 		"check the workload and the allocator backend.\n")
 	c.ReplyBulkString(b.String())
+}
+
+// latencyHistogramCommand replies, for the named commands (all when none
+// is named; a container names its subcommands too), the call count and the
+// cumulative count of calls at or under each power-of-two microsecond
+// level. Unknown names and commands never called are left out.
+func latencyHistogramCommand(c *Client) {
+	s := c.srv
+	var cmds []*Command
+	addWith := func(cmd *Command) {
+		if cmd.latency != nil {
+			cmds = append(cmds, cmd)
+		}
+		for _, sub := range cmd.SortedSubs() {
+			if sub.latency != nil {
+				cmds = append(cmds, sub)
+			}
+		}
+	}
+	if len(c.Args) == 2 {
+		for _, cmd := range s.Table.Sorted() {
+			addWith(cmd)
+		}
+	} else {
+		for _, name := range c.Args[2:] {
+			if cmd := s.Table.Get(Lower(name)); cmd != nil {
+				addWith(cmd)
+			}
+		}
+	}
+	c.ReplyArrayLen(2 * len(cmds))
+	for _, cmd := range cmds {
+		c.ReplyBulkString(cmd.Name)
+		c.ReplyArrayLen(4)
+		c.ReplyBulkString("calls")
+		c.ReplyInt(int64(cmd.latency.total))
+		c.ReplyBulkString("histogram_usec")
+		var pairs []int64
+		cmd.latency.Cumulative(func(upTo int64, n uint64) { pairs = append(pairs, upTo/1000, int64(n)) })
+		c.ReplyArrayLen(len(pairs))
+		for _, v := range pairs {
+			c.ReplyInt(v)
+		}
+	}
 }
 
 func latencyHelpCommand(c *Client) {
