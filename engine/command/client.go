@@ -193,12 +193,14 @@ func ParseFloat(b []byte) (float64, bool) {
 	return f, true
 }
 
-// EqualFold reports whether b equals the lower-case ASCII word s, ignoring case.
+// EqualFold reports whether the option b is the lower-case ASCII word s,
+// ignoring case. b is read as a C string, as Redis reads options: a NUL
+// ends it, so "nx\x00junk" is NX.
 func EqualFold(b []byte, s string) bool {
-	if len(b) != len(s) {
+	if len(b) < len(s) || (len(b) > len(s) && b[len(s)] != 0) {
 		return false
 	}
-	for i := 0; i < len(b); i++ {
+	for i := 0; i < len(s); i++ {
 		ch := b[i]
 		if ch >= 'A' && ch <= 'Z' {
 			ch += 'a' - 'A'

@@ -501,7 +501,7 @@ func scanCommand(c *Client) {
 				// expired keys are reclaimed below; the filter never keeps them
 			} else {
 				ks.Stats.KeyspaceHits++
-				if !strings.EqualFold(string(typ), keysTypeName(e)) {
+				if !EqualFold(typ, keysTypeName(e)) {
 					return
 				}
 			}

@@ -88,20 +88,6 @@ const rawPreallocMax = 1 << 20
 // ---------------------------------------------------------------------------
 // Shared helpers
 
-// optIs reports whether the option argument b is the lower-case word s,
-// ignoring case. Options are compared as NUL-terminated strings, so bytes
-// after an embedded NUL are ignored ("NX\x00junk" is NX), as clients of the
-// reference server observe.
-func optIs(b []byte, s string) bool {
-	for i, ch := range b {
-		if ch == 0 {
-			b = b[:i]
-			break
-		}
-	}
-	return EqualFold(b, s)
-}
-
 // lookupString returns key's live entry for a reading command. found is
 // false for a missing key; ok is false (after replying WRONGTYPE) when the
 // key holds another type.
@@ -237,28 +223,28 @@ func parseStringOpts(c *Client, from int, forSet bool) (flags uint16, expire []b
 		hasNext := j+1 < len(args)
 		var bit uint16
 		switch {
-		case forSet && optIs(opt, "nx") && flags&optXX == 0:
+		case forSet && EqualFold(opt, "nx") && flags&optXX == 0:
 			flags |= optNX
 			continue
-		case forSet && optIs(opt, "xx") && flags&optNX == 0:
+		case forSet && EqualFold(opt, "xx") && flags&optNX == 0:
 			flags |= optXX
 			continue
-		case forSet && optIs(opt, "get"):
+		case forSet && EqualFold(opt, "get"):
 			flags |= optGet
 			continue
-		case forSet && optIs(opt, "keepttl") && flags&(optPersist|optExpire) == 0:
+		case forSet && EqualFold(opt, "keepttl") && flags&(optPersist|optExpire) == 0:
 			flags |= optKeepTTL
 			continue
-		case !forSet && optIs(opt, "persist") && flags&(optKeepTTL|optExpire) == 0:
+		case !forSet && EqualFold(opt, "persist") && flags&(optKeepTTL|optExpire) == 0:
 			flags |= optPersist
 			continue
-		case optIs(opt, "ex"):
+		case EqualFold(opt, "ex"):
 			bit = optEX
-		case optIs(opt, "px"):
+		case EqualFold(opt, "px"):
 			bit = optPX
-		case optIs(opt, "exat"):
+		case EqualFold(opt, "exat"):
 			bit = optEXAT
-		case optIs(opt, "pxat"):
+		case EqualFold(opt, "pxat"):
 			bit = optPXAT
 		default:
 			c.ReplySyntaxErr()
