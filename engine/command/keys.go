@@ -246,7 +246,11 @@ func keysRekey(a mem.Allocator, e ds.Entry, key []byte, deadline int64, hasTTL b
 	if e.Type() == ds.TypeString {
 		switch e.Enc() {
 		case ds.EncInt:
-			return ds.NewInt(a, key, e.Int(), deadline, hasTTL, lru), true
+			// A copy is the new key's own integer; a renamed or moved
+			// value stays what it was.
+			ne := ds.NewInt(a, key, e.Int(), deadline, hasTTL, lru)
+			ne.SetOwn(dup || e.Own())
+			return ne, true
 		case ds.EncRaw:
 			capacity := e.StrLen()
 			if keepCap {
@@ -837,7 +841,7 @@ func objectFreqCommand(c *Client) {
 // objects (refcount INT_MAX) unless an LRU/LFU policy under maxmemory needs
 // per-key access fields.
 func keysRefcount(cfg *Config, e ds.Entry) int64 {
-	if e.Type() == ds.TypeString && e.Enc() == ds.EncInt && e.Int() >= 0 && e.Int() < 10000 &&
+	if e.Type() == ds.TypeString && e.Enc() == ds.EncInt && !e.Own() && e.Int() >= 0 && e.Int() < 10000 &&
 		(cfg.MaxMemory == 0 || !(policyLFU(cfg) || policyLRU(cfg))) {
 		return math.MaxInt32
 	}

@@ -6,7 +6,7 @@ package ds
 // # Grammar
 //
 //	<entry>    = <b0> <lru> <keylen> <key> [<deadline>] <value>
-//	<b0>       = 1 byte: type<<4 | ttl<<3 | enc
+//	<b0>       = 1 byte: own<<7 | type<<4 | ttl<<3 | enc
 //	<lru>      = 3 bytes, little-endian, the 24-bit LRU clock or LFU counter
 //	<keylen>   = uvarint
 //	<deadline> = 8 bytes, little-endian int64 unix ms; present iff ttl = 1
@@ -23,7 +23,10 @@ package ds
 //
 // # b0 bit patterns
 //
-//	|tttt|x|eee|   tttt type: 0 string, 1 list, 2 set, 3 zset, 4 hash
+//	|o|ttt|x|eee|  o    1 if an int value is the key's own copy rather than
+//	                    the shared small integer (COPY makes such values;
+//	                    OBJECT REFCOUNT tells them apart)
+//	               ttt  type: 0 string, 1 list, 2 set, 3 zset, 4 hash
 //	               x    1 if a deadline follows the key
 //	               eee  encoding: 0 int, 1 embstr, 2 raw, 3 listpack,
 //	                    4 quicklist, 5 intset, 6 hashtable
@@ -97,6 +100,8 @@ const EmbstrMax = 44
 
 const (
 	ttlBit       = 1 << 3
+	ownBit       = 1 << 7
+	typeMask     = 0x07 // after the shift by 4
 	encMask      = 0x07
 	lruMax       = 1<<24 - 1
 	minEntrySize = 6  // b0, lru, keylen of an empty key, embstr len 0
@@ -186,7 +191,20 @@ func (e Entry) Ref() mem.Ref { return e.ref }
 func (e Entry) Size() int { return len(e.b) }
 
 // Type is the value type (TypeString, ...).
-func (e Entry) Type() uint8 { return e.b[0] >> 4 }
+func (e Entry) Type() uint8 { return e.b[0] >> 4 & typeMask }
+
+// Own reports whether the value is the key's own copy of a small integer
+// rather than the shared one (see the b0 bit patterns).
+func (e Entry) Own() bool { return e.b[0]&ownBit != 0 }
+
+// SetOwn marks the value as the key's own copy, or as shared.
+func (e Entry) SetOwn(on bool) {
+	if on {
+		e.b[0] |= ownBit
+	} else {
+		e.b[0] &^= ownBit
+	}
+}
 
 // Enc is the encoding (EncInt, ...).
 func (e Entry) Enc() uint8 { return e.b[0] & encMask }
@@ -222,8 +240,12 @@ func (e Entry) SetLRU(v uint32) { e.b[1], e.b[2], e.b[3] = byte(v), byte(v>>8), 
 // Int is the value of an EncInt string.
 func (e Entry) Int() int64 { return int64(binary.LittleEndian.Uint64(e.b[e.vOff:])) }
 
-// SetInt overwrites the value of an EncInt entry in place.
-func (e Entry) SetInt(v int64) { binary.LittleEndian.PutUint64(e.b[e.vOff:], uint64(v)) }
+// SetInt overwrites the value of an EncInt entry in place. The new value
+// is never the key's own copy: what INCR makes is shared when it is small.
+func (e Entry) SetInt(v int64) {
+	binary.LittleEndian.PutUint64(e.b[e.vOff:], uint64(v))
+	e.SetOwn(false)
+}
 
 // Str is the value of an embstr or raw string (aliasing its block); nil for
 // EncInt (see AppendStr) and containers.
@@ -465,6 +487,7 @@ func (e Entry) WithTTL(a mem.Allocator, hasTTL bool, deadline int64) Entry {
 	valBytes := e.b[e.vOff:]
 	r, b, v := newBlock(a, e.Type(), e.Enc(), e.Key(), deadline, hasTTL, e.LRU(), len(valBytes))
 	copy(b[v:], valBytes)
+	b[0] |= e.b[0] & ownBit
 	a.Free(e.ref, len(e.b))
 	n := Entry{b: b, val: e.val, ref: r, kLen: e.kLen, vOff: uint32(v)}.fixKey()
 	if n.Enc() == EncEmbstr {
