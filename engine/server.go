@@ -30,7 +30,7 @@ type Config = command.Config
 // DefaultConfig returns the defaults: port 7379, bind 127.0.0.1.
 func DefaultConfig() *Config { return command.DefaultConfig() }
 
-// Server is one rundb server: a listener, its clients and its databases.
+// Server is one rundb server: its listeners, its clients and its databases.
 type Server struct {
 	cfg   *Config
 	alloc mem.Allocator
@@ -77,30 +77,43 @@ func NewServer(cfg *Config, a mem.Allocator) (*Server, error) {
 	if hz < 1 {
 		hz = 10
 	}
-	addr := net.JoinHostPort(firstBind(cfg.Bind), strconv.FormatInt(cfg.Port, 10))
 	loop, err := netpoll.New(netpoll.Config{
-		Addr:         addr,
+		Addrs:        bindAddrs(cfg.Bind, cfg.Port),
 		Backlog:      int(cfg.TCPBacklog),
 		TickInterval: time.Second / time.Duration(hz),
 		Logf:         s.log.Printf,
 	}, s)
 	if err != nil {
-		return nil, fmt.Errorf("cannot listen on %s: %w", addr, err)
+		return nil, err
 	}
 	s.loop = loop
 	return s, nil
 }
 
-func firstBind(b string) string {
-	f := strings.Fields(b)
+// bindAddrs turns the bind parameter (space-separated addresses, as in
+// Redis: "*" is every IPv4 address, "::*" every IPv6 address, a "-" prefix
+// marks an optional address) into netpoll's "host:port" list, all on port.
+// An empty bind listens on 127.0.0.1.
+func bindAddrs(bind string, port int64) []string {
+	f := strings.Fields(bind)
 	if len(f) == 0 {
-		return "127.0.0.1"
+		f = []string{"127.0.0.1"}
 	}
-	return f[0]
+	p := strconv.FormatInt(port, 10)
+	addrs := make([]string, len(f))
+	for i, h := range f {
+		addrs[i] = net.JoinHostPort(h, p)
+	}
+	return addrs
 }
 
-// Addr is the address the server listens on ("host:port").
+// Addr is the first address the server listens on ("host:port").
 func (s *Server) Addr() string { return s.loop.Addr() }
+
+// Addrs are all the addresses the server listens on ("host:port"), in the
+// order of the bind parameter; optional addresses that were not available
+// are left out.
+func (s *Server) Addrs() []string { return s.loop.Addrs() }
 
 // Allocator is the server's backend.
 func (s *Server) Allocator() mem.Allocator { return s.alloc }

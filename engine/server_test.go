@@ -243,3 +243,22 @@ func TestFlushTrims(t *testing.T) {
 		t.Errorf("live blocks after FLUSH: got %d; want 0", live)
 	}
 }
+
+// A bind list with an optional address that is not available here
+// (192.0.2.1, TEST-NET-1) starts on the other addresses; without the "-"
+// the server does not start and the error names the address.
+func TestBindSeveralAddresses(t *testing.T) {
+	srv := start(t, func(c *engine.Config) { c.Bind = "127.0.0.1 -192.0.2.1" })
+	if addrs := srv.Addrs(); len(addrs) != 1 || addrs[0] != srv.Addr() {
+		t.Fatalf("Addrs %q; want only the 127.0.0.1 listener", addrs)
+	}
+	if got := dial(t, srv).do(t, "PING"); got != "+PONG" {
+		t.Fatalf("PING: got %q", got)
+	}
+	cfg := engine.DefaultConfig()
+	cfg.Port = 0
+	cfg.Bind = "127.0.0.1 192.0.2.1"
+	if _, err := engine.NewServer(cfg, &heap{}); err == nil || !strings.Contains(err.Error(), "192.0.2.1") {
+		t.Fatalf("NewServer with an unavailable address: got %v; want an error naming 192.0.2.1", err)
+	}
+}

@@ -13,6 +13,8 @@ import (
 	"os"
 	"runtime"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -27,7 +29,7 @@ const (
 	stateStopped
 )
 
-// Loop is one epoll event loop serving one listener.
+// Loop is one epoll event loop serving one or more listeners.
 type Loop struct {
 	cfg    Config
 	h      Handler
@@ -35,10 +37,10 @@ type Loop struct {
 	maxOut int
 	keepIn int // largest leftover buffer kept once empty
 
-	epfd int
-	evfd int
-	lnfd int
-	addr string
+	epfd  int
+	evfd  int
+	lnfds []int    // listening sockets, in the order of Config.Addrs
+	addrs []string // their bound addresses, "host:port"
 
 	conns     []*Conn // indexed by fd
 	nconns    atomic.Int64
@@ -61,8 +63,11 @@ type Loop struct {
 	fdClosed bool
 }
 
-// New creates the epoll instance, the eventfd and the non-blocking listener.
-// On failure it closes whatever it already opened.
+// New creates the epoll instance, the eventfd and a non-blocking listener
+// for each address of Config.Addrs (or Config.Addr). An optional address
+// ("-host:port") that is not available on this machine is skipped with a log
+// line; any other failure, or no listener opened at all, fails New. On
+// failure New closes whatever it already opened.
 func New(cfg Config, h Handler) (_ *Loop, err error) {
 	if h == nil {
 		return nil, errors.New("netpoll: nil handler")
@@ -87,7 +92,6 @@ func New(cfg Config, h Handler) (_ *Loop, err error) {
 		keepIn: max(keepInCap, 2*cfg.ReadBufSize),
 		epfd:   -1,
 		evfd:   -1,
-		lnfd:   -1,
 		events: make([]unix.EpollEvent, initialEvents),
 		buf:    make([]byte, cfg.ReadBufSize),
 	}
@@ -111,23 +115,98 @@ func New(cfg Config, h Handler) (_ *Loop, err error) {
 	if err = l.ctl(unix.EPOLL_CTL_ADD, l.evfd, 0, unix.EPOLLIN); err != nil {
 		return nil, err
 	}
-	if l.lnfd, l.addr, err = listen(cfg.Addr, cfg.Backlog); err != nil {
-		l.lnfd = -1
-		return nil, err
+	addrs := cfg.Addrs
+	if len(addrs) == 0 {
+		addrs = []string{cfg.Addr}
 	}
-	if err = l.ctl(unix.EPOLL_CTL_ADD, l.lnfd, 0, unix.EPOLLIN); err != nil {
-		return nil, err
+	firstPort := 0 // port of the first listener opened, for later port-0 entries
+	for _, s := range addrs {
+		la, err := parseListenAddr(s)
+		if err != nil {
+			return nil, err
+		}
+		if la.port == 0 {
+			la.port = firstPort
+		}
+		name := net.JoinHostPort(la.host, strconv.Itoa(la.port))
+		fd, bound, port, err := listen(la.host, la.port, cfg.Backlog)
+		if err != nil {
+			err = fmt.Errorf("netpoll: could not create server TCP listening socket %s: %w", name, err)
+			if la.optional && notAvailable(err) {
+				l.logf("%v (optional address, skipped)", err)
+				continue
+			}
+			return nil, err
+		}
+		l.lnfds = append(l.lnfds, fd)
+		l.addrs = append(l.addrs, bound)
+		if firstPort == 0 {
+			firstPort = port
+		}
+		if err = l.ctl(unix.EPOLL_CTL_ADD, fd, 0, unix.EPOLLIN); err != nil {
+			return nil, err
+		}
+	}
+	if len(l.lnfds) == 0 {
+		return nil, fmt.Errorf("netpoll: no listening socket could be opened (addresses: %s)", strings.Join(addrs, " "))
 	}
 	l.acceptOn = true
 	return l, nil
 }
 
-// listen opens a non-blocking TCP listener with SO_REUSEADDR on addr and
-// returns it with the address it is bound to.
-func listen(addr string, backlog int) (fd int, bound string, err error) {
-	ta, err := net.ResolveTCPAddr("tcp", addr)
+// listenAddr is one parsed entry of Config.Addrs.
+type listenAddr struct {
+	host     string // "" and "0.0.0.0": all IPv4 addresses; "::": all IPv6 addresses
+	port     int
+	optional bool // "-" prefix: skipped when not available here
+}
+
+// parseListenAddr parses "host:port" ("[host]:port" for IPv6), where host
+// may start with "-" (optional), "*" means 0.0.0.0 and "::*" means ::.
+func parseListenAddr(s string) (listenAddr, error) {
+	host, port, err := net.SplitHostPort(s)
 	if err != nil {
-		return -1, "", fmt.Errorf("netpoll: cannot resolve %q: %w", addr, err)
+		return listenAddr{}, fmt.Errorf("netpoll: bad listen address %q: %w", s, err)
+	}
+	p, err := net.LookupPort("tcp", port)
+	if err != nil {
+		return listenAddr{}, fmt.Errorf("netpoll: bad listen address %q: %w", s, err)
+	}
+	la := listenAddr{port: p}
+	if rest, ok := strings.CutPrefix(host, "-"); ok {
+		la.optional = true
+		host = rest
+	}
+	switch host {
+	case "*":
+		host = "0.0.0.0"
+	case "::*":
+		host = "::"
+	}
+	la.host = host
+	return la, nil
+}
+
+// notAvailable reports whether a listen error means the address does not
+// exist on this machine (or its family is off), which skips an optional
+// address.
+func notAvailable(err error) bool {
+	return errors.Is(err, unix.EADDRNOTAVAIL) || errors.Is(err, unix.EAFNOSUPPORT) ||
+		errors.Is(err, unix.EPROTONOSUPPORT)
+}
+
+// listen opens a non-blocking TCP listener with SO_REUSEADDR on host:port
+// (IPv6 when host contains ':', as in Redis; IPv6 sockets are IPV6_V6ONLY so
+// that 0.0.0.0 and :: can share a port) and returns it with the address and
+// port it is bound to.
+func listen(host string, port, backlog int) (fd int, bound string, boundPort int, err error) {
+	network := "tcp4"
+	if strings.Contains(host, ":") {
+		network = "tcp6"
+	}
+	ta, err := net.ResolveTCPAddr(network, net.JoinHostPort(host, strconv.Itoa(port)))
+	if err != nil {
+		return -1, "", 0, fmt.Errorf("cannot resolve %q: %w", host, err)
 	}
 	var sa unix.Sockaddr
 	family := unix.AF_INET
@@ -150,17 +229,22 @@ func listen(addr string, backlog int) (fd int, bound string, err error) {
 	}
 	fd, err = unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, unix.IPPROTO_TCP)
 	if err != nil {
-		return -1, "", os.NewSyscallError("socket", err)
+		return -1, "", 0, os.NewSyscallError("socket", err)
 	}
-	fail := func(op string, e error) (int, string, error) {
+	fail := func(op string, e error) (int, string, int, error) {
 		unix.Close(fd)
-		return -1, "", os.NewSyscallError(op, e)
+		return -1, "", 0, os.NewSyscallError(op, e)
 	}
 	if err = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
 		return fail("setsockopt SO_REUSEADDR", err)
 	}
+	if family == unix.AF_INET6 {
+		if err = unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, 1); err != nil {
+			return fail("setsockopt IPV6_V6ONLY", err)
+		}
+	}
 	if err = unix.Bind(fd, sa); err != nil {
-		return fail("bind "+addr, err)
+		return fail("bind", err)
 	}
 	if err = unix.Listen(fd, backlog); err != nil {
 		return fail("listen", err)
@@ -169,7 +253,13 @@ func listen(addr string, backlog int) (fd int, bound string, err error) {
 	if err != nil {
 		return fail("getsockname", err)
 	}
-	return fd, sockaddrString(lsa), nil
+	switch a := lsa.(type) {
+	case *unix.SockaddrInet4:
+		boundPort = a.Port
+	case *unix.SockaddrInet6:
+		boundPort = a.Port
+	}
+	return fd, sockaddrString(lsa), boundPort, nil
 }
 
 // sockaddrString formats an inet sockaddr as "ip:port" ("[ip6]:port").
@@ -206,7 +296,7 @@ func (l *Loop) ctl(op, fd int, id uint32, events uint32) error {
 	return nil
 }
 
-// closeFds closes the listener, the eventfd and the epoll fd.
+// closeFds closes the listeners, the eventfd and the epoll fd.
 func (l *Loop) closeFds() {
 	l.fdMu.Lock()
 	l.fdClosed = true
@@ -215,18 +305,27 @@ func (l *Loop) closeFds() {
 		l.evfd = -1
 	}
 	l.fdMu.Unlock()
-	if l.lnfd >= 0 {
-		unix.Close(l.lnfd)
-		l.lnfd = -1
+	for _, fd := range l.lnfds {
+		unix.Close(fd)
 	}
+	l.lnfds = nil
 	if l.epfd >= 0 {
 		unix.Close(l.epfd)
 		l.epfd = -1
 	}
 }
 
-// Addr returns the address the listener is bound to, "host:port".
-func (l *Loop) Addr() string { return l.addr }
+// Addr returns the address the first listener is bound to, "host:port".
+func (l *Loop) Addr() string {
+	if len(l.addrs) == 0 {
+		return ""
+	}
+	return l.addrs[0]
+}
+
+// Addrs returns the addresses of all listeners, "host:port", in the order
+// of Config.Addrs (skipped optional addresses left out).
+func (l *Loop) Addrs() []string { return slices.Clone(l.addrs) }
 
 // NumConns returns the number of open connections. Safe from any goroutine.
 func (l *Loop) NumConns() int { return int(l.nconns.Load()) }
@@ -274,20 +373,21 @@ func (l *Loop) Stop() {
 	}
 }
 
-// PauseAccept stops (true) or resumes (false) accepting connections.
+// PauseAccept stops (true) or resumes (false) accepting connections on
+// every listener.
 func (l *Loop) PauseAccept(pause bool) {
 	l.fdBackoff = false
-	if l.lnfd < 0 || pause != l.acceptOn {
+	if len(l.lnfds) == 0 || pause != l.acceptOn {
 		return
 	}
-	if pause {
-		if err := l.ctl(unix.EPOLL_CTL_DEL, l.lnfd, 0, 0); err != nil {
-			l.logf("netpoll: pause accept: %v", err)
-			return
+	for _, fd := range l.lnfds {
+		if pause {
+			if err := l.ctl(unix.EPOLL_CTL_DEL, fd, 0, 0); err != nil && !errors.Is(err, unix.ENOENT) {
+				l.logf("netpoll: pause accept: %v", err)
+			}
+		} else if err := l.ctl(unix.EPOLL_CTL_ADD, fd, 0, unix.EPOLLIN); err != nil && !errors.Is(err, unix.EEXIST) {
+			l.logf("netpoll: resume accept: %v", err)
 		}
-	} else if err := l.ctl(unix.EPOLL_CTL_ADD, l.lnfd, 0, unix.EPOLLIN); err != nil {
-		l.logf("netpoll: resume accept: %v", err)
-		return
 	}
 	l.acceptOn = !pause
 }
@@ -340,11 +440,11 @@ func (l *Loop) Run() error {
 		for i := 0; i < n; i++ {
 			ev := &l.events[i]
 			fd := int(ev.Fd)
-			switch fd {
-			case l.lnfd:
-				l.accept()
-			case l.evfd:
+			switch {
+			case fd == l.evfd:
 				l.drainWake()
+			case slices.Contains(l.lnfds, fd):
+				l.accept(fd)
 			default:
 				l.handleConn(fd, uint32(ev.Pad), ev.Events)
 			}
@@ -409,10 +509,10 @@ func (l *Loop) drainWake() {
 	l.h.OnWake()
 }
 
-// accept takes every pending connection off the listener.
-func (l *Loop) accept() {
+// accept takes every pending connection off listener lnfd.
+func (l *Loop) accept(lnfd int) {
 	for {
-		nfd, sa, err := unix.Accept4(l.lnfd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
+		nfd, sa, err := unix.Accept4(lnfd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
 		if err != nil {
 			switch err {
 			case unix.EINTR, unix.ECONNABORTED:
@@ -420,7 +520,7 @@ func (l *Loop) accept() {
 			case unix.EAGAIN:
 			case unix.EMFILE, unix.ENFILE:
 				// Out of fds: the listener stays readable, so stop polling
-				// it until a conn closes or the next tick.
+				// the listeners until a conn closes or the next tick.
 				l.logf("netpoll: %v", os.NewSyscallError("accept4", err))
 				if l.acceptOn {
 					l.PauseAccept(true)

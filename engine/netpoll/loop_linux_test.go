@@ -166,7 +166,7 @@ func (h *lineHandler) do(t *testing.T, f func()) {
 // start creates and runs a loop; the test's cleanup stops it.
 func start(t *testing.T, cfg Config, h *lineHandler) *Loop {
 	t.Helper()
-	if cfg.Addr == "" {
+	if cfg.Addr == "" && len(cfg.Addrs) == 0 {
 		cfg.Addr = "127.0.0.1:0"
 	}
 	l, err := New(cfg, h)
@@ -813,6 +813,163 @@ func TestAcceptOutOfFds(t *testing.T) {
 			t.Fatalf("got %q", s)
 		}
 	}
+}
+
+// hasIPv6Loopback reports whether ::1 can be bound here.
+func hasIPv6Loopback() bool {
+	ln, err := net.Listen("tcp6", "[::1]:0")
+	if err != nil {
+		return false
+	}
+	ln.Close()
+	return true
+}
+
+// echoOn dials addr and checks one echoed line.
+func echoOn(t *testing.T, addr, line string) {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", addr, deadline)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(deadline))
+	fmt.Fprintf(c, "%s\n", line)
+	if got := readLine(t, bufio.NewReader(c)); got != line+"\n" {
+		t.Fatalf("%s: got %q; want %q", addr, got, line+"\n")
+	}
+}
+
+// TestMultipleListeners: a loop bound to 127.0.0.1 and ::1 accepts and
+// serves on both, on the port the first listener picked.
+func TestMultipleListeners(t *testing.T) {
+	if !hasIPv6Loopback() {
+		t.Skip("no IPv6 loopback (::1) on this machine")
+	}
+	h := newLineHandler()
+	l := start(t, Config{Addrs: []string{"127.0.0.1:0", "[::1]:0"}}, h)
+	addrs := l.Addrs()
+	if len(addrs) != 2 {
+		t.Fatalf("Addrs %q; want 2 addresses", addrs)
+	}
+	if l.Addr() != addrs[0] {
+		t.Fatalf("Addr %q; want the first of %q", l.Addr(), addrs)
+	}
+	_, p4, _ := net.SplitHostPort(addrs[0])
+	h6, p6, _ := net.SplitHostPort(addrs[1])
+	if h6 != "::1" || p4 != p6 || p4 == "0" {
+		t.Fatalf("Addrs %q; want 127.0.0.1 and ::1 on one port", addrs)
+	}
+	echoOn(t, addrs[0], "four")
+	echoOn(t, addrs[1], "six")
+	// Both conns were accepted and served, then closed.
+	waitClose(t, h)
+	waitClose(t, h)
+	if n := h.opened.Load(); n != 2 {
+		t.Fatalf("opened %d; want 2", n)
+	}
+	// Accept pausing covers every listener.
+	h.do(t, func() { l.PauseAccept(true) })
+	c6, err := net.DialTimeout("tcp", addrs[1], deadline)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c6.Close()
+	c6.SetDeadline(time.Now().Add(deadline))
+	fmt.Fprintf(c6, "queued\n")
+	time.Sleep(30 * time.Millisecond)
+	if n := h.opened.Load(); n != 2 {
+		t.Fatalf("accepted on ::1 while paused (opened %d)", n)
+	}
+	h.do(t, func() { l.PauseAccept(false) })
+	if s := readLine(t, bufio.NewReader(c6)); s != "queued\n" {
+		t.Fatalf("got %q", s)
+	}
+}
+
+// TestWildcardListeners: "*" and "::*" are 0.0.0.0 and ::, and coexist on
+// one port (the IPv6 socket is IPV6_V6ONLY).
+func TestWildcardListeners(t *testing.T) {
+	if !hasIPv6Loopback() {
+		t.Skip("no IPv6 loopback (::1) on this machine")
+	}
+	h := newLineHandler()
+	l := start(t, Config{Addrs: []string{"*:0", "[::*]:0"}}, h)
+	addrs := l.Addrs()
+	if len(addrs) != 2 {
+		t.Fatalf("Addrs %q; want 2 addresses", addrs)
+	}
+	_, port, _ := net.SplitHostPort(addrs[0])
+	if want := []string{"0.0.0.0:" + port, "[::]:" + port}; addrs[0] != want[0] || addrs[1] != want[1] {
+		t.Fatalf("Addrs %q; want %q", addrs, want)
+	}
+	echoOn(t, net.JoinHostPort("127.0.0.1", port), "v4")
+	echoOn(t, net.JoinHostPort("::1", port), "v6")
+}
+
+// TestOptionalAddress: an address prefixed with "-" that is not available
+// here (192.0.2.1, TEST-NET-1) is skipped with a log line; without the
+// prefix it fails New with an error naming it; with nothing else to listen
+// on, New fails too.
+func TestOptionalAddress(t *testing.T) {
+	var logs []string
+	var mu sync.Mutex
+	logf := func(format string, args ...any) {
+		mu.Lock()
+		logs = append(logs, fmt.Sprintf(format, args...))
+		mu.Unlock()
+	}
+	h := newLineHandler()
+	l := start(t, Config{Addrs: []string{"-192.0.2.1:0", "127.0.0.1:0"}, Logf: logf}, h)
+	if addrs := l.Addrs(); len(addrs) != 1 || addrs[0] != l.Addr() {
+		t.Fatalf("Addrs %q; want only the 127.0.0.1 listener", addrs)
+	}
+	echoOn(t, l.Addr(), "up")
+	mu.Lock()
+	logged := strings.Join(logs, "\n")
+	mu.Unlock()
+	if !strings.Contains(logged, "192.0.2.1") || !strings.Contains(logged, "skipped") {
+		t.Fatalf("no log line for the skipped address: %q", logged)
+	}
+
+	// Not optional: New fails and names the address.
+	_, err := New(Config{Addrs: []string{"127.0.0.1:0", "192.0.2.1:0"}, Logf: logf}, h)
+	if err == nil {
+		t.Fatal("New with an unavailable address succeeded")
+	}
+	if !errors.Is(err, unix.EADDRNOTAVAIL) || !strings.Contains(err.Error(), "192.0.2.1") {
+		t.Fatalf("New: got %v; want EADDRNOTAVAIL naming 192.0.2.1", err)
+	}
+
+	// Optional, but nothing else: no listener at all.
+	if _, err := New(Config{Addrs: []string{"-192.0.2.1:0"}, Logf: logf}, h); err == nil {
+		t.Fatal("New with no available address succeeded")
+	}
+
+	// Optional does not hide other failures: a port in use is fatal.
+	host, port, _ := net.SplitHostPort(l.Addr())
+	if _, err := New(Config{Addrs: []string{net.JoinHostPort("-"+host, port)}, Logf: logf}, h); err == nil ||
+		!errors.Is(err, unix.EADDRINUSE) {
+		t.Fatalf("New on a used port with \"-\": got %v; want EADDRINUSE", err)
+	}
+}
+
+// TestPortZeroShared: with port 0, the first listener picks a free port and
+// the others use the same one.
+func TestPortZeroShared(t *testing.T) {
+	h := newLineHandler()
+	l := start(t, Config{Addrs: []string{"127.0.0.1:0", "127.0.0.2:0"}}, h)
+	addrs := l.Addrs()
+	if len(addrs) != 2 {
+		t.Fatalf("Addrs %q; want 2 addresses", addrs)
+	}
+	h1, p1, _ := net.SplitHostPort(addrs[0])
+	h2, p2, _ := net.SplitHostPort(addrs[1])
+	if h1 != "127.0.0.1" || h2 != "127.0.0.2" || p1 != p2 || p1 == "0" {
+		t.Fatalf("Addrs %q; want 127.0.0.1 and 127.0.0.2 on one free port", addrs)
+	}
+	echoOn(t, addrs[0], "one")
+	echoOn(t, addrs[1], "two")
 }
 
 // BenchmarkEcho measures round trips through the loop: one client,

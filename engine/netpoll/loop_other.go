@@ -21,6 +21,9 @@ func New(cfg Config, h Handler) (*Loop, error) {
 // Addr returns "".
 func (l *Loop) Addr() string { return "" }
 
+// Addrs returns nil.
+func (l *Loop) Addrs() []string { return nil }
+
 // Run returns ErrStopped.
 func (l *Loop) Run() error { return ErrStopped }
 

@@ -1,5 +1,5 @@
 // Package netpoll is rundb's event loop: one epoll instance, one goroutine locked
-// to its OS thread, a non-blocking listener, an eventfd for wake-ups and a timer
+// to its OS thread, non-blocking listeners, an eventfd for wake-ups and a timer
 // for the server's cron. It is the only package in rundb that makes raw
 // syscalls.
 //
@@ -16,7 +16,7 @@
 //  3. pending output of every connection that got new output is written
 //     (a write that hits EAGAIN keeps the rest and arms EPOLLOUT);
 //  4. epoll_wait, with a timeout that ends at the next tick;
-//  5. events: accept on the listener until EAGAIN, OnWake for the eventfd,
+//  5. events: accept on a ready listener until EAGAIN, OnWake for the eventfd,
 //     and per connection: error/hang-up first, then write, then read;
 //  6. OnTick when the tick deadline has passed.
 //
@@ -74,6 +74,12 @@ type Config struct {
 	TickInterval  time.Duration // OnTick period; 0 disables ticks
 	ReadBufSize   int           // size of the loop's one read buffer, default 64KB
 	MaxPendingOut int           // pending output above which a conn's input is not read; 0 = 4MB
+	// Addrs, when not empty, replaces Addr: one listener per entry, each
+	// "host:port" ("[host]:port" for IPv6). In Addrs and Addr, a host starting with "-" is
+	// optional: skipped (with a log line) when the address is not
+	// available here. "*" is 0.0.0.0 and "::*" is ::. An entry with port
+	// 0 gets the port of the first listener opened (a free port if none).
+	Addrs []string
 	// Logf receives the loop's rare diagnostics (stale fds, accept
 	// failures); nil means log.Printf.
 	Logf func(format string, args ...any)
