@@ -62,7 +62,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	fmt.Fprintf(stdout, "rundb %s (redis 7.0 compatible) backend=%s listening on %s pid=%d\n",
-		Version, alloc.Name(), srv.Addr(), os.Getpid())
+		Version, alloc.Name(), strings.Join(srv.Addrs(), " "), os.Getpid())
 	fmt.Fprintln(stdout, "Ready to accept connections")
 
 	sigs := make(chan os.Signal, 1)
