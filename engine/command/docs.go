@@ -19,7 +19,7 @@ func init() {
 				Summary: "Get total number of Redis commands", Handler: commandCountCommand},
 			&Command{Name: "command|list", Arity: -2, Flags: f, Since: "7.0.0",
 				Summary: "Get an array of Redis command names",
-				Args:    "[FILTERBY (MODULE module-name|ACLCAT category|PATTERN pattern)]", Handler: commandListCommand},
+				Args:    "[FILTERBY (MODULE module-name|ACLCAT category|PATTERN pattern)]=filterby", Handler: commandListCommand},
 			&Command{Name: "command|info", Arity: -2, Flags: f, Since: "2.8.13",
 				Summary: "Get array of specific Redis command details, or all when no argument is given.",
 				Args:    "[command-name [command-name ...]]", Handler: commandInfoCommand},
@@ -27,9 +27,9 @@ func init() {
 				Summary: "Get array of specific Redis command documentation",
 				Args:    "[command-name [command-name ...]]", Handler: commandDocsCommand},
 			&Command{Name: "command|getkeys", Arity: -4, Flags: f, Since: "2.8.13",
-				Summary: "Extract keys given a full Redis command", Args: "command arg [arg ...]", Handler: commandGetKeysCommand},
+				Summary: "Extract keys given a full Redis command", Handler: commandGetKeysCommand},
 			&Command{Name: "command|getkeysandflags", Arity: -4, Flags: f, Since: "7.0.0",
-				Summary: "Extract keys and access flags given a full Redis command", Args: "command arg [arg ...]",
+				Summary: "Extract keys and access flags given a full Redis command",
 				Handler: commandGetKeysAndFlagsCommand},
 			&Command{Name: "command|help", Arity: 2, Flags: f, Since: "5.0.0",
 				Summary: "Show helpful text about the different subcommands", Handler: commandHelpCommand},
@@ -396,22 +396,22 @@ func commandDocsCommand(c *Client) {
 	}
 }
 
-// replyCommandDocs replies the documentation map of cmd as a flat array.
+// replyCommandDocs replies the documentation map of cmd as a flat array,
+// its fields in the order Redis replies them.
 func (c *Client) replyCommandDocs(cmd *Command) {
 	args, err := ParseArgs(cmd.Args)
 	if err != nil {
 		args = nil
 	}
 	complexity := commandMeta[cmd.Name].complexity
+	doc := commandDocMeta[cmd.Name]
+	docFlags := strings.Fields(doc.flags)
 	n := 3
-	if complexity != "" {
-		n++
-	}
-	if len(args) > 0 {
-		n++
-	}
-	if cmd.Sub != nil {
-		n++
+	for _, has := range []bool{complexity != "", len(docFlags) > 0, doc.deprecatedSince != "",
+		doc.replacedBy != "", len(doc.history) > 0, len(args) > 0, cmd.Sub != nil} {
+		if has {
+			n++
+		}
 	}
 	c.ReplyArrayLen(2 * n)
 	c.ReplyBulkString("summary")
@@ -424,9 +424,32 @@ func (c *Client) replyCommandDocs(cmd *Command) {
 		c.ReplyBulkString("complexity")
 		c.ReplyBulkString(complexity)
 	}
+	if len(docFlags) > 0 {
+		c.ReplyBulkString("doc_flags")
+		c.ReplyArrayLen(len(docFlags))
+		for _, f := range docFlags {
+			c.ReplySimple(f)
+		}
+	}
+	if doc.deprecatedSince != "" {
+		c.ReplyBulkString("deprecated_since")
+		c.ReplyBulkString(doc.deprecatedSince)
+	}
+	if doc.replacedBy != "" {
+		c.ReplyBulkString("replaced_by")
+		c.ReplyBulkString(doc.replacedBy)
+	}
+	if len(doc.history) > 0 {
+		c.ReplyBulkString("history")
+		c.ReplyArrayLen(len(doc.history))
+		for _, h := range doc.history {
+			c.ReplyStrings(h[0], h[1])
+		}
+	}
 	if len(args) > 0 {
 		c.ReplyBulkString("arguments")
-		c.replyDocArgs(args)
+		keys := 0
+		c.replyDocArgs(args, &keys, len(cmdKeySpecs(cmd)))
 	}
 	if cmd.Sub != nil {
 		subs := cmd.SortedSubs()
@@ -439,21 +462,25 @@ func (c *Client) replyCommandDocs(cmd *Command) {
 	}
 }
 
-func (c *Client) replyDocArgs(args []*DocArg) {
+// replyDocArgs replies args. A key argument's key_spec_index is the
+// number of key arguments before it (*keys), capped at the command's last
+// key specification (nspecs of them).
+func (c *Client) replyDocArgs(args []*DocArg, keys *int, nspecs int) {
 	c.ReplyArrayLen(len(args))
 	for _, a := range args {
+		var flags []string
+		if a.Optional {
+			flags = append(flags, "optional")
+		}
+		if a.Multiple {
+			flags = append(flags, "multiple")
+		}
 		n := 2
-		if a.Type == "key" {
-			n++
-		}
-		if a.Token != "" {
-			n++
-		}
-		if a.Optional || a.Multiple {
-			n++
-		}
-		if len(a.Args) > 0 {
-			n++
+		for _, has := range []bool{a.Type == "key", a.Token != "", a.Since != "", a.DeprecatedSince != "",
+			len(flags) > 0, len(a.Args) > 0} {
+			if has {
+				n++
+			}
 		}
 		c.ReplyArrayLen(2 * n)
 		c.ReplyBulkString("name")
@@ -462,29 +489,31 @@ func (c *Client) replyDocArgs(args []*DocArg) {
 		c.ReplyBulkString(a.Type)
 		if a.Type == "key" {
 			c.ReplyBulkString("key_spec_index")
-			c.ReplyInt(0)
+			c.ReplyInt(int64(max(min(*keys, nspecs-1), 0)))
+			*keys++
 		}
 		if a.Token != "" {
 			c.ReplyBulkString("token")
 			c.ReplyBulkString(a.Token)
 		}
-		if a.Optional || a.Multiple {
+		if a.Since != "" {
+			c.ReplyBulkString("since")
+			c.ReplyBulkString(a.Since)
+		}
+		if a.DeprecatedSince != "" {
+			c.ReplyBulkString("deprecated_since")
+			c.ReplyBulkString(a.DeprecatedSince)
+		}
+		if len(flags) > 0 {
 			c.ReplyBulkString("flags")
-			if a.Optional && a.Multiple {
-				c.ReplyArrayLen(2)
-				c.ReplySimple("optional")
-				c.ReplySimple("multiple")
-			} else if a.Optional {
-				c.ReplyArrayLen(1)
-				c.ReplySimple("optional")
-			} else {
-				c.ReplyArrayLen(1)
-				c.ReplySimple("multiple")
+			c.ReplyArrayLen(len(flags))
+			for _, f := range flags {
+				c.ReplySimple(f)
 			}
 		}
 		if len(a.Args) > 0 {
 			c.ReplyBulkString("arguments")
-			c.replyDocArgs(a.Args)
+			c.replyDocArgs(a.Args, keys, nspecs)
 		}
 	}
 }
@@ -592,11 +621,13 @@ type DocArg struct {
 	Name string
 	// Type is key, string, integer, double, pattern, unix-time,
 	// pure-token, oneof or block.
-	Type     string
-	Token    string // the literal word that introduces the argument, if any
-	Optional bool
-	Multiple bool
-	Args     []*DocArg // the alternatives of a oneof, the parts of a block
+	Type            string
+	Token           string // the literal word that introduces the argument, if any
+	Since           string // the version that added the argument, if later than the command
+	DeprecatedSince string
+	Optional        bool
+	Multiple        bool
+	Args            []*DocArg // the alternatives of a oneof, the parts of a block
 }
 
 // ParseArgs parses a row's Args syntax into COMMAND DOCS arguments.
@@ -604,16 +635,25 @@ type DocArg struct {
 // Grammar:
 //
 //	seq   = alt { "|" alt }        alternatives; "|" binds loosest
-//	alt   = { unit }
+//	alt   = { unit { attr } }
 //	unit  = WORD | "[" seq "]" | "(" seq ")" | "..."
+//	attr  = "=" NAME | "@" VERSION | "!" VERSION | ":" TYPE
 //
 // An UPPER-CASE word is a token (pure-token on its own, or the token of
 // the argument, block or oneof that follows it); a lower-case word is an
 // argument whose type is guessed from its name ("key", "seconds",
 // "pattern"...) unless given as "name:type". "[...]" makes its content
 // optional; "x [x ...]" and "a b [a b ...]" make x, or the block a b,
-// multiple. Parentheses only group: "TYPE (NORMAL|MASTER)" is a oneof
-// introduced by TYPE.
+// multiple; "..." alone makes the unit before it multiple. Parentheses
+// only group: "TYPE (NORMAL|MASTER)" is a oneof introduced by TYPE.
+//
+// A block or oneof is named after its parts joined by "_" ("key_value").
+// Attributes written right after a unit set, on the argument it makes:
+// "=name" its name, "@7.0.0" the version that added it, "!2.8.12" the
+// version that deprecated it, and ":block" (after a group) that it is a
+// block even when it holds a single argument. So
+// "[NX|XX|GT|LT]=condition@7.0.0" is an optional oneof named condition,
+// since 7.0.0.
 func ParseArgs(syntax string) ([]*DocArg, error) {
 	p := &argParser{toks: lexArgs(syntax)}
 	alts, err := p.seq("")
@@ -629,6 +669,13 @@ func ParseArgs(syntax string) ([]*DocArg, error) {
 	return []*DocArg{groupArg(alts)}, nil
 }
 
+// argDelims end a word or an attribute of the args syntax; attrSigils
+// also end a word.
+const (
+	argDelims  = " \t[]()|"
+	attrSigils = "=@!:"
+)
+
 func lexArgs(s string) []string {
 	var toks []string
 	i := 0
@@ -643,8 +690,14 @@ func lexArgs(s string) []string {
 			toks = append(toks, "...")
 			i += 3
 		default:
-			j := i
-			for j < len(s) && !strings.ContainsRune(" \t[]()|", rune(s[j])) && !strings.HasPrefix(s[j:], "...") {
+			// A word may hold ':' ("ip:port", "increment:double"); an
+			// attribute is its sigil up to the next delimiter or sigil.
+			stop := argDelims + "=@!"
+			if strings.IndexByte(attrSigils, ch) >= 0 {
+				stop = argDelims + attrSigils
+			}
+			j := i + 1
+			for j < len(s) && strings.IndexByte(stop, s[j]) < 0 && !strings.HasPrefix(s[j:], "...") {
 				j++
 			}
 			toks = append(toks, s[i:j])
@@ -703,9 +756,44 @@ func (p *argParser) seq(closer string) ([][]*DocArg, error) {
 			}
 			*cur = append(*cur, a)
 		default:
-			*cur = append(*cur, wordArg(tok))
+			if strings.IndexByte(attrSigils, tok[0]) < 0 {
+				*cur = append(*cur, wordArg(tok))
+				continue
+			}
+			if len(*cur) == 0 {
+				return nil, fmt.Errorf("command: attribute %q with nothing before it", tok)
+			}
+			last := &(*cur)[len(*cur)-1]
+			if err := setAttr(last, tok); err != nil {
+				return nil, err
+			}
 		}
 	}
+}
+
+// setAttr applies one attribute ("=name", "@since", "!deprecated-since",
+// ":block") to the argument *a.
+func setAttr(a **DocArg, attr string) error {
+	val := attr[1:]
+	if val == "" {
+		return fmt.Errorf("command: empty attribute %q in args syntax", attr)
+	}
+	switch attr[0] {
+	case '=':
+		(*a).Name = val
+	case '@':
+		(*a).Since = val
+	case '!':
+		(*a).DeprecatedSince = val
+	case ':':
+		if val != "block" {
+			return fmt.Errorf("command: attribute %q: only a group's type can be given, as :block", attr)
+		}
+		if (*a).Type != "block" {
+			*a = &DocArg{Name: (*a).Name, Type: "block", Args: []*DocArg{*a}}
+		}
+	}
+	return nil
 }
 
 // mergeRepeat turns "x [x ...]" into a multiple x, and "a b [a b ...]"
@@ -762,9 +850,6 @@ func seqArg(seq []*DocArg) *DocArg {
 	if head.Type == "pure-token" && !head.Optional && !head.Multiple {
 		rest := seqArg(seq[1:])
 		if rest.Token == "" {
-			if len(seq) > 2 || rest.Type == "oneof" || rest.Type == "block" {
-				rest.Name = strings.ToLower(head.Token)
-			}
 			rest.Token = head.Token
 			return rest
 		}
@@ -777,7 +862,7 @@ func joinNames(args []*DocArg) string {
 	for i, a := range args {
 		names[i] = a.Name
 	}
-	return strings.Join(names, "-")
+	return strings.Join(names, "_")
 }
 
 // wordArg makes the argument of one word of the syntax.
@@ -829,6 +914,70 @@ func guessArgType(name string) string {
 		return "integer"
 	}
 	return "string"
+}
+
+// docMeta is what COMMAND DOCS tells of a command beyond its row and the
+// complexity in commandMeta, as Redis 7.0 replies it: doc flags
+// (space-separated: deprecated, syscmd), the version that deprecated the
+// command and what replaces it, and the history of its changes as
+// {version, change} pairs, oldest first.
+type docMeta struct {
+	flags           string
+	deprecatedSince string
+	replacedBy      string
+	history         [][2]string
+}
+
+var commandDocMeta = map[string]docMeta{
+	"auth": {history: [][2]string{{"6.0.0", "Added ACL style (username and password)."}}},
+	"client|kill": {history: [][2]string{
+		{"2.8.12", "Added new filter format."},
+		{"2.8.12", "`ID` option."},
+		{"3.2.0", "Added `master` type in for `TYPE` option."},
+		{"5.0.0", "Replaced `slave` `TYPE` with `replica`. `slave` still supported for backward compatibility."},
+		{"6.2.0", "`LADDR` option."},
+	}},
+	"client|list": {history: [][2]string{
+		{"2.8.12", "Added unique client `id` field."},
+		{"5.0.0", "Added optional `TYPE` filter."},
+		{"6.0.0", "Added `user` field."},
+		{"6.2.0", "Added `argv-mem`, `tot-mem`, `laddr` and `redir` fields and the optional `ID` filter."},
+		{"7.0.0", "Added `resp`, `multi-mem`, `rbs` and `rbp` fields."},
+		{"7.0.3", "Added `ssub` field."},
+	}},
+	"command|info": {history: [][2]string{{"7.0.0", "Allowed to be called with no argument to get info on all commands."}}},
+	"config|get":   {history: [][2]string{{"7.0.0", "Added the ability to pass multiple pattern parameters in one call"}}},
+	"config|set":   {history: [][2]string{{"7.0.0", "Added the ability to set multiple parameters in one call."}}},
+	"debug":        {flags: "syscmd"},
+	"exists":       {history: [][2]string{{"3.0.3", "Accepts multiple `key` arguments."}}},
+	"expire":       {history: [][2]string{{"7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."}}},
+	"expireat":     {history: [][2]string{{"7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."}}},
+	"flushall": {history: [][2]string{
+		{"4.0.0", "Added the `ASYNC` flushing mode modifier."},
+		{"6.2.0", "Added the `SYNC` flushing mode modifier."},
+	}},
+	"flushdb": {history: [][2]string{
+		{"4.0.0", "Added the `ASYNC` flushing mode modifier."},
+		{"6.2.0", "Added the `SYNC` flushing mode modifier."},
+	}},
+	"getset": {flags: "deprecated", deprecatedSince: "6.2.0", replacedBy: "`SET` with the `!GET` argument"},
+	"hello": {history: [][2]string{{"6.2.0",
+		"`protover` made optional; when called without arguments the command reports the current connection's context."}}},
+	"info":      {history: [][2]string{{"7.0.0", "Added support for taking multiple section arguments."}}},
+	"pexpire":   {history: [][2]string{{"7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."}}},
+	"pexpireat": {history: [][2]string{{"7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."}}},
+	"pttl":      {history: [][2]string{{"2.8.0", "Added the -2 reply."}}},
+	"renamenx":  {history: [][2]string{{"3.2.0", "The command no longer returns an error when source and destination names are the same."}}},
+	"scan":      {history: [][2]string{{"6.0.0", "Added the `TYPE` subcommand."}}},
+	"set": {history: [][2]string{
+		{"2.6.12", "Added the `EX`, `PX`, `NX` and `XX` options."},
+		{"6.0.0", "Added the `KEEPTTL` option."},
+		{"6.2.0", "Added the `GET`, `EXAT` and `PXAT` option."},
+		{"7.0.0", "Allowed the `NX` and `GET` options to be used together."},
+	}},
+	"shutdown": {history: [][2]string{{"7.0.0", "Added the `NOW`, `FORCE` and `ABORT` modifiers."}}},
+	"substr":   {flags: "deprecated", deprecatedSince: "2.0.0", replacedBy: "`GETRANGE`"},
+	"ttl":      {history: [][2]string{{"2.8.0", "Added the -2 reply."}}},
 }
 
 // cmdMeta is command metadata rows do not carry, as Redis 7.0 reports it

@@ -15,6 +15,12 @@ func docString(args []*DocArg) string {
 		if a.Token != "" {
 			s += "[" + a.Token + "]"
 		}
+		if a.Since != "" {
+			s += "@" + a.Since
+		}
+		if a.DeprecatedSince != "" {
+			s += "!" + a.DeprecatedSince
+		}
 		if a.Optional {
 			s += "?"
 		}
@@ -35,22 +41,36 @@ func TestParseArgs(t *testing.T) {
 		{"key", "key:key"},
 		{"[message]", "message:string?"},
 		{"key value [NX|XX] [GET] [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT unix-time-milliseconds|KEEPTTL]",
-			"key:key value:string nx-xx:oneof?(nx:pure-token[NX] xx:pure-token[XX]) get:pure-token[GET]? " +
-				"seconds-milliseconds-unix-time-seconds-unix-time-milliseconds-keepttl:oneof?(seconds:integer[EX] " +
+			"key:key value:string nx_xx:oneof?(nx:pure-token[NX] xx:pure-token[XX]) get:pure-token[GET]? " +
+				"seconds_milliseconds_unix-time-seconds_unix-time-milliseconds_keepttl:oneof?(seconds:integer[EX] " +
 				"milliseconds:integer[PX] unix-time-seconds:unix-time[EXAT] unix-time-milliseconds:unix-time[PXAT] keepttl:pure-token[KEEPTTL])"},
 		{"key [key ...]", "key:key*"},
 		{"[key [key ...]]", "key:key?*"},
-		{"key value [key value ...]", "key-value:block*(key:key value:string)"},
+		{"key value [key value ...]", "key_value:block*(key:key value:string)"},
 		{"cursor [MATCH pattern] [COUNT count] [TYPE type]",
 			"cursor:integer pattern:pattern[MATCH]? count:integer[COUNT]? type:string[TYPE]?"},
-		{"[LIMIT offset count]", "limit:block[LIMIT]?(offset:integer count:integer)"},
+		{"[LIMIT offset count]", "offset_count:block[LIMIT]?(offset:integer count:integer)"},
 		{"[FILTERBY (MODULE module-name|ACLCAT category|PATTERN pattern)]",
-			"filterby:oneof[FILTERBY]?(module-name:string[MODULE] category:string[ACLCAT] pattern:pattern[PATTERN])"},
+			"module-name_category_pattern:oneof[FILTERBY]?(module-name:string[MODULE] category:string[ACLCAT] pattern:pattern[PATTERN])"},
 		{"[TYPE (NORMAL|MASTER)] [ID client-id [client-id ...]]",
-			"type:oneof[TYPE]?(normal:pure-token[NORMAL] master:pure-token[MASTER]) client-id:integer[ID]?*"},
+			"normal_master:oneof[TYPE]?(normal:pure-token[NORMAL] master:pure-token[MASTER]) client-id:integer[ID]?*"},
 		{"increment:double", "increment:double"},
 		{"key ...", "key:key*"},
-		{"ON|OFF", "on-off:oneof(on:pure-token[ON] off:pure-token[OFF])"},
+		{"ON|OFF", "on_off:oneof(on:pure-token[ON] off:pure-token[OFF])"},
+		// Attributes: =name, @since, !deprecated-since, :block.
+		{"(ON|OFF)=enabled", "enabled:oneof(on:pure-token[ON] off:pure-token[OFF])"},
+		{"key seconds [NX|XX|GT|LT]=condition@7.0.0",
+			"key:key seconds:integer condition:oneof@7.0.0?(nx:pure-token[NX] xx:pure-token[XX] gt:pure-token[GT] lt:pure-token[LT])"},
+		{"[GET]@6.2.0 [EX seconds@2.6.12|KEEPTTL@6.0.0]=expiration",
+			"get:pure-token[GET]@6.2.0? expiration:oneof?(seconds:integer[EX]@2.6.12 keepttl:pure-token[KEEPTTL]@6.0.0)"},
+		{"[FILTERBY (MODULE module-name|ACLCAT category)]=filterby",
+			"filterby:oneof[FILTERBY]?(module-name:string[MODULE] category:string[ACLCAT])"},
+		{"[ID (client-id [client-id ...]):block]=id@6.2.0", "id:block[ID]@6.2.0?(client-id:integer*)"},
+		{"(parameter):block...", "parameter:block*(parameter:string)"},
+		{"increment:double@2.6.0", "increment:double@2.6.0"},
+		{"(ip:port!2.8.12|([ID client-id]|[SKIPME yes/no])=new-format...)=filter",
+			"filter:oneof(ip:port:string!2.8.12 new-format:oneof*(client-id:integer[ID]? yes/no:string[SKIPME]?))"},
+		{"[AUTH username password]", "username_password:block[AUTH]?(username:string password:string)"},
 	}
 	for _, tt := range tests {
 		args, err := ParseArgs(tt.syntax)
@@ -62,7 +82,7 @@ func TestParseArgs(t *testing.T) {
 			t.Errorf("ParseArgs(%q):\n got %s\nwant %s", tt.syntax, got, tt.want)
 		}
 	}
-	for _, bad := range []string{"[key", "key]", "(a", "... key", "a ] b"} {
+	for _, bad := range []string{"[key", "key]", "(a", "... key", "a ] b", "=name", "key@", "(key):double", "[x]="} {
 		if _, err := ParseArgs(bad); err == nil {
 			t.Errorf("ParseArgs(%q) accepted", bad)
 		}
@@ -177,5 +197,30 @@ func TestCommandKeySpecs(t *testing.T) {
 			"command", "getkeysandflags", "lmpop", "2", "a", "b", "left"),
 		cs("-ERR Invalid arguments specified for command\r\n", "command", "getkeys", "lmpop", "5", "a", "b"),
 		cs("*1\r\n$1\r\nk\r\n", "command", "getkeys", "set", "k", "v"),
+	})
+}
+
+// COMMAND DOCS fields from the docMeta table (doc_flags, deprecated_since,
+// replaced_by, history) and key_spec_index counted over key arguments.
+func TestCommandDocsMeta(t *testing.T) {
+	s, c := testServer(nil)
+	const keyArg = "$4\r\nname\r\n$3\r\nkey\r\n$4\r\ntype\r\n$3\r\nkey\r\n$14\r\nkey_spec_index\r\n:0\r\n"
+	connRun(t, s, c, []connStep{
+		// As Redis 7.0 replies.
+		cs("*2\r\n$6\r\ngetset\r\n*16\r\n$7\r\nsummary\r\n$54\r\nSet the string value of a key and return its old value\r\n"+
+			"$5\r\nsince\r\n$5\r\n1.0.0\r\n$5\r\ngroup\r\n$6\r\nstring\r\n$10\r\ncomplexity\r\n$4\r\nO(1)\r\n"+
+			"$9\r\ndoc_flags\r\n*1\r\n+deprecated\r\n$16\r\ndeprecated_since\r\n$5\r\n6.2.0\r\n"+
+			"$11\r\nreplaced_by\r\n$30\r\n`SET` with the `!GET` argument\r\n"+
+			"$9\r\narguments\r\n*2\r\n*6\r\n"+keyArg+"*4\r\n$4\r\nname\r\n$5\r\nvalue\r\n$4\r\ntype\r\n$6\r\nstring\r\n",
+			"command", "docs", "getset"),
+		cs("*2\r\n$6\r\nexists\r\n*12\r\n$7\r\nsummary\r\n$25\r\nDetermine if a key exists\r\n$5\r\nsince\r\n$5\r\n1.0.0\r\n"+
+			"$5\r\ngroup\r\n$7\r\ngeneric\r\n$10\r\ncomplexity\r\n$44\r\nO(N) where N is the number of keys to check.\r\n"+
+			"$7\r\nhistory\r\n*1\r\n*2\r\n$5\r\n3.0.3\r\n$33\r\nAccepts multiple `key` arguments.\r\n"+
+			"$9\r\narguments\r\n*1\r\n*8\r\n"+keyArg+"$5\r\nflags\r\n*1\r\n+multiple\r\n",
+			"command", "docs", "exists"),
+		cs("*2\r\n$6\r\nrename\r\n*10\r\n$7\r\nsummary\r\n$12\r\nRename a key\r\n$5\r\nsince\r\n$5\r\n1.0.0\r\n"+
+			"$5\r\ngroup\r\n$7\r\ngeneric\r\n$10\r\ncomplexity\r\n$4\r\nO(1)\r\n$9\r\narguments\r\n*2\r\n*6\r\n"+keyArg+
+			"*6\r\n$4\r\nname\r\n$6\r\nnewkey\r\n$4\r\ntype\r\n$3\r\nkey\r\n$14\r\nkey_spec_index\r\n:1\r\n",
+			"command", "docs", "rename"),
 	})
 }
