@@ -27,9 +27,9 @@ func init() {
 			&Command{Name: "select", Arity: 2, Flags: connFast, Group: "connection", Since: "1.0.0",
 				Summary: "Change the selected database for the current connection", Args: "index", Handler: selectCommand},
 			&Command{Name: "hello", Arity: -1, Flags: noAuth, Group: "connection", Since: "6.0.0",
-				Summary: "Handshake with Redis", Args: "[protover [AUTH username password] [SETNAME clientname]]", Handler: helloCommand},
+				Summary: "Handshake with Redis", Args: "[protover [AUTH username password] [SETNAME clientname]]=arguments", Handler: helloCommand},
 			&Command{Name: "auth", Arity: -2, Flags: noAuth, Group: "connection", Since: "1.0.0",
-				Summary: "Authenticate to the server", Args: "[username] password", Handler: authCommand},
+				Summary: "Authenticate to the server", Args: "[username]@6.0.0 password", Handler: authCommand},
 			&Command{Name: "reset", Arity: 1, Flags: noAuthNow, Group: "connection", Since: "6.2.0",
 				Summary: "Reset the connection", Handler: resetCommand},
 
@@ -43,17 +43,18 @@ func init() {
 				Summary: "Get the current connection name", Handler: clientGetNameCommand},
 			&Command{Name: "client|list", Arity: -2, Flags: clientAdmin, Since: "2.4.0",
 				Summary: "Get the list of client connections",
-				Args:    "[TYPE (NORMAL|MASTER|REPLICA|PUBSUB)] [ID client-id [client-id ...]]", Handler: clientListCommand},
+				Args:    "[TYPE (NORMAL|MASTER|REPLICA|PUBSUB)]@5.0.0 [ID (client-id [client-id ...]):block]=id@6.2.0", Handler: clientListCommand},
 			&Command{Name: "client|info", Arity: 2, Flags: clientSub, Since: "6.2.0",
 				Summary: "Returns information about the current client connection.", Handler: clientInfoCommand},
 			&Command{Name: "client|setinfo", Arity: 4, Flags: clientSub, Since: "7.2.0",
 				Summary: "Set client or connection specific info", Args: "(LIB-NAME libname|LIB-VER libver)", Handler: clientSetInfoCommand},
 			&Command{Name: "client|kill", Arity: -3, Flags: clientAdmin, Since: "2.4.0",
 				Summary: "Kill the connection of a client",
-				Args: "ip:port|([ID client-id] [TYPE (NORMAL|MASTER|SLAVE|REPLICA|PUBSUB)] [USER username] " +
-					"[ADDR ip:port] [LADDR ip:port] [SKIPME yes/no])", Handler: clientKillCommand},
+				Args: "(ip:port!2.8.12|([ID client-id]@2.8.12|" +
+					"[TYPE (NORMAL|MASTER@3.2.0|SLAVE|REPLICA@5.0.0|PUBSUB)]=normal_master_slave_pubsub@2.8.12|" +
+					"[USER username]|[ADDR ip:port]|[LADDR ip:port]@6.2.0|[SKIPME yes/no])=new-format...)=filter", Handler: clientKillCommand},
 			&Command{Name: "client|no-evict", Arity: 3, Flags: clientAdmin, Since: "7.0.0",
-				Summary: "Set client eviction mode for the current connection", Args: "ON|OFF", Handler: clientNoEvictCommand},
+				Summary: "Set client eviction mode for the current connection", Args: "(ON|OFF)=enabled", Handler: clientNoEvictCommand},
 			&Command{Name: "client|help", Arity: 2, Flags: FlagLoading | FlagStale, Since: "5.0.0",
 				Summary: "Show helpful text about the different subcommands", Handler: clientHelpCommand},
 		)

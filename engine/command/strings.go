@@ -28,13 +28,14 @@ func init() {
 				Group: "string", Since: "1.0.0", Summary: "Get the value of a key", Args: "key", Handler: getCommand},
 			&Command{Name: "set", Arity: -3, Flags: rw, FirstKey: 1, LastKey: 1, Step: 1,
 				Group: "string", Since: "1.0.0", Summary: "Set the string value of a key",
-				Args:    "key value [NX|XX] [GET] [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT unix-time-milliseconds|KEEPTTL]",
+				Args: "key value [NX|XX]=condition@2.6.12 [GET]@6.2.0 [EX seconds@2.6.12|PX milliseconds@2.6.12|" +
+					"EXAT unix-time-seconds@6.2.0|PXAT unix-time-milliseconds@6.2.0|KEEPTTL@6.0.0]=expiration",
 				Handler: setCommand},
 			&Command{Name: "getdel", Arity: 2, Flags: FlagWrite | FlagFast, FirstKey: 1, LastKey: 1, Step: 1,
 				Group: "string", Since: "6.2.0", Summary: "Get the value of a key and delete the key", Args: "key", Handler: getdelCommand},
 			&Command{Name: "getex", Arity: -2, Flags: FlagWrite | FlagFast, FirstKey: 1, LastKey: 1, Step: 1,
 				Group: "string", Since: "6.2.0", Summary: "Get the value of a key and optionally set its expiration",
-				Args:    "key [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT unix-time-milliseconds|PERSIST]",
+				Args:    "key [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT unix-time-milliseconds|PERSIST]=expiration",
 				Handler: getexCommand},
 			&Command{Name: "getset", Arity: 3, Flags: rw | FlagFast, FirstKey: 1, LastKey: 1, Step: 1,
 				Group: "string", Since: "1.0.0", Summary: "Set the string value of a key and return its old value", Args: "key value", Handler: getsetCommand},
@@ -69,7 +70,7 @@ func init() {
 			&Command{Name: "decrby", Arity: 3, Flags: rw | FlagFast, FirstKey: 1, LastKey: 1, Step: 1,
 				Group: "string", Since: "1.0.0", Summary: "Decrement the integer value of a key by the given number", Args: "key decrement", Handler: decrbyCommand},
 			&Command{Name: "incrbyfloat", Arity: 3, Flags: rw | FlagFast, FirstKey: 1, LastKey: 1, Step: 1,
-				Group: "string", Since: "2.6.0", Summary: "Increment the float value of a key by the given amount", Args: "key increment", Handler: incrbyfloatCommand},
+				Group: "string", Since: "2.6.0", Summary: "Increment the float value of a key by the given amount", Args: "key increment:double", Handler: incrbyfloatCommand},
 		)
 	})
 }
