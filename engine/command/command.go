@@ -37,6 +37,9 @@ const (
 	FlagStale
 	// FlagSkipMonitor: not shown by MONITOR.
 	FlagSkipMonitor
+	// FlagSkipSlowlog: not logged by the slow log (EXEC, whose queued
+	// commands are); rundb keeps none, COMMAND INFO shows the flag.
+	FlagSkipSlowlog
 	// FlagFast: O(1) or O(log N) command.
 	FlagFast
 	// FlagNoAuth: runs before authentication (AUTH, HELLO).
@@ -59,6 +62,7 @@ var flagNames = []struct {
 	{FlagWrite, "write"}, {FlagReadOnly, "readonly"}, {FlagDenyOOM, "denyoom"},
 	{FlagAdmin, "admin"}, {FlagPubSub, "pubsub"}, {FlagNoScript, "noscript"},
 	{FlagLoading, "loading"}, {FlagStale, "stale"}, {FlagSkipMonitor, "skip_monitor"},
+	{FlagSkipSlowlog, "skip_slowlog"},
 	{FlagFast, "fast"}, {FlagNoAuth, "no_auth"}, {FlagNoMulti, "no_multi"},
 	{FlagAllowBusy, "allow_busy"},
 }

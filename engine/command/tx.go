@@ -14,7 +14,7 @@ func init() {
 		t.Add(
 			&Command{Name: "multi", Arity: 1, Flags: FlagNoScript | FlagLoading | FlagStale | FlagFast | FlagRunsInMulti | FlagAllowBusy,
 				Group: "transactions", Since: "1.2.0", Summary: "Mark the start of a transaction block", Handler: multiCommand},
-			&Command{Name: "exec", Arity: 1, Flags: FlagNoScript | FlagLoading | FlagStale | FlagSkipMonitor | FlagRunsInMulti,
+			&Command{Name: "exec", Arity: 1, Flags: FlagNoScript | FlagLoading | FlagStale | FlagSkipSlowlog | FlagRunsInMulti,
 				Group: "transactions", Since: "1.2.0", Summary: "Execute all commands issued after MULTI", Handler: execCommand},
 			&Command{Name: "discard", Arity: 1, Flags: FlagNoScript | FlagLoading | FlagStale | FlagFast | FlagRunsInMulti | FlagAllowBusy,
 				Group: "transactions", Since: "2.0.0", Summary: "Discard all commands issued after MULTI", Handler: discardCommand},
