@@ -430,7 +430,12 @@ func (l *Loop) Run() error {
 				timeout = int((d + time.Millisecond - 1) / time.Millisecond)
 			}
 		}
-		n, err := unix.EpollWait(l.epfd, l.events, timeout)
+		// Under load the first, non-blocking poll finds events; only an
+		// idle loop pays for the blocking wait.
+		n, err := epollPoll(l.epfd, l.events)
+		if err == nil && n == 0 && timeout != 0 {
+			n, err = unix.EpollWait(l.epfd, l.events, timeout)
+		}
 		if err != nil {
 			if err == unix.EINTR {
 				continue
@@ -625,7 +630,7 @@ func (l *Loop) read(c *Conn) {
 	var n int
 	var err error
 	for {
-		n, err = unix.Read(c.Fd, dst)
+		n, err = rawRead(c.Fd, dst)
 		if err != unix.EINTR {
 			break
 		}
@@ -762,7 +767,7 @@ func (l *Loop) flush(c *Conn) {
 		if len(p) > maxWrite {
 			p = p[:maxWrite]
 		}
-		n, err := unix.Write(c.Fd, p)
+		n, err := rawWrite(c.Fd, p)
 		if err != nil {
 			if err == unix.EINTR {
 				continue
