@@ -81,17 +81,11 @@ func quitCommand(c *Client) {
 }
 
 func selectCommand(c *Client) {
-	id, ok := ParseInt(c.Args[1])
-	if !ok || id < -1<<31 || id > 1<<31-1 {
-		c.ReplyNotInt()
+	d, ok := keysDB(c, 1)
+	if !ok {
 		return
 	}
-	dbs := c.srv.KS.DBs
-	if id < 0 || id >= int64(len(dbs)) {
-		c.ReplyError(ErrDBIndex)
-		return
-	}
-	c.DB = dbs[id]
+	c.DB = d
 	c.ReplyOK()
 }
 

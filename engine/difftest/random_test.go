@@ -354,10 +354,14 @@ func (g *randGen) command() randCmd {
 	case 36:
 		return cmd("OBJECT", w("ENCODING"), k())
 	case 37:
-		// OBJECT REFCOUNT is left out: whether a small integer is a
-		// shared object depends on how it was made (COPY makes a private
-		// one), which rundb does not track.
-		return cmd("OBJECT", w(g.pick([]string{"FREQ", "NOPE", "HELP"})), k())
+		// REFCOUNT tells a shared small integer from a COPY's own one.
+		// Not inside MULTI: there Redis counts, until EXEC ends, the
+		// reference its queued arguments hold on a value a command stored.
+		subs := []string{"FREQ", "NOPE", "HELP", "REFCOUNT"}
+		if g.inMulti {
+			subs = subs[:3]
+		}
+		return cmd("OBJECT", w(g.pick(subs)), k())
 	case 38, 39, 40:
 		c := g.pick([]string{"EXPIRE", "PEXPIRE", "EXPIREAT", "PEXPIREAT"})
 		a := []string{c, k(), g.expireArg(c)}
