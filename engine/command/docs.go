@@ -420,10 +420,7 @@ func (c *Client) replyCommandDocs(cmd *Command) {
 	c.ReplyBulkString(cmd.Since)
 	c.ReplyBulkString("group")
 	c.ReplyBulkString(cmd.Group)
-	if complexity != "" {
-		c.ReplyBulkString("complexity")
-		c.ReplyBulkString(complexity)
-	}
+	c.replyOptField("complexity", complexity)
 	if len(docFlags) > 0 {
 		c.ReplyBulkString("doc_flags")
 		c.ReplyArrayLen(len(docFlags))
@@ -431,14 +428,8 @@ func (c *Client) replyCommandDocs(cmd *Command) {
 			c.ReplySimple(f)
 		}
 	}
-	if doc.deprecatedSince != "" {
-		c.ReplyBulkString("deprecated_since")
-		c.ReplyBulkString(doc.deprecatedSince)
-	}
-	if doc.replacedBy != "" {
-		c.ReplyBulkString("replaced_by")
-		c.ReplyBulkString(doc.replacedBy)
-	}
+	c.replyOptField("deprecated_since", doc.deprecatedSince)
+	c.replyOptField("replaced_by", doc.replacedBy)
 	if len(doc.history) > 0 {
 		c.ReplyBulkString("history")
 		c.ReplyArrayLen(len(doc.history))
@@ -465,6 +456,14 @@ func (c *Client) replyCommandDocs(cmd *Command) {
 // replyDocArgs replies args. A key argument's key_spec_index is the
 // number of key arguments before it (*keys), capped at the command's last
 // key specification (nspecs of them).
+// replyOptField replies the field name and value, unless value is empty.
+func (c *Client) replyOptField(name, value string) {
+	if value != "" {
+		c.ReplyBulkString(name)
+		c.ReplyBulkString(value)
+	}
+}
+
 func (c *Client) replyDocArgs(args []*DocArg, keys *int, nspecs int) {
 	c.ReplyArrayLen(len(args))
 	for _, a := range args {
@@ -492,18 +491,9 @@ func (c *Client) replyDocArgs(args []*DocArg, keys *int, nspecs int) {
 			c.ReplyInt(int64(max(min(*keys, nspecs-1), 0)))
 			*keys++
 		}
-		if a.Token != "" {
-			c.ReplyBulkString("token")
-			c.ReplyBulkString(a.Token)
-		}
-		if a.Since != "" {
-			c.ReplyBulkString("since")
-			c.ReplyBulkString(a.Since)
-		}
-		if a.DeprecatedSince != "" {
-			c.ReplyBulkString("deprecated_since")
-			c.ReplyBulkString(a.DeprecatedSince)
-		}
+		c.replyOptField("token", a.Token)
+		c.replyOptField("since", a.Since)
+		c.replyOptField("deprecated_since", a.DeprecatedSince)
 		if len(flags) > 0 {
 			c.ReplyBulkString("flags")
 			c.ReplyArrayLen(len(flags))
@@ -928,6 +918,12 @@ type docMeta struct {
 	history         [][2]string
 }
 
+// flushHistory is FLUSHALL's and FLUSHDB's.
+var flushHistory = [][2]string{
+	{"4.0.0", "Added the `ASYNC` flushing mode modifier."},
+	{"6.2.0", "Added the `SYNC` flushing mode modifier."},
+}
+
 var commandDocMeta = map[string]docMeta{
 	"auth": {history: [][2]string{{"6.0.0", "Added ACL style (username and password)."}}},
 	"client|kill": {history: [][2]string{
@@ -952,15 +948,9 @@ var commandDocMeta = map[string]docMeta{
 	"exists":       {history: [][2]string{{"3.0.3", "Accepts multiple `key` arguments."}}},
 	"expire":       {history: [][2]string{{"7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."}}},
 	"expireat":     {history: [][2]string{{"7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."}}},
-	"flushall": {history: [][2]string{
-		{"4.0.0", "Added the `ASYNC` flushing mode modifier."},
-		{"6.2.0", "Added the `SYNC` flushing mode modifier."},
-	}},
-	"flushdb": {history: [][2]string{
-		{"4.0.0", "Added the `ASYNC` flushing mode modifier."},
-		{"6.2.0", "Added the `SYNC` flushing mode modifier."},
-	}},
-	"getset": {flags: "deprecated", deprecatedSince: "6.2.0", replacedBy: "`SET` with the `!GET` argument"},
+	"flushall":     {history: flushHistory},
+	"flushdb":      {history: flushHistory},
+	"getset":       {flags: "deprecated", deprecatedSince: "6.2.0", replacedBy: "`SET` with the `!GET` argument"},
 	"hello": {history: [][2]string{{"6.2.0",
 		"`protover` made optional; when called without arguments the command reports the current connection's context."}}},
 	"info":      {history: [][2]string{{"7.0.0", "Added support for taking multiple section arguments."}}},

@@ -854,18 +854,26 @@ func echoOn(t *testing.T, addr, line string) {
 	}
 }
 
-// TestMultipleListeners: a loop bound to 127.0.0.1 and ::1 accepts and
-// serves on both, on the port the first listener picked.
-func TestMultipleListeners(t *testing.T) {
+// startDualStack starts a loop on an IPv4 and an IPv6 address (skipping
+// the test on a machine without IPv6 loopback) and checks it has both.
+func startDualStack(t *testing.T, v4, v6 string) (*Loop, *lineHandler, []string) {
+	t.Helper()
 	if !hasIPv6Loopback() {
 		t.Skip("no IPv6 loopback (::1) on this machine")
 	}
 	h := newLineHandler()
-	l := start(t, Config{Addrs: []string{"127.0.0.1:0", "[::1]:0"}}, h)
+	l := start(t, Config{Addrs: []string{v4, v6}}, h)
 	addrs := l.Addrs()
 	if len(addrs) != 2 {
 		t.Fatalf("Addrs %q; want 2 addresses", addrs)
 	}
+	return l, h, addrs
+}
+
+// TestMultipleListeners: a loop bound to 127.0.0.1 and ::1 accepts and
+// serves on both, on the port the first listener picked.
+func TestMultipleListeners(t *testing.T) {
+	l, h, addrs := startDualStack(t, "127.0.0.1:0", "[::1]:0")
 	if l.Addr() != addrs[0] {
 		t.Fatalf("Addr %q; want the first of %q", l.Addr(), addrs)
 	}
@@ -889,15 +897,7 @@ func TestMultipleListeners(t *testing.T) {
 // TestWildcardListeners: "*" and "::*" are 0.0.0.0 and ::, and coexist on
 // one port (the IPv6 socket is IPV6_V6ONLY).
 func TestWildcardListeners(t *testing.T) {
-	if !hasIPv6Loopback() {
-		t.Skip("no IPv6 loopback (::1) on this machine")
-	}
-	h := newLineHandler()
-	l := start(t, Config{Addrs: []string{"*:0", "[::*]:0"}}, h)
-	addrs := l.Addrs()
-	if len(addrs) != 2 {
-		t.Fatalf("Addrs %q; want 2 addresses", addrs)
-	}
+	_, _, addrs := startDualStack(t, "*:0", "[::*]:0")
 	_, port, _ := net.SplitHostPort(addrs[0])
 	if want := []string{"0.0.0.0:" + port, "[::]:" + port}; addrs[0] != want[0] || addrs[1] != want[1] {
 		t.Fatalf("Addrs %q; want %q", addrs, want)
