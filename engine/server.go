@@ -174,9 +174,10 @@ func (s *Server) OnData(nc *netpoll.Conn, data []byte) int {
 		cn.parser.Unauthenticated = !cl.Authenticated
 		n, args, err := cn.parser.Next(data[pos:], cn.args[:0])
 		if err != nil {
-			if pe, ok := err.(*resp.ProtocolError); ok {
+			// Under CLIENT REPLY OFF even this reply is muted.
+			if pe, ok := err.(*resp.ProtocolError); ok && !cl.Muted() {
 				cl.Out = append(cl.Out, pe.Reply()...)
-			} else {
+			} else if !cl.Muted() {
 				cl.Out = resp.AppendError(cl.Out, "ERR Protocol error: "+err.Error())
 			}
 			s.cmd.CountError("ERR Protocol error")

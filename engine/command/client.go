@@ -39,6 +39,13 @@ type Client struct {
 	Queue     []queued
 	Watched   []watchedKey
 
+	// CLIENT REPLY: replyOff mutes every reply until CLIENT REPLY ON;
+	// replySkip mutes the current command's, and replySkipNext the next
+	// command's. unmuteAt is where in Out a CLIENT REPLY ON turned replies
+	// back on during the current command (-1: it did not).
+	replyOff, replySkip, replySkipNext bool
+	unmuteAt                           int
+
 	// CloseAfterReply asks the server to flush Out and close (QUIT, errors).
 	CloseAfterReply bool
 	// Killed is set by CLIENT KILL: the server closes it at the next turn.
@@ -49,6 +56,30 @@ type Client struct {
 	LastCmdName string
 	InBufLen    func() int // bytes of unparsed input (for CLIENT LIST qbuf)
 	OutBufLen   func() int // bytes of output pending in the connection
+}
+
+// Muted reports whether replies written now are dropped (CLIENT REPLY OFF
+// or SKIP).
+func (c *Client) Muted() bool { return c.replyOff || c.replySkip }
+
+// muteBegin and muteEnd bracket one command: what it wrote while muted is
+// dropped, except what follows a CLIENT REPLY ON it ran. They nest, for the
+// commands EXEC runs.
+func (c *Client) muteBegin() (before int, muted bool, saved int) {
+	saved, c.unmuteAt = c.unmuteAt, -1
+	return len(c.Out), c.Muted(), saved
+}
+
+func (c *Client) muteEnd(before int, muted bool, saved int) {
+	if muted {
+		if c.unmuteAt >= before {
+			c.Out = append(c.Out[:before], c.Out[c.unmuteAt:]...)
+			c.unmuteAt = before
+		} else {
+			c.Out = c.Out[:before]
+		}
+	}
+	c.unmuteAt = max(c.unmuteAt, saved)
 }
 
 type queued struct {

@@ -53,6 +53,8 @@ func init() {
 				Args: "(ip:port!2.8.12|([ID client-id]@2.8.12|" +
 					"[TYPE (NORMAL|MASTER@3.2.0|SLAVE|REPLICA@5.0.0|PUBSUB)]=normal_master_slave_pubsub@2.8.12|" +
 					"[USER username]|[ADDR ip:port]|[LADDR ip:port]@6.2.0|[SKIPME yes/no])=new-format...)=filter", Handler: clientKillCommand},
+			&Command{Name: "client|reply", Arity: 3, Flags: clientSub, Since: "3.2.0",
+				Summary: "Instruct the server whether to reply to commands", Args: "ON|OFF|SKIP", Handler: clientReplyCommand},
 			&Command{Name: "client|no-evict", Arity: 3, Flags: clientAdmin, Since: "7.0.0",
 				Summary: "Set client eviction mode for the current connection", Args: "(ON|OFF)=enabled", Handler: clientNoEvictCommand},
 			&Command{Name: "client|help", Arity: 2, Flags: FlagLoading | FlagStale, Since: "5.0.0",
@@ -559,6 +561,25 @@ func (c *Client) replyHelp(name string, lines ...string) {
 	}
 	c.ReplySimple("HELP")
 	c.ReplySimple("    Prints this help.")
+}
+
+// clientReplyCommand: OFF mutes every reply until ON, SKIP the next
+// command's; only ON answers.
+func clientReplyCommand(c *Client) {
+	switch a := c.Args[2]; {
+	case EqualFold(a, "on"):
+		c.replyOff, c.replySkip, c.replySkipNext = false, false, false
+		c.unmuteAt = len(c.Out)
+		c.ReplyOK()
+	case EqualFold(a, "off"):
+		c.replyOff = true
+	case EqualFold(a, "skip"):
+		if !c.replyOff {
+			c.replySkipNext = true
+		}
+	default:
+		c.ReplySyntaxErr()
+	}
 }
 
 func clientHelpCommand(c *Client) {

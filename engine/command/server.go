@@ -171,6 +171,14 @@ func (s *Server) Execute(c *Client) {
 	if len(c.Args) == 0 {
 		return
 	}
+	before, muted, saved := c.muteBegin()
+	s.execute(c)
+	c.muteEnd(before, muted, saved)
+	// A CLIENT REPLY SKIP mutes the command after its own.
+	c.replySkip, c.replySkipNext = c.replySkipNext, false
+}
+
+func (s *Server) execute(c *Client) {
 	now := time.Now()
 	c.LastActive = now
 	cmd := s.Table.Lookup(c.Args[0])
@@ -211,7 +219,9 @@ func (s *Server) call(c *Client, cmd *Command, start time.Time) {
 	s.KS.Tick(start.UnixMilli())
 	errs := s.Stats.ErrorReplies
 	c.Cmd = cmd
+	before, muted, saved := c.muteBegin()
 	cmd.Handler(c)
+	c.muteEnd(before, muted, saved)
 	dur := time.Since(start)
 	cmd.Calls++
 	cmd.Usec += uint64(dur.Microseconds())
