@@ -12,6 +12,7 @@ import (
 	"log"
 	"net"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -40,8 +41,11 @@ type Server struct {
 	log   *log.Logger
 
 	turnStart time.Time
-	stopOnce  sync.Once
-	stopped   chan struct{}
+	// held are the connections whose next command a CLIENT PAUSE holds
+	// back; they are read again when the pause ends.
+	held     []*conn
+	stopOnce sync.Once
+	stopped  chan struct{}
 }
 
 // maxOutPerTurn is how many reply bytes a client builds before they are
@@ -201,6 +205,16 @@ func (s *Server) OnData(nc *netpoll.Conn, data []byte) int {
 		cl.Args = args
 		s.cmd.Execute(cl)
 		cl.Args = nil
+		if cl.Postponed {
+			// CLIENT PAUSE: the command stays in the input, and the
+			// connection is not read until the pause ends.
+			cl.Postponed, cl.Held = false, true
+			pos -= n
+			s.loop.Hold(nc)
+			s.held = append(s.held, cn)
+			s.cmd.Postponed = len(s.held)
+			break
+		}
 		// Back-pressure: once this client's unsent replies pass the
 		// loop's limit, stop running its commands; the loop offers the
 		// rest of the input again when the output has drained.
@@ -264,6 +278,10 @@ func (s *Server) checkOutputLimit(cn *conn) {
 // OnClose forgets the client.
 func (s *Server) OnClose(nc *netpoll.Conn, err error) {
 	if cn, ok := nc.Context.(*conn); ok {
+		if i := slices.Index(s.held, cn); i >= 0 {
+			s.held = slices.Delete(s.held, i, i+1)
+			s.cmd.Postponed = len(s.held)
+		}
 		s.cmd.FreeClient(cn.cl)
 		nc.Context = nil
 	}
@@ -304,6 +322,15 @@ func (s *Server) OnWake() { s.markTurn() }
 
 // BeforeSleep runs once per loop turn: records loop stalls for LATENCY.
 func (s *Server) BeforeSleep() {
+	if len(s.held) > 0 && !s.cmd.Paused(time.Now()) {
+		for _, cn := range s.held {
+			cn.cl.Held = false
+			s.loop.Release(cn.nc)
+		}
+		clear(s.held)
+		s.held = s.held[:0]
+		s.cmd.Postponed = 0
+	}
 	if s.turnStart.IsZero() {
 		return
 	}

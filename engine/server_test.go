@@ -262,3 +262,58 @@ func TestBindSeveralAddresses(t *testing.T) {
 		t.Fatalf("NewServer with an unavailable address: got %v; want an error naming 192.0.2.1", err)
 	}
 }
+
+// TestClientPauseHoldsWrites: under CLIENT PAUSE WRITE a client's SET gets
+// no reply and does not run, while reads go on; CLIENT UNPAUSE runs it. A
+// held client can still be killed.
+func TestClientPauseHoldsWrites(t *testing.T) {
+	srv := start(t, nil)
+	a, b := dial(t, srv), dial(t, srv)
+	if got := a.do(t, "CLIENT PAUSE 60000 WRITE"); got != "+OK" {
+		t.Fatalf("CLIENT PAUSE: %q", got)
+	}
+	fmt.Fprintf(b, "SET x 1\r\nGET x\r\n")
+	b.SetReadDeadline(time.Now().Add(150 * time.Millisecond))
+	if line, err := b.r.ReadString('\n'); err == nil {
+		t.Fatalf("held SET answered %q during the pause", line)
+	}
+	b.SetReadDeadline(time.Now().Add(20 * time.Second))
+	if got := a.do(t, "GET x"); got != "$-1" {
+		t.Fatalf("GET x during the pause: %q (the SET ran)", got)
+	}
+	if got := a.do(t, "INFO clients"); !strings.HasPrefix(got, "$") {
+		t.Fatalf("INFO: %q", got)
+	}
+	info := make([]byte, 4096)
+	n, _ := a.r.Read(info)
+	if !strings.Contains(string(info[:n]), "blocked_clients:1\r\n") {
+		t.Errorf("INFO clients during the pause: %q", info[:n])
+	}
+	if got := a.do(t, "CLIENT UNPAUSE"); got != "+OK" {
+		t.Fatalf("CLIENT UNPAUSE: %q", got)
+	}
+	if got := b.do(t, "PING"); got != "+OK" {
+		t.Fatalf("held SET after UNPAUSE: %q", got)
+	}
+	for _, want := range []string{"$1", "1", "+PONG"} {
+		if line, _ := b.r.ReadString('\n'); strings.TrimRight(line, "\r\n") != want {
+			t.Fatalf("after UNPAUSE got %q; want %q", line, want)
+		}
+	}
+	// A held client is killed like any other.
+	c := dial(t, srv)
+	id := strings.TrimPrefix(c.do(t, "CLIENT ID"), ":")
+	a.do(t, "CLIENT PAUSE 60000 WRITE")
+	fmt.Fprintf(c, "SET y 1\r\n")
+	time.Sleep(50 * time.Millisecond)
+	if got := a.do(t, "CLIENT KILL ID "+id); got != ":1" {
+		t.Fatalf("CLIENT KILL ID %s: %q", id, got)
+	}
+	if line, err := c.r.ReadString('\n'); err == nil {
+		t.Fatalf("killed held client read %q", line)
+	}
+	a.do(t, "CLIENT UNPAUSE")
+	if got := a.do(t, "EXISTS y"); got != ":0" {
+		t.Fatalf("the killed client's SET ran: EXISTS y = %q", got)
+	}
+}

@@ -46,6 +46,13 @@ type Client struct {
 	replyOff, replySkip, replySkipNext bool
 	unmuteAt                           int
 
+	// Postponed is set by Execute when a CLIENT PAUSE holds the command
+	// back: the server keeps its input and runs it again later.
+	Postponed bool
+	// Held is set while the server holds the client's input for a pause
+	// (CLIENT LIST flag b).
+	Held bool
+
 	// CloseAfterReply asks the server to flush Out and close (QUIT, errors).
 	CloseAfterReply bool
 	// Killed is set by CLIENT KILL: the server closes it at the next turn.

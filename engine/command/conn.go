@@ -53,6 +53,10 @@ func init() {
 				Args: "(ip:port!2.8.12|([ID client-id]@2.8.12|" +
 					"[TYPE (NORMAL|MASTER@3.2.0|SLAVE|REPLICA@5.0.0|PUBSUB)]=normal_master_slave_pubsub@2.8.12|" +
 					"[USER username]|[ADDR ip:port]|[LADDR ip:port]@6.2.0|[SKIPME yes/no])=new-format...)=filter", Handler: clientKillCommand},
+			&Command{Name: "client|pause", Arity: -3, Flags: clientAdmin, Since: "2.9.50",
+				Summary: "Stop processing commands from clients for some time", Args: "timeout [WRITE|ALL]@6.2.0=mode", Handler: clientPauseCommand},
+			&Command{Name: "client|unpause", Arity: 2, Flags: clientAdmin, Since: "6.2.0",
+				Summary: "Resume processing of clients that were paused", Handler: clientUnpauseCommand},
 			&Command{Name: "client|reply", Arity: 3, Flags: clientSub, Since: "3.2.0",
 				Summary: "Instruct the server whether to reply to commands", Args: "ON|OFF|SKIP", Handler: clientReplyCommand},
 			&Command{Name: "client|no-evict", Arity: 3, Flags: clientAdmin, Since: "7.0.0",
@@ -367,9 +371,15 @@ func (c *Client) appendClientInfo(b []byte, o *Client) []byte {
 			multiMem += len(a)
 		}
 	}
-	flags := "N"
+	flags := ""
 	if o.InMulti {
-		flags = "x"
+		flags += "x"
+	}
+	if o.Held {
+		flags += "b"
+	}
+	if flags == "" {
+		flags = "N"
 	}
 	multi := -1
 	if o.InMulti {
@@ -561,6 +571,48 @@ func (c *Client) replyHelp(name string, lines ...string) {
 	}
 	c.ReplySimple("HELP")
 	c.ReplySimple("    Prints this help.")
+}
+
+// clientPauseCommand pauses the clients' commands (all, or those that may
+// write) for timeout milliseconds. A pause already in force is only ever
+// made longer or stricter.
+func clientPauseCommand(c *Client) {
+	ms, ok := ParseInt(c.Args[2])
+	if !ok {
+		c.ReplyError("ERR timeout is not an integer or out of range")
+		return
+	}
+	if ms < 0 {
+		c.ReplyError("ERR timeout is negative")
+		return
+	}
+	typ := PauseAll
+	switch {
+	case len(c.Args) > 4:
+		c.ReplyError("ERR unknown subcommand or wrong number of arguments for '" + clip(cstr(c.Args[1]), 128) + "'. Try CLIENT HELP.")
+		return
+	case len(c.Args) == 4 && EqualFold(c.Args[3], "write"):
+		typ = PauseWrite
+	case len(c.Args) == 4 && !EqualFold(c.Args[3], "all"):
+		c.ReplyError("ERR CLIENT PAUSE mode must be WRITE or ALL")
+		return
+	}
+	ms = min(ms, int64(100*365*24*time.Hour/time.Millisecond)) // a century is forever
+	s := c.srv
+	now := time.Now()
+	end := now.Add(time.Duration(ms) * time.Millisecond)
+	s.Paused(now)
+	s.PauseType = max(s.PauseType, typ)
+	if end.After(s.PauseEnd) {
+		s.PauseEnd = end
+	}
+	s.KS.ExpiryPaused = true
+	c.ReplyOK()
+}
+
+func clientUnpauseCommand(c *Client) {
+	c.srv.Unpause()
+	c.ReplyOK()
 }
 
 // clientReplyCommand: OFF mutes every reply until ON, SKIP the next

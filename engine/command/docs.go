@@ -933,6 +933,7 @@ var commandDocMeta = map[string]docMeta{
 		{"5.0.0", "Replaced `slave` `TYPE` with `replica`. `slave` still supported for backward compatibility."},
 		{"6.2.0", "`LADDR` option."},
 	}},
+	"client|pause": {history: [][2]string{{"6.2.0", "`CLIENT PAUSE WRITE` mode added along with the `mode` option."}}},
 	"client|list": {history: [][2]string{
 		{"2.8.12", "Added unique client `id` field."},
 		{"5.0.0", "Added optional `TYPE` filter."},

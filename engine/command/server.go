@@ -83,6 +83,13 @@ type Server struct {
 
 	// ShutdownAsked is set by SHUTDOWN; the server stops after the turn.
 	ShutdownAsked bool
+	// CLIENT PAUSE: until PauseEnd, PauseType (PauseWrite or PauseAll)
+	// postpones the commands it covers; Postponed counts the clients
+	// waiting (the server keeps them).
+	PauseType int
+	PauseEnd  time.Time
+	Postponed int
+
 	// KillPending is set when CLIENT KILL marked clients Killed; the
 	// server closes them before the loop sleeps.
 	KillPending bool
@@ -174,6 +181,9 @@ func (s *Server) Execute(c *Client) {
 	before, muted, saved := c.muteBegin()
 	s.execute(c)
 	c.muteEnd(before, muted, saved)
+	if c.Postponed {
+		return // it runs again, as if just received, when the pause ends
+	}
 	// A CLIENT REPLY SKIP mutes the command after its own.
 	c.replySkip, c.replySkipNext = c.replySkipNext, false
 }
@@ -206,12 +216,59 @@ func (s *Server) execute(c *Client) {
 		s.reject(c, cmd, "ERR Command not allowed inside a transaction")
 		return
 	}
+	if s.postpones(c, cmd, now) {
+		c.Postponed = true
+		c.LastCmdName = cmd.Name
+		return
+	}
 	if c.InMulti && cmd.Flags&FlagRunsInMulti == 0 {
 		c.Queue = append(c.Queue, queued{cmd: cmd, args: cloneArgs(c.Args)})
 		c.Out = append(c.Out, "+QUEUED\r\n"...)
 		return
 	}
 	s.call(c, cmd, now)
+}
+
+// Pause types of CLIENT PAUSE.
+const (
+	PauseNone = iota
+	PauseWrite
+	PauseAll
+)
+
+// Paused reports whether a CLIENT PAUSE is in force at now, ending it
+// (and the pause of expiry) once its time is up.
+func (s *Server) Paused(now time.Time) bool {
+	if s.PauseType != PauseNone && !now.Before(s.PauseEnd) {
+		s.Unpause()
+	}
+	return s.PauseType != PauseNone
+}
+
+// Unpause ends a CLIENT PAUSE.
+func (s *Server) Unpause() {
+	s.PauseType, s.PauseEnd = PauseNone, time.Time{}
+	s.KS.ExpiryPaused = false
+}
+
+// postpones reports whether a CLIENT PAUSE holds cmd back: under ALL
+// every command, under WRITE those that may write (an EXEC whose queue
+// holds one included, and a write command being queued).
+func (s *Server) postpones(c *Client, cmd *Command, now time.Time) bool {
+	if !s.Paused(now) {
+		return false
+	}
+	if s.PauseType == PauseAll || cmd.Flags&FlagWrite != 0 {
+		return true
+	}
+	if cmd.Name == "exec" && c.InMulti {
+		for _, q := range c.Queue {
+			if q.cmd.Flags&FlagWrite != 0 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // call runs one command, started at start, and keeps its statistics.

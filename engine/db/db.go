@@ -109,6 +109,10 @@ type Keyspace struct {
 	LFUDecayTime int64
 	rnd          uint64
 
+	// ExpiryPaused (CLIENT PAUSE): a key past its deadline reads as gone
+	// but is not deleted, so the dataset does not change while paused.
+	ExpiryPaused bool
+
 	// OnModify is called after a key is written, overwritten or deleted by a
 	// command (not by expiry); WATCH uses it. May be nil.
 	OnModify func(d *DB, key []byte)
@@ -185,8 +189,10 @@ func (d *DB) Lookup(key []byte) (ds.Entry, bool) {
 	}
 	e := d.Load(r)
 	if d.expired(e) {
-		d.removeEntry(key, e)
-		d.ks.Stats.ExpiredKeys++
+		if !d.ks.ExpiryPaused {
+			d.removeEntry(key, e)
+			d.ks.Stats.ExpiredKeys++
+		}
 		return ds.Entry{}, false
 	}
 	return e, true
@@ -409,8 +415,10 @@ func (d *DB) ExpireIfDue(e ds.Entry) bool {
 	if !d.expired(e) {
 		return false
 	}
-	d.removeEntry(e.Key(), e)
-	d.ks.Stats.ExpiredKeys++
+	if !d.ks.ExpiryPaused {
+		d.removeEntry(e.Key(), e)
+		d.ks.Stats.ExpiredKeys++
+	}
 	return true
 }
 

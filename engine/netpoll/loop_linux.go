@@ -583,7 +583,7 @@ func (l *Loop) handleConn(fd int, id uint32, events uint32) {
 		l.closeConn(c, sockError(fd))
 		return
 	}
-	if events&unix.EPOLLHUP != 0 && (events&unix.EPOLLIN == 0 || c.paused || c.closing) {
+	if events&unix.EPOLLHUP != 0 && (events&unix.EPOLLIN == 0 || c.paused || c.held || c.closing) {
 		// Both directions are shut: nothing more can be written, and the
 		// hang-up would be reported on every turn.
 		l.closeConn(c, io.EOF)
@@ -615,7 +615,7 @@ func sockError(fd int) error {
 // read reads once from c into the shared buffer and offers the input to
 // OnData. With level-triggered epoll, more input is read on the next turn.
 func (l *Loop) read(c *Conn) {
-	if c.closing || c.paused {
+	if c.closing || c.paused || c.held {
 		return
 	}
 	// With leftover input, read straight behind it (one copy less for
@@ -703,13 +703,38 @@ func (l *Loop) pressure(c *Conn) {
 	}
 }
 
+// Hold stops reading c and offering it input, until Release: the handler
+// uses it to postpone a client's commands (what OnData did not consume
+// stays buffered). Call it from handler code only.
+func (l *Loop) Hold(c *Conn) {
+	if c.closed || c.held {
+		return
+	}
+	c.held = true
+	l.syncInterest(c)
+}
+
+// Release undoes Hold: reading resumes and the buffered input is offered
+// again in this loop turn.
+func (l *Loop) Release(c *Conn) {
+	if c.closed || !c.held {
+		return
+	}
+	c.held = false
+	l.syncInterest(c)
+	if len(c.in) > 0 && !c.ready && !c.closing {
+		c.ready = true
+		l.ready = append(l.ready, c)
+	}
+}
+
 // syncInterest registers the epoll events c currently wants.
 func (l *Loop) syncInterest(c *Conn) {
 	if c.closed {
 		return
 	}
 	var want uint32
-	if !c.closing && !c.paused {
+	if !c.closing && !c.paused && !c.held {
 		want |= unix.EPOLLIN
 	}
 	if c.writeArmed {
@@ -735,7 +760,7 @@ func (l *Loop) runReady() {
 	for i, c := range ready {
 		ready[i] = nil
 		c.ready = false
-		if !c.closed && !c.closing && !c.paused && len(c.in) > 0 {
+		if !c.closed && !c.closing && !c.paused && !c.held && len(c.in) > 0 {
 			l.dispatch(c, c.in, true)
 		}
 	}

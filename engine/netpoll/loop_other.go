@@ -47,3 +47,9 @@ func (l *Loop) Conns(fn func(c *Conn) bool) {}
 
 // PauseAccept does nothing.
 func (l *Loop) PauseAccept(pause bool) {}
+
+// Hold stops reading c (no-op off Linux).
+func (l *Loop) Hold(c *Conn) {}
+
+// Release resumes reading c (no-op off Linux).
+func (l *Loop) Release(c *Conn) {}

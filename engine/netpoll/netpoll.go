@@ -130,6 +130,7 @@ type Conn struct {
 	dirty      bool // queued in loop.dirty for the end-of-turn flush
 	writeArmed bool // last write hit EAGAIN; EPOLLOUT is wanted
 	paused     bool // reading stopped by back-pressure
+	held       bool // reading stopped by the handler (Loop.Hold) until Loop.Release
 	ready      bool // queued in loop.ready to be offered its leftover again
 }
 
