@@ -89,6 +89,12 @@ func (c *Client) muteEnd(before int, muted bool, saved int) {
 	c.unmuteAt = max(c.unmuteAt, saved)
 }
 
+// replySubSyntaxErr is the error for a subcommand of cmd given the wrong
+// arguments.
+func (c *Client) replySubSyntaxErr(cmd string) {
+	c.ReplyError("ERR unknown subcommand or wrong number of arguments for '" + clip(cstr(c.Args[1]), 128) + "'. Try " + cmd + " HELP.")
+}
+
 type queued struct {
 	cmd  *Command
 	args [][]byte

@@ -57,6 +57,9 @@ func init() {
 				Summary: "Stop processing commands from clients for some time", Args: "timeout [WRITE|ALL]@6.2.0=mode", Handler: clientPauseCommand},
 			&Command{Name: "client|unpause", Arity: 2, Flags: clientAdmin, Since: "6.2.0",
 				Summary: "Resume processing of clients that were paused", Handler: clientUnpauseCommand},
+			&Command{Name: "client|unblock", Arity: -3, Flags: clientAdmin, Since: "5.0.0",
+				Summary: "Unblock a client blocked in a blocking command from a different connection",
+				Args:    "client-id [TIMEOUT|ERROR]", Handler: clientUnblockCommand},
 			&Command{Name: "client|reply", Arity: 3, Flags: clientSub, Since: "3.2.0",
 				Summary: "Instruct the server whether to reply to commands", Args: "ON|OFF|SKIP", Handler: clientReplyCommand},
 			&Command{Name: "client|no-evict", Arity: 3, Flags: clientAdmin, Since: "7.0.0",
@@ -589,7 +592,7 @@ func clientPauseCommand(c *Client) {
 	typ := PauseAll
 	switch {
 	case len(c.Args) > 4:
-		c.ReplyError("ERR unknown subcommand or wrong number of arguments for '" + clip(cstr(c.Args[1]), 128) + "'. Try CLIENT HELP.")
+		c.replySubSyntaxErr("CLIENT")
 		return
 	case len(c.Args) == 4 && EqualFold(c.Args[3], "write"):
 		typ = PauseWrite
@@ -613,6 +616,26 @@ func clientPauseCommand(c *Client) {
 func clientUnpauseCommand(c *Client) {
 	c.srv.Unpause()
 	c.ReplyOK()
+}
+
+// clientUnblockCommand unblocks a client waiting in a blocking command.
+// rundb has no blocking command yet, and a client a CLIENT PAUSE holds
+// back is not unblockable (as in Redis), so no client is ever unblocked:
+// the reply is 0 once the arguments are valid.
+func clientUnblockCommand(c *Client) {
+	if _, ok := ParseInt(c.Args[2]); !ok {
+		c.ReplyNotInt()
+		return
+	}
+	if len(c.Args) > 4 {
+		c.replySubSyntaxErr("CLIENT")
+		return
+	}
+	if len(c.Args) == 4 && !EqualFold(c.Args[3], "timeout") && !EqualFold(c.Args[3], "error") {
+		c.ReplyError("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR")
+		return
+	}
+	c.ReplyInt(0)
 }
 
 // clientReplyCommand: OFF mutes every reply until ON, SKIP the next

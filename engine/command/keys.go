@@ -864,7 +864,7 @@ func debugCommand(c *Client) {
 	}
 	sub := debugSubs[name]
 	if sub == nil || !arityOK(sub.Arity, len(c.Args)) {
-		c.ReplyError("ERR unknown subcommand or wrong number of arguments for '" + clip(cstr(c.Args[1]), 128) + "'. Try DEBUG HELP.")
+		c.replySubSyntaxErr("DEBUG")
 		return
 	}
 	sub.Handler(c)
