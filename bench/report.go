@@ -180,60 +180,45 @@ func ratioCell(r *Results, row Row, workload, param, m string) string {
 // HeadlineMemory is one table: backends × memory workloads, bytes per key
 // by used_memory with the ratio to Redis.
 func HeadlineMemory(r *Results) string {
-	var ws []WorkloadInfo
+	var cols []headCol
 	for _, w := range r.Workloads {
 		if w.Kind == KindMemory {
-			ws = append(ws, w)
+			cols = append(cols, headCol{w.Name, HeadlineParam(w.Name, r.Sizes), w.Name + " " + w.Title})
 		}
 	}
-	if len(ws) == 0 {
-		return ""
-	}
-	var b strings.Builder
-	b.WriteString("**Bytes per key** (per element for lists and sets), by `used_memory`; ratio to Redis below each figure.\n\n| backend |")
-	for _, w := range ws {
-		fmt.Fprintf(&b, " %s %s |", w.Name, w.Title)
-	}
-	b.WriteString("\n|---|")
-	b.WriteString(strings.Repeat("---:|", len(ws)))
-	b.WriteString("\n")
-	for _, be := range r.Backends {
-		fmt.Fprintf(&b, "| %s |", backendLabel(be))
-		for _, w := range ws {
-			p := HeadlineParam(w.Name, r.Sizes)
-			row, ok := r.Find(w.Name, p, be)
-			c := cell(row, ok, MBytesUsed, f1)
-			if rc := ratioCell(r, row, w.Name, p, MBytesUsed); rc != "" {
-				c += " (" + rc + ")"
-			}
-			fmt.Fprintf(&b, " %s |", c)
-		}
-		b.WriteString("\n")
-	}
-	b.WriteString("\n")
-	return b.String()
+	return headlineTable(r, "**Bytes per key** (per element for lists and sets), by `used_memory`; ratio to Redis below each figure.",
+		cols, MBytesUsed, f1)
 }
 
 // HeadlineThroughput is one table: backends × (throughput workload,
 // pipeline), requests per second with the ratio to Redis.
 func HeadlineThroughput(r *Results) string {
-	type col struct{ w, p string }
-	var cols []col
+	var cols []headCol
 	for _, w := range r.Workloads {
 		if w.Kind != KindThroughput {
 			continue
 		}
 		for _, p := range r.Params(w.Name) {
-			cols = append(cols, col{w.Name, p})
+			cols = append(cols, headCol{w.Name, p, w.Name + " " + p})
 		}
 	}
+	return headlineTable(r, "**Requests per second** (thousands; Go load generator, 50 connections) at each pipeline depth; ratio to Redis in brackets.",
+		cols, MRPS, func(v float64) string { return fmt.Sprintf("%.0fk", v/1000) })
+}
+
+// headCol is one column of a headline table: a workload's row at param.
+type headCol struct{ w, p, label string }
+
+// headlineTable renders backends × cols of metric (formatted by f), each
+// with its ratio to Redis; "" when there are no columns.
+func headlineTable(r *Results, intro string, cols []headCol, metric string, f func(float64) string) string {
 	if len(cols) == 0 {
 		return ""
 	}
 	var b strings.Builder
-	b.WriteString("**Requests per second** (thousands; Go load generator, 50 connections) at each pipeline depth; ratio to Redis in brackets.\n\n| backend |")
+	b.WriteString(intro + "\n\n| backend |")
 	for _, c := range cols {
-		fmt.Fprintf(&b, " %s %s |", c.w, c.p)
+		fmt.Fprintf(&b, " %s |", c.label)
 	}
 	b.WriteString("\n|---|")
 	b.WriteString(strings.Repeat("---:|", len(cols)))
@@ -242,8 +227,8 @@ func HeadlineThroughput(r *Results) string {
 		fmt.Fprintf(&b, "| %s |", backendLabel(be))
 		for _, c := range cols {
 			row, ok := r.Find(c.w, c.p, be)
-			s := cell(row, ok, MRPS, func(v float64) string { return fmt.Sprintf("%.0fk", v/1000) })
-			if rc := ratioCell(r, row, c.w, c.p, MRPS); rc != "" {
+			s := cell(row, ok, metric, f)
+			if rc := ratioCell(r, row, c.w, c.p, metric); rc != "" {
 				s += " (" + rc + ")"
 			}
 			fmt.Fprintf(&b, " %s |", s)
