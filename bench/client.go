@@ -41,8 +41,8 @@ func Dial(addr string, timeout time.Duration) (*Client, error) {
 // Close closes the connection.
 func (c *Client) Close() error { return c.conn.Close() }
 
-// AppendCommand adds one command, as a RESP multibulk, to the pending output.
-func AppendCommand(b []byte, args ...string) []byte {
+// AppendCommand appends one command, as a RESP multibulk, to b.
+func AppendCommand[S ~string | ~[]byte](b []byte, args ...S) []byte {
 	b = append(b, '*')
 	b = strconv.AppendInt(b, int64(len(args)), 10)
 	b = append(b, '\r', '\n')

@@ -78,21 +78,6 @@ func Populate(c *Client, n int, s Sizes, gen populator, progress func(float64)) 
 	return nil
 }
 
-// AppendCommandBytes appends a RESP multibulk of args to b.
-func AppendCommandBytes(b []byte, args ...[]byte) []byte {
-	b = append(b, '*')
-	b = strconv.AppendInt(b, int64(len(args)), 10)
-	b = append(b, '\r', '\n')
-	for _, a := range args {
-		b = append(b, '$')
-		b = strconv.AppendInt(b, int64(len(a)), 10)
-		b = append(b, '\r', '\n')
-		b = append(b, a...)
-		b = append(b, '\r', '\n')
-	}
-	return b
-}
-
 var (
 	bSET   = []byte("SET")
 	bRPUSH = []byte("RPUSH")
@@ -102,31 +87,31 @@ var (
 )
 
 func popW1(b []byte, i int, _ Sizes, sc *scratch) []byte {
-	return AppendCommandBytes(b, bSET, StringKey(sc.k[:0], i), StringVal(sc.v[:0], i))
+	return AppendCommand(b, bSET, StringKey(sc.k[:0], i), StringVal(sc.v[:0], i))
 }
 
 func popW2(b []byte, i int, _ Sizes, sc *scratch) []byte {
-	return AppendCommandBytes(b, bSET, StringKey(sc.k[:0], i), strconv.AppendInt(sc.v[:0], int64(i), 10))
+	return AppendCommand(b, bSET, StringKey(sc.k[:0], i), strconv.AppendInt(sc.v[:0], int64(i), 10))
 }
 
 func popW3(b []byte, i int, _ Sizes, sc *scratch) []byte {
-	return AppendCommandBytes(b, bSET, StringKey(sc.k[:0], i), BigValue(sc.v[:0], i))
+	return AppendCommand(b, bSET, StringKey(sc.k[:0], i), BigValue(sc.v[:0], i))
 }
 
 func popW4(b []byte, i int, s Sizes, sc *scratch) []byte {
-	return AppendCommandBytes(b, bRPUSH, ListKey(sc.k[:0], i/s.Elems), ListElem(sc.v[:0], i))
+	return AppendCommand(b, bRPUSH, ListKey(sc.k[:0], i/s.Elems), ListElem(sc.v[:0], i))
 }
 
 func popW5(b []byte, i int, s Sizes, sc *scratch) []byte {
-	return AppendCommandBytes(b, bSADD, SetKey(sc.k[:0], i/s.Elems), strconv.AppendInt(sc.v[:0], int64(i), 10))
+	return AppendCommand(b, bSADD, SetKey(sc.k[:0], i/s.Elems), strconv.AppendInt(sc.v[:0], int64(i), 10))
 }
 
 func popW6(b []byte, i int, s Sizes, sc *scratch) []byte {
-	return AppendCommandBytes(b, bSADD, SetKey(sc.k[:0], i/s.Elems), SetMember(sc.v[:0], i))
+	return AppendCommand(b, bSADD, SetKey(sc.k[:0], i/s.Elems), SetMember(sc.v[:0], i))
 }
 
 func popW7(b []byte, i int, _ Sizes, sc *scratch) []byte {
-	return AppendCommandBytes(b, bSET, StringKey(sc.k[:0], i), StringVal(sc.v[:0], i), bEX, b3600)
+	return AppendCommand(b, bSET, StringKey(sc.k[:0], i), StringVal(sc.v[:0], i), bEX, b3600)
 }
 
 // flushSettle is how long the lab waits after FLUSHALL before reading RSS.

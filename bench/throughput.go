@@ -48,31 +48,31 @@ func TSetKey(b []byte, i int) []byte { return appendPadded(append(b, "tset:"...)
 
 func opT1(b []byte, st *OpState) []byte {
 	i := st.Rng.IntN(st.Keyspace)
-	return AppendCommandBytes(b, bSET, StringKey(st.k[:0], i), StringVal(st.v[:0], st.Seq))
+	return AppendCommand(b, bSET, StringKey(st.k[:0], i), StringVal(st.v[:0], st.Seq))
 }
 
 func opT2(b []byte, st *OpState) []byte {
-	return AppendCommandBytes(b, bGET, StringKey(st.k[:0], st.Rng.IntN(st.Keyspace)))
+	return AppendCommand(b, bGET, StringKey(st.k[:0], st.Rng.IntN(st.Keyspace)))
 }
 
 func opT3(b []byte, st *OpState) []byte {
-	return AppendCommandBytes(b, bINCR, CounterKey(st.k[:0], st.Rng.IntN(st.Keyspace)))
+	return AppendCommand(b, bINCR, CounterKey(st.k[:0], st.Rng.IntN(st.Keyspace)))
 }
 
 func opT4(b []byte, st *OpState) []byte {
 	if st.Seq%2 == 0 {
 		st.last = st.Rng.IntN(st.Conts)
-		return AppendCommandBytes(b, bLPUSH, TListKey(st.k[:0], st.last), ListElem(st.v[:0], st.Seq))
+		return AppendCommand(b, bLPUSH, TListKey(st.k[:0], st.last), ListElem(st.v[:0], st.Seq))
 	}
-	return AppendCommandBytes(b, bLPOP, TListKey(st.k[:0], st.last))
+	return AppendCommand(b, bLPOP, TListKey(st.k[:0], st.last))
 }
 
 func opT5(b []byte, st *OpState) []byte {
 	if st.Seq%2 == 0 {
 		st.last = st.Rng.IntN(st.Conts)
-		return AppendCommandBytes(b, bSADD, TSetKey(st.k[:0], st.last), SetMember(st.v[:0], st.Rng.IntN(st.Keyspace)))
+		return AppendCommand(b, bSADD, TSetKey(st.k[:0], st.last), SetMember(st.v[:0], st.Rng.IntN(st.Keyspace)))
 	}
-	return AppendCommandBytes(b, bSISMEMBER, TSetKey(st.k[:0], st.last), SetMember(st.v[:0], st.Rng.IntN(st.Keyspace)))
+	return AppendCommand(b, bSISMEMBER, TSetKey(st.k[:0], st.last), SetMember(st.v[:0], st.Rng.IntN(st.Keyspace)))
 }
 
 // Load describes one load-generator run.

@@ -157,17 +157,6 @@ func keysLookupNoTouch(d *db.DB, key []byte) (ds.Entry, bool) {
 	return e, ok
 }
 
-// keysHelp replies a HELP text: a header, the lines, and the HELP entry.
-func keysHelp(c *Client, name string, lines []string) {
-	c.ReplyArrayLen(len(lines) + 3)
-	c.ReplySimple(name + " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:")
-	for _, l := range lines {
-		c.ReplySimple(l)
-	}
-	c.ReplySimple("HELP")
-	c.ReplySimple("    Prints this help.")
-}
-
 // errIntRange is the error for an integer argument outside 32 bits.
 const errIntRange = "ERR value is out of range, value must between -2147483648 and 2147483647"
 
@@ -783,7 +772,7 @@ var objectHelp = []string{
 	"    <key>.",
 }
 
-func objectHelpCommand(c *Client) { keysHelp(c, "OBJECT", objectHelp) }
+func objectHelpCommand(c *Client) { c.replyHelp("OBJECT", objectHelp...) }
 
 // objectLookup finds OBJECT's key (args[2]) or replies a null.
 func objectLookup(c *Client) (ds.Entry, bool) {
@@ -880,7 +869,7 @@ func debugHelp(c *Client) {
 	for _, n := range names {
 		lines = append(lines, debugSubs[n].Help...)
 	}
-	keysHelp(c, "DEBUG", lines)
+	c.replyHelp("DEBUG", lines...)
 }
 
 // keysSerializedLen estimates the length of a string value in a snapshot:
