@@ -29,6 +29,11 @@ type Client struct {
 	// Out accumulates replies; the server moves it to the connection.
 	Out []byte
 
+	// propArgs, when set, is what the running command propagates instead of
+	// Args; propForce propagates it even if it changed nothing.
+	propArgs  [][]byte
+	propForce bool
+
 	Authenticated bool
 	Resp          int // protocol version (2)
 

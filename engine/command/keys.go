@@ -18,12 +18,6 @@ import (
 // (DBSIZE, FLUSHDB, FLUSHALL, SWAPDB), and the introspection commands
 // OBJECT and DEBUG.
 
-// ContainerCopy deep-copies the container of a non-string value, per type
-// (ds.TypeList, ds.TypeSet, ...): COPY needs it. The family that owns a
-// type registers its function from its init. The copy belongs to the
-// caller.
-var ContainerCopy [8]func(a mem.Allocator, c mem.Ref) mem.Ref
-
 // DebugSub is one DEBUG subcommand. Arity counts every argument, DEBUG and
 // the subcommand name included (N exactly, -N at least N).
 type DebugSub struct {
@@ -225,42 +219,6 @@ func typeCommand(c *Client) {
 
 // --- RENAME, RENAMENX, COPY, MOVE ---
 
-// keysRekey builds a new entry holding e's value under key, with the given
-// TTL and access clock. A string value is copied (a raw one keeps its
-// capacity when keepCap is set); a container is shared when dup is false
-// (the caller then frees e without its container) and deep-copied through
-// ContainerCopy when dup is true. ok is false when the type cannot be
-// copied.
-func keysRekey(a mem.Allocator, e ds.Entry, key []byte, deadline int64, hasTTL bool, lru uint32, dup, keepCap bool) (ds.Entry, bool) {
-	if e.Type() == ds.TypeString {
-		switch e.Enc() {
-		case ds.EncInt:
-			// A copy is the new key's own integer; a renamed or moved
-			// value stays what it was.
-			ne := ds.NewInt(a, key, e.Int(), deadline, hasTTL, lru)
-			ne.SetOwn(dup || e.Own())
-			return ne, true
-		case ds.EncRaw:
-			capacity := e.StrLen()
-			if keepCap {
-				capacity = e.RawCap()
-			}
-			return ds.NewRawCap(a, key, e.Str(), capacity, deadline, hasTTL, lru), true
-		default:
-			return ds.NewString(a, key, e.Str(), e.Enc(), deadline, hasTTL, lru), true
-		}
-	}
-	cont := e.Container()
-	if dup {
-		f := ContainerCopy[e.Type()&7]
-		if f == nil {
-			return ds.Entry{}, false
-		}
-		cont = f(a, cont)
-	}
-	return ds.NewContainer(a, e.Type(), e.Enc(), key, cont, deadline, hasTTL, lru), true
-}
-
 func renameCommand(c *Client)   { renameGeneric(c, false) }
 func renamenxCommand(c *Client) { renameGeneric(c, true) }
 
@@ -284,13 +242,7 @@ func renameGeneric(c *Client, nx bool) {
 		c.ReplyInt(0)
 		return
 	}
-	a := d.Alloc()
-	ne, _ := keysRekey(a, e, dst, e.Deadline(), e.HasTTL(), e.LRU(), false, true)
-	// The old block goes first: its container (if any) now belongs to ne,
-	// so the old entry is freed without it.
-	d.Detach(src, e)
-	e.Free(a)
-	d.Put(ne)
+	d.Rename(src, e, dst)
 	if nx {
 		c.ReplyInt(1)
 	} else {
@@ -333,12 +285,10 @@ func copyCommand(c *Client) {
 		c.ReplyInt(0)
 		return
 	}
-	ne, ok := keysRekey(dst.Alloc(), e, newkey, e.Deadline(), e.HasTTL(), s.KS.LRUClock, true, false)
-	if !ok {
+	if !src.CopyTo(e, dst, newkey, s.KS.LRUClock) {
 		c.ReplyError("ERR COPY is not supported for this type")
 		return
 	}
-	dst.Put(ne)
 	c.ReplyInt(1)
 }
 
@@ -362,9 +312,7 @@ func moveCommand(c *Client) {
 		c.ReplyInt(0)
 		return
 	}
-	// The key does not change, so the entry block moves as it is.
-	src.Detach(key, e)
-	dst.Put(e)
+	src.MoveTo(key, e, dst)
 	c.ReplyInt(1)
 }
 
@@ -565,10 +513,10 @@ func flushdbCommand(c *Client) {
 	if !keysFlushArgs(c) {
 		return
 	}
-	c.Server().TouchAllWatched(c.DB.ID, -1)
 	if c.DB.Flush() > 0 {
 		mem.Trim(c.DB.Alloc())
 	}
+	c.forcePropagation()
 	c.ReplyOK()
 }
 
@@ -579,12 +527,12 @@ func flushallCommand(c *Client) {
 	s := c.Server()
 	n := 0
 	for _, d := range s.KS.DBs {
-		s.TouchAllWatched(d.ID, -1)
 		n += d.Flush()
 	}
 	if n > 0 {
 		mem.Trim(s.KS.Alloc)
 	}
+	c.forcePropagation()
 	c.ReplyOK()
 }
 
@@ -605,10 +553,7 @@ func swapdbCommand(c *Client) {
 		return
 	}
 	if ids[0] != ids[1] {
-		a, b := int(ids[0]), int(ids[1])
-		s.TouchAllWatched(a, b)
-		s.TouchAllWatched(b, a)
-		s.KS.Swap(a, b)
+		s.KS.Swap(int(ids[0]), int(ids[1]))
 	}
 	c.ReplyOK()
 }
@@ -691,8 +636,13 @@ func expireGeneric(c *Client, seconds, relative bool, name string) {
 	}
 	if when <= c.Server().KS.NowMs {
 		d.Delete(key)
+		c.rewriteArgs([]byte("DEL"), key)
 	} else {
 		d.SetDeadline(e, true, when)
+		if relative || seconds {
+			c.rewriteArg(0, []byte("PEXPIREAT"))
+			c.rewriteArg(2, strconv.AppendInt(nil, when, 10))
+		}
 	}
 	c.ReplyInt(1)
 }

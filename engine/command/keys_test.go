@@ -26,18 +26,22 @@ func keysSetRaw(d *db.DB, key, val string, capacity int) {
 	d.Put(ds.NewRawCap(d.Alloc(), []byte(key), []byte(val), capacity, 0, false, d.Keyspace().LRUClock))
 }
 
-// keysTestContainer registers a fake list container (an 8-byte block
-// holding a number) so that container moves and copies can be checked.
-func keysTestContainer(ks *db.Keyspace) (newList func(d *db.DB, key string, v uint64) mem.Ref, read func(r mem.Ref) uint64, live *int) {
+// keysTestContainer registers a stand-in list container (an 8-byte block
+// holding a number) so that container moves and copies can be checked;
+// the test restores the real operations when it ends.
+func keysTestContainer(t *testing.T, ks *db.Keyspace) (newList func(d *db.DB, key string, v uint64) mem.Ref, read func(r mem.Ref) uint64, live *int) {
 	a := ks.Alloc
 	n := 0
-	ks.FreeContainer[ds.TypeList] = func(a mem.Allocator, r mem.Ref) { a.Free(r, 8); n-- }
-	ContainerCopy[ds.TypeList] = func(a mem.Allocator, r mem.Ref) mem.Ref {
-		nr := a.Alloc(8)
-		copy(a.Bytes(nr, 8), a.Bytes(r, 8))
-		n++
-		return nr
-	}
+	old := ds.RegisterContainer(ds.EncQuicklist, ds.ContainerOps{
+		Free: func(a mem.Allocator, r mem.Ref) { a.Free(r, 8); n-- },
+		Copy: func(a mem.Allocator, r mem.Ref) mem.Ref {
+			nr := a.Alloc(8)
+			copy(a.Bytes(nr, 8), a.Bytes(r, 8))
+			n++
+			return nr
+		},
+	})
+	t.Cleanup(func() { ds.RegisterContainer(ds.EncQuicklist, old) })
 	newList = func(d *db.DB, key string, v uint64) mem.Ref {
 		r := a.Alloc(8)
 		b := a.Bytes(r, 8)
@@ -183,8 +187,7 @@ func TestKeysRename(t *testing.T) {
 
 func TestKeysContainerMoves(t *testing.T) {
 	s, c := testServer(nil)
-	defer func() { ContainerCopy[ds.TypeList] = nil }()
-	newList, read, live := keysTestContainer(s.KS)
+	newList, read, live := keysTestContainer(t, s.KS)
 	d := c.DB
 	r := newList(d, "l", 42)
 	keysRunSteps(t, s, c, []keysStep{

@@ -95,6 +95,10 @@ type Server struct {
 	KillPending bool
 
 	rngState uint64
+
+	// propagate consumes what write commands changed (see propagate.go).
+	propagate func(ops []Op)
+	prop      propagation
 }
 
 type watchID struct {
@@ -118,7 +122,7 @@ func NewServer(cfg *Config, ks *db.Keyspace) *Server {
 	_, _ = rand.Read(id[:])
 	s.RunID = hex.EncodeToString(id[:])
 	s.rngState = uint64(time.Now().UnixNano()) | 1
-	ks.OnModify = s.touchWatched
+	s.wireWriteHooks()
 	s.ApplyConfig()
 	for _, reg := range registry {
 		reg(s.Table)
@@ -277,7 +281,14 @@ func (s *Server) call(c *Client, cmd *Command, start time.Time) {
 	errs := s.Stats.ErrorReplies
 	c.Cmd = cmd
 	before, muted, saved := c.muteBegin()
+	dirty := s.KS.Dirty
+	c.propArgs, c.propForce = nil, false
+	s.prop.depth++
 	cmd.Handler(c)
+	s.propagateCall(c, cmd, dirty)
+	if s.prop.depth--; s.prop.depth == 0 {
+		s.flushOps()
+	}
 	c.muteEnd(before, muted, saved)
 	dur := time.Since(start)
 	cmd.Calls++

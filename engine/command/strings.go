@@ -5,8 +5,8 @@ import (
 	"math/big"
 	"strconv"
 
+	"rundb/engine/db"
 	"rundb/engine/ds"
-	"rundb/engine/mem"
 	"rundb/engine/resp"
 )
 
@@ -82,10 +82,6 @@ const (
 	errDecrOverflow = "ERR decrement would overflow"
 )
 
-// rawPreallocMax bounds the spare capacity a growing raw value gets: below
-// it the capacity doubles, above it grows by this much.
-const rawPreallocMax = 1 << 20
-
 // ---------------------------------------------------------------------------
 // Shared helpers
 
@@ -126,65 +122,6 @@ func replyStr(c *Client, e ds.Entry) {
 		return
 	}
 	c.ReplyBulk(e.Str())
-}
-
-// storeString writes val as key's value, with the encoding a whole-value
-// write gets, replacing whatever key held (an expired key counts as
-// expired first). When the old value is a string of the same layout
-// (same encoding and TTL presence; an embstr of the same length; a raw
-// block the value fills closely), the bytes are overwritten in place and
-// nothing is allocated.
-func storeString(c *Client, key, val []byte, deadline int64, hasTTL bool) {
-	ks := c.srv.KS
-	enc := ds.StringEncoding(val)
-	if e, found := c.DB.Lookup(key); found && e.Type() == ds.TypeString && e.HasTTL() == hasTTL &&
-		overwriteString(ks.Alloc, &e, val, enc) {
-		if hasTTL {
-			e.SetDeadline(deadline)
-		}
-		e.SetLRU(ks.LRUClock)
-		c.DB.Touched(key)
-		return
-	}
-	c.DB.Put(ds.NewString(ks.Alloc, key, val, enc, deadline, hasTTL, ks.LRUClock))
-}
-
-// overwriteString replaces the value of string entry e in place when val,
-// whose encoding is enc, fits e's layout exactly; reports whether it did.
-func overwriteString(a mem.Allocator, e *ds.Entry, val []byte, enc uint8) bool {
-	if e.Enc() != enc {
-		return false
-	}
-	switch enc {
-	case ds.EncInt:
-		n, _ := ds.ParseInt(val)
-		e.SetInt(n)
-		return true
-	case ds.EncEmbstr:
-		s := e.Str()
-		if len(s) != len(val) {
-			return false
-		}
-		copy(s, val)
-		return true
-	default:
-		// Keep a raw block only when the value fills it (at most 1/8 slack),
-		// so that a shrinking value gives its memory back.
-		if rc := e.RawCap(); rc < len(val) || rc-len(val) > len(val)/8 {
-			return false
-		}
-		copy(e.RawBuf(), val)
-		e.SetRawLen(len(val))
-		return true
-	}
-}
-
-// growCap is the capacity given to a raw value that must grow to n bytes.
-func growCap(n int) int {
-	if n < rawPreallocMax {
-		return 2 * n
-	}
-	return n + rawPreallocMax
 }
 
 // checkStringSize replies the size error and reports false when a string
@@ -325,7 +262,7 @@ func setCommand(c *Client) {
 	key, val := c.Args[1], c.Args[2]
 	if len(c.Args) == 3 {
 		// The common case: no options, no lookup needed.
-		storeString(c, key, val, 0, false)
+		c.DB.SetString(key, val, db.Expiry{})
 		c.ReplyOK()
 		return
 	}
@@ -359,13 +296,19 @@ func setCommand(c *Client) {
 		}
 		return
 	}
-	hasTTL := flags&optExpire != 0
-	if flags&optKeepTTL != 0 && found && e.HasTTL() {
-		hasTTL, deadline = true, e.Deadline()
+	x := db.At(deadline)
+	if flags&optKeepTTL != 0 {
+		x = db.KeepTTL
 	}
-	storeString(c, key, val, deadline, hasTTL)
+	c.DB.SetString(key, val, x)
 	if flags&optGet == 0 {
 		c.ReplyOK()
+	}
+	switch {
+	case flags&(optEX|optPX|optEXAT) != 0:
+		c.rewriteArgs([]byte("SET"), key, val, []byte("PXAT"), strconv.AppendInt(nil, deadline, 10))
+	case flags&optGet != 0:
+		c.dropOpt(3, "get")
 	}
 }
 
@@ -375,7 +318,7 @@ func setnxCommand(c *Client) {
 		c.ReplyInt(0)
 		return
 	}
-	storeString(c, key, c.Args[2], 0, false)
+	c.DB.SetString(key, c.Args[2], db.Expiry{})
 	c.ReplyInt(1)
 }
 
@@ -387,8 +330,9 @@ func setexGeneric(c *Client, seconds bool, name string) {
 	if !ok {
 		return
 	}
-	storeString(c, c.Args[1], c.Args[3], deadline, true)
+	c.DB.SetString(c.Args[1], c.Args[3], db.At(deadline))
 	c.ReplyOK()
+	c.rewriteArgs([]byte("SET"), c.Args[1], c.Args[3], []byte("PXAT"), strconv.AppendInt(nil, deadline, 10))
 }
 
 func getsetCommand(c *Client) {
@@ -402,7 +346,7 @@ func getsetCommand(c *Client) {
 	} else {
 		c.ReplyNull()
 	}
-	storeString(c, key, c.Args[2], 0, false)
+	c.DB.SetString(key, c.Args[2], db.Expiry{})
 }
 
 func getdelCommand(c *Client) {
@@ -416,8 +360,8 @@ func getdelCommand(c *Client) {
 		return
 	}
 	replyStr(c, e)
-	c.DB.Detach(key, e)
-	c.DB.FreeEntry(e)
+	c.DB.Delete(key)
+	c.rewriteArgs([]byte("DEL"), key)
 }
 
 func getexCommand(c *Client) {
@@ -444,12 +388,14 @@ func getexCommand(c *Client) {
 	switch {
 	case flags&(optEXAT|optPXAT) != 0 && deadline <= c.srv.KS.NowMs:
 		// An absolute time already past deletes the key at once.
-		c.DB.Detach(key, e)
-		c.DB.FreeEntry(e)
+		c.DB.Delete(key)
+		c.rewriteArgs([]byte("DEL"), key)
 	case flags&optExpire != 0:
 		c.DB.SetDeadline(e, true, deadline)
+		c.rewriteArgs([]byte("PEXPIREAT"), key, strconv.AppendInt(nil, deadline, 10))
 	case flags&optPersist != 0 && e.HasTTL():
 		c.DB.SetDeadline(e, false, 0)
+		c.rewriteArgs([]byte("PERSIST"), key)
 	}
 }
 
@@ -470,7 +416,7 @@ func msetGeneric(c *Client, nx bool) {
 		}
 	}
 	for j := 1; j < len(c.Args); j += 2 {
-		storeString(c, c.Args[j], c.Args[j+1], 0, false)
+		c.DB.SetString(c.Args[j], c.Args[j+1], db.Expiry{})
 	}
 	if nx {
 		c.ReplyInt(1)
@@ -513,43 +459,14 @@ func appendCommand(c *Client) {
 		return
 	}
 	if !found {
-		storeString(c, key, val, 0, false)
+		c.DB.SetString(key, val, db.Expiry{})
 		c.ReplyInt(int64(len(val)))
 		return
 	}
-	old := e.StrLen()
-	total := old + len(val)
-	if !checkStringSize(c, int64(total)) {
+	if !checkStringSize(c, int64(e.StrLen()+len(val))) {
 		return
 	}
-	e = rawForWrite(c, e, total)
-	buf := e.RawBuf()
-	copy(buf[old:total], val)
-	e.SetRawLen(total)
-	c.DB.Touched(key)
-	c.ReplyInt(int64(total))
-}
-
-// rawForWrite returns string entry e as a raw value whose block can hold
-// need bytes, keeping e's current bytes, so the caller can write into RawBuf
-// and set the length. A raw entry with room is returned as is; otherwise the
-// value moves to a new raw block (the entry is replaced, TTL kept) whose
-// capacity is exact when the value does not grow (an encoding change only)
-// and amortized (doubling, or +1MB past 1MB) when it does.
-func rawForWrite(c *Client, e ds.Entry, need int) ds.Entry {
-	if e.Enc() == ds.EncRaw && e.RawCap() >= need {
-		return e
-	}
-	var tmp [20]byte
-	cur := strBytes(e, &tmp)
-	capacity := need
-	if need > len(cur) {
-		capacity = growCap(need)
-	}
-	ks := c.srv.KS
-	ne := ds.NewRawCap(ks.Alloc, e.Key(), cur, capacity, e.Deadline(), e.HasTTL(), ks.LRUClock)
-	c.DB.Replace(e, ne)
-	return ne
+	c.ReplyInt(int64(c.DB.Append(e, val)))
 }
 
 func getrangeCommand(c *Client) {
@@ -612,43 +529,18 @@ func setrangeCommand(c *Client) {
 	if !ok {
 		return
 	}
-	if !found {
-		if len(val) == 0 {
-			c.ReplyInt(0)
-			return
-		}
-		if !checkStringSize(c, off+int64(len(val))) {
-			return
-		}
-		total := int(off) + len(val)
-		ks := c.srv.KS
-		ne := ds.NewRawCap(ks.Alloc, key, nil, total, 0, false, ks.LRUClock)
-		buf := ne.RawBuf()
-		clear(buf[:off])
-		copy(buf[off:total], val)
-		ne.SetRawLen(total)
-		c.DB.Put(ne)
-		c.ReplyInt(int64(total))
-		return
-	}
-	old := e.StrLen()
 	if len(val) == 0 {
-		c.ReplyInt(int64(old))
+		if found {
+			c.ReplyInt(int64(e.StrLen()))
+		} else {
+			c.ReplyInt(0)
+		}
 		return
 	}
 	if !checkStringSize(c, off+int64(len(val))) {
 		return
 	}
-	total := max(old, int(off)+len(val))
-	e = rawForWrite(c, e, total)
-	buf := e.RawBuf()
-	if int(off) > old {
-		clear(buf[old:off])
-	}
-	copy(buf[off:], val)
-	e.SetRawLen(total)
-	c.DB.Touched(key)
-	c.ReplyInt(int64(total))
+	c.ReplyInt(int64(c.DB.SetRange(key, e, found, int(off), val)))
 }
 
 // ---------------------------------------------------------------------------
@@ -695,16 +587,7 @@ func incrGeneric(c *Client, by int64) {
 		return
 	}
 	v += by
-	ks := c.srv.KS
-	switch {
-	case found && e.Enc() == ds.EncInt:
-		e.SetInt(v)
-		c.DB.Touched(key)
-	case found:
-		c.DB.Replace(e, ds.NewInt(ks.Alloc, key, v, e.Deadline(), e.HasTTL(), ks.LRUClock))
-	default:
-		c.DB.Put(ds.NewInt(ks.Alloc, key, v, 0, false, ks.LRUClock))
-	}
+	c.DB.SetInt(key, e, found, v)
 	c.ReplyInt(v)
 }
 
@@ -741,11 +624,7 @@ func incrbyfloatCommand(c *Client) {
 	if len(text) > ds.EmbstrMax {
 		enc = ds.EncRaw
 	}
-	ks := c.srv.KS
-	if found {
-		c.DB.Replace(e, ds.NewString(ks.Alloc, key, text, enc, e.Deadline(), e.HasTTL(), ks.LRUClock))
-	} else {
-		c.DB.Put(ds.NewString(ks.Alloc, key, text, enc, 0, false, ks.LRUClock))
-	}
+	c.DB.SetStringAs(key, text, enc, db.KeepTTL)
 	c.ReplyBulk(text)
+	c.rewriteArgs([]byte("SET"), key, text, []byte("KEEPTTL"))
 }

@@ -140,8 +140,8 @@ func (s *Server) unwatchAll(c *Client) {
 	c.Watched = nil
 }
 
-// touchWatched flags every client watching key in d (the keyspace's
-// OnModify hook).
+// touchWatched flags every client watching key in d (called from the
+// after-write hook for writes made by commands).
 func (s *Server) touchWatched(d *db.DB, key []byte) {
 	if len(s.watchers) == 0 {
 		return
@@ -165,10 +165,10 @@ func (s *Server) watchedKeyExpired(c *Client) bool {
 	return false
 }
 
-// TouchAllWatched flags clients watching any key of database id that
-// exists in it (or, for SWAPDB, in the database swapped in): FLUSHDB,
-// FLUSHALL and SWAPDB call it before changing the database.
-func (s *Server) TouchAllWatched(id int, also int) {
+// touchAllWatched flags clients watching any key of database id that
+// exists in it (or, for SWAPDB, in the database swapped in): the
+// before-flush and before-swap hooks call it.
+func (s *Server) touchAllWatched(id int, also int) {
 	if len(s.watchers) == 0 {
 		return
 	}

@@ -1,6 +1,8 @@
 // Package db holds rundb's databases: the keyspace table and the expires
-// table of each one, lazy expiry, the LRU clock, and the hooks the command
-// layer needs (WATCH invalidation, container freeing).
+// table of each one, lazy expiry, the LRU clock, and the one write path
+// (write.go): every change to a key goes through a method of DB, which
+// calls the before-write hook, changes the entry through engine/ds, then
+// calls the after-write hook.
 //
 // Every key lives in one packed entry block (see engine/ds), referenced from
 // the database's keyspace table. A key with a TTL carries its deadline inside
@@ -113,13 +115,12 @@ type Keyspace struct {
 	// but is not deleted, so the dataset does not change while paused.
 	ExpiryPaused bool
 
-	// OnModify is called after a key is written, overwritten or deleted by a
-	// command (not by expiry); WATCH uses it. May be nil.
-	OnModify func(d *DB, key []byte)
-	// FreeContainer frees the container of a non-string entry, per type.
-	FreeContainer [8]func(a mem.Allocator, c mem.Ref)
-	// ContainerLen reports the number of elements of a container, per type
-	// (used by DEBUG OBJECT and the like). May be nil.
+	// Hooks are the callbacks of the one write path (see write.go).
+	Hooks Hooks
+	// Dirty counts the changes to the dataset (INFO persistence's
+	// rdb_changes_since_last_save): one per key a command changed.
+	Dirty uint64
+
 	keyOf ds.KeyFunc
 }
 
@@ -189,10 +190,7 @@ func (d *DB) Lookup(key []byte) (ds.Entry, bool) {
 	}
 	e := d.Load(r)
 	if d.expired(e) {
-		if !d.ks.ExpiryPaused {
-			d.removeEntry(key, e)
-			d.ks.Stats.ExpiredKeys++
-		}
+		d.expire(e)
 		return ds.Entry{}, false
 	}
 	return e, true
@@ -227,145 +225,6 @@ func (d *DB) Exists(key []byte) bool {
 	return ok
 }
 
-// Put stores e as the entry of its key, replacing (and freeing) any previous
-// entry of the same key, and keeps the expires table in step with e's TTL.
-// e's container, if any, is now owned by the database.
-func (d *DB) Put(e ds.Entry) {
-	key := e.Key()
-	old := d.keys.Put(key, e.Ref())
-	var oe ds.Entry
-	if old != 0 && old != e.Ref() {
-		oe = d.Load(old)
-	}
-	// The expires table still holds old (its key is read from old's block),
-	// so it is updated before old is freed. An overwrite of a key that had
-	// no TTL costs the expires table nothing.
-	if e.HasTTL() {
-		d.expires.Put(key, e.Ref())
-	} else if old == e.Ref() || (old != 0 && oe.HasTTL()) {
-		d.expires.Delete(key)
-	}
-	if old != 0 && old != e.Ref() {
-		if oe.Type() != ds.TypeString && oe.Container() != containerOf(e) {
-			d.freeContainer(oe)
-		}
-		oe.Free(d.ks.Alloc)
-	}
-	d.modified(key)
-}
-
-// Replace is Put for an entry rewritten in place of old (same key): old is
-// freed, but a container that moved over to e is kept.
-func (d *DB) Replace(old, e ds.Entry) {
-	key := e.Key()
-	d.keys.Put(key, e.Ref())
-	if e.HasTTL() {
-		d.expires.Put(key, e.Ref())
-	} else if old.HasTTL() {
-		d.expires.Delete(key)
-	}
-	if old.Ref() != e.Ref() {
-		old.Free(d.ks.Alloc)
-	}
-	d.modified(key)
-}
-
-// Touched signals that key's value changed in place (same entry block).
-func (d *DB) Touched(key []byte) { d.modified(key) }
-
-// Delete removes key if it is live; reports whether it was.
-func (d *DB) Delete(key []byte) bool {
-	e, ok := d.Lookup(key)
-	if !ok {
-		return false
-	}
-	d.removeEntry(key, e)
-	d.modified(key)
-	return true
-}
-
-// Detach removes key's entry from the tables without freeing it, so the
-// caller can move it elsewhere (RENAME, MOVE). The caller owns e afterwards.
-func (d *DB) Detach(key []byte, e ds.Entry) {
-	d.keys.Delete(key)
-	if e.HasTTL() {
-		d.expires.Delete(key)
-	}
-	d.modified(key)
-}
-
-func (d *DB) removeEntry(key []byte, e ds.Entry) {
-	d.keys.Delete(key)
-	if e.HasTTL() {
-		d.expires.Delete(key)
-	}
-	d.FreeEntry(e)
-}
-
-// FreeEntry frees an entry that is in no table, with its container.
-func (d *DB) FreeEntry(e ds.Entry) {
-	if e.Type() != ds.TypeString {
-		d.freeContainer(e)
-	}
-	e.Free(d.ks.Alloc)
-}
-
-func (d *DB) freeContainer(e ds.Entry) {
-	if f := d.ks.FreeContainer[e.Type()&7]; f != nil && e.Container() != 0 {
-		f(d.ks.Alloc, e.Container())
-	}
-}
-
-func (d *DB) modified(key []byte) {
-	if d.ks.OnModify != nil {
-		d.ks.OnModify(d, key)
-	}
-}
-
-// SetDeadline gives key's live entry e a TTL (deadline in Unix ms), or
-// removes its TTL when has is false, returning the entry now stored.
-func (d *DB) SetDeadline(e ds.Entry, has bool, deadline int64) ds.Entry {
-	key := e.Key()
-	if has && e.HasTTL() {
-		e.SetDeadline(deadline)
-		d.modified(key)
-		return e
-	}
-	if !has && !e.HasTTL() {
-		return e
-	}
-	// The tables read keys through the stored entry, so the old entry
-	// leaves them before WithTTL frees it.
-	d.keys.Delete(key)
-	if e.HasTTL() {
-		d.expires.Delete(key)
-	}
-	ne := e.WithTTL(d.ks.Alloc, has, deadline)
-	key = ne.Key()
-	d.keys.Put(key, ne.Ref())
-	if has {
-		d.expires.Put(key, ne.Ref())
-	}
-	d.modified(key)
-	return ne
-}
-
-// Flush empties the database, freeing every entry. It returns the number of
-// keys removed.
-func (d *DB) Flush() int {
-	n := d.keys.Len()
-	d.expires.Clear(nil)
-	d.keys.Clear(func(r mem.Ref) { d.FreeEntry(d.Load(r)) })
-	return n
-}
-
-// Swap exchanges the contents of two databases (SWAPDB).
-func (ks *Keyspace) Swap(i, j int) {
-	a, b := ks.DBs[i], ks.DBs[j]
-	a.keys, b.keys = b.keys, a.keys
-	a.expires, b.expires = b.expires, a.expires
-}
-
 // Scan runs one step of a SCAN over the keyspace; fn sees each entry.
 func (d *DB) Scan(cursor uint64, fn func(e ds.Entry)) uint64 {
 	return d.keys.Scan(cursor, func(r mem.Ref) { fn(d.Load(r)) })
@@ -394,8 +253,7 @@ func (d *DB) Random(rnd func() uint64) (ds.Entry, bool) {
 			// with this one rather than loop (Redis does the same).
 			return e, true
 		}
-		d.removeEntry(e.Key(), e)
-		d.ks.Stats.ExpiredKeys++
+		d.expire(e)
 	}
 	return ds.Entry{}, false
 }
@@ -415,10 +273,7 @@ func (d *DB) ExpireIfDue(e ds.Entry) bool {
 	if !d.expired(e) {
 		return false
 	}
-	if !d.ks.ExpiryPaused {
-		d.removeEntry(e.Key(), e)
-		d.ks.Stats.ExpiredKeys++
-	}
+	d.expire(e)
 	return true
 }
 
@@ -430,10 +285,3 @@ func (d *DB) RehashStep(groups int) {
 
 // MemBytes is the memory held by d's tables.
 func (d *DB) MemBytes() int { return d.keys.MemBytes() + d.expires.MemBytes() }
-
-func containerOf(e ds.Entry) mem.Ref {
-	if e.Type() == ds.TypeString {
-		return 0
-	}
-	return e.Container()
-}

@@ -89,10 +89,7 @@ func TestOverwriteKeepsExpiresInStep(t *testing.T) {
 		case 2:
 			d.Delete([]byte(key))
 		case 3:
-			if e, ok := d.Lookup([]byte(key)); ok {
-				ne := ds.NewString(d.Alloc(), e.Key(), []byte("w"), ds.EncEmbstr, e.Deadline(), e.HasTTL(), 0)
-				d.Replace(e, ne)
-			}
+			d.SetString([]byte(key), []byte("w"), KeepTTL)
 		}
 		if i%500 == 0 {
 			checkTables(t, d)
@@ -105,22 +102,45 @@ func TestOverwriteKeepsExpiresInStep(t *testing.T) {
 	checkTables(t, d)
 }
 
-// TestSwapAndModifyHook: SWAPDB exchanges whole databases, and every write
-// reaches OnModify with its database and key.
-func TestSwapAndModifyHook(t *testing.T) {
+// TestSwapAndWriteHooks: SWAPDB exchanges whole databases, and every write
+// reaches BeforeWrite (with the entry as it was) and AfterWrite with its
+// database and key.
+func TestSwapAndWriteHooks(t *testing.T) {
 	ks, d := newDB(t)
 	var seen []string
-	ks.OnModify = func(d *DB, key []byte) { seen = append(seen, fmt.Sprintf("%d:%s", d.ID, key)) }
+	ks.Hooks.BeforeWrite = func(d *DB, key []byte, old ds.Entry, found bool) {
+		v := "-"
+		if found {
+			v = string(old.AppendStr(nil))
+		}
+		seen = append(seen, fmt.Sprintf("b%d:%s=%s", d.ID, key, v))
+	}
+	ks.Hooks.AfterWrite = func(d *DB, key []byte, cause Cause) {
+		seen = append(seen, fmt.Sprintf("a%d:%s/%d", d.ID, key, cause))
+	}
+	swapped := false
+	ks.Hooks.BeforeSwap = func(a, b *DB) { swapped = a.ID == 0 && b.ID == 1 }
+	dirty := ks.Dirty
 	put(d, "a", false, 0)
+	d.SetString([]byte("a"), []byte("w"), KeepTTL)
 	e, _ := d.Lookup([]byte("a"))
 	d.SetDeadline(e, true, ks.NowMs+100)
 	d.Delete([]byte("a"))
 	d.Delete([]byte("missing"))
-	if got := fmt.Sprint(seen); got != "[0:a 0:a 0:a]" {
-		t.Fatalf("OnModify saw %s", got)
+	put(d, "gone", true, ks.NowMs-1)
+	d.Lookup([]byte("gone"))
+	want := "[b0:a=- a0:a/0 b0:a=v a0:a/0 b0:a=w a0:a/0 b0:a=w a0:a/0 b0:gone=- a0:gone/0 b0:gone=v a0:gone/1]"
+	if got := fmt.Sprint(seen); got != want {
+		t.Fatalf("hooks saw\n%s\nwant\n%s", got, want)
+	}
+	if ks.Dirty-dirty != 5 {
+		t.Fatalf("dirty grew by %d; want 5 (expiry is not counted)", ks.Dirty-dirty)
 	}
 	put(d, "x", true, ks.NowMs+100)
 	ks.Swap(0, 1)
+	if !swapped {
+		t.Fatal("BeforeSwap not called")
+	}
 	if d.Len() != 0 || ks.DBs[1].Len() != 1 || ks.DBs[1].ExpiresLen() != 1 {
 		t.Fatalf("after SWAPDB: db0 %d keys, db1 %d keys / %d expires", d.Len(), ks.DBs[1].Len(), ks.DBs[1].ExpiresLen())
 	}

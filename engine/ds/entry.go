@@ -475,8 +475,8 @@ func NewContainer(a mem.Allocator, typ, enc uint8, key []byte, c mem.Ref, deadli
 
 // WithTTL returns the entry with (hasTTL) or without a deadline. When that
 // changes the layout, it builds a new block and frees the old one; a raw
-// string's value block moves over as is. The caller must store the returned
-// entry's Ref in place of the old one.
+// string's value block and a container move over as they are. The caller
+// must store the returned entry's Ref in place of the old one.
 func (e Entry) WithTTL(a mem.Allocator, hasTTL bool, deadline int64) Entry {
 	if hasTTL == e.HasTTL() {
 		if hasTTL {
@@ -484,22 +484,114 @@ func (e Entry) WithTTL(a mem.Allocator, hasTTL bool, deadline int64) Entry {
 		}
 		return e
 	}
+	return e.rebuild(a, e.Key(), hasTTL, deadline)
+}
+
+// Rekey returns the entry under another key, with its TTL, access field and
+// value: the value section moves over as it is (a raw string's block and a
+// container are not copied) and the old entry block is freed. RENAME uses it.
+func (e Entry) Rekey(a mem.Allocator, key []byte) Entry {
+	return e.rebuild(a, key, e.HasTTL(), e.Deadline())
+}
+
+// rebuild builds a new entry block for key with e's type, encoding, access
+// field and value section, and the given TTL, then frees e's block only.
+func (e Entry) rebuild(a mem.Allocator, key []byte, hasTTL bool, deadline int64) Entry {
 	valBytes := e.b[e.vOff:]
-	r, b, v := newBlock(a, e.Type(), e.Enc(), e.Key(), deadline, hasTTL, e.LRU(), len(valBytes))
+	r, b, v := newBlock(a, e.Type(), e.Enc(), key, deadline, hasTTL, e.LRU(), len(valBytes))
 	copy(b[v:], valBytes)
 	b[0] |= e.b[0] & ownBit
 	a.Free(e.ref, len(e.b))
-	n := Entry{b: b, val: e.val, ref: r, kLen: e.kLen, vOff: uint32(v)}.fixKey()
+	n := Entry{b: b, val: e.val, ref: r, kLen: uint32(len(key)), vOff: uint32(v)}.fixKey()
 	if n.Enc() == EncEmbstr {
 		n.val = b[v+1 : len(b) : len(b)]
 	}
 	return n
 }
 
-// Free gives back the entry block and, for a raw string, its value block.
-// Containers are the caller's to free.
+// Copy returns a deep copy of e under key, with e's TTL and the access
+// field lru (COPY). A small integer becomes the new key's own; a raw
+// string's copy has exactly its length as capacity; a container is copied
+// by its encoding's ContainerOps.Copy. ok is false when the container's
+// encoding cannot be copied.
+func (e Entry) Copy(a mem.Allocator, key []byte, lru uint32) (ne Entry, ok bool) {
+	deadline, hasTTL := e.Deadline(), e.HasTTL()
+	if e.Type() == TypeString {
+		switch e.Enc() {
+		case EncInt:
+			ne = NewInt(a, key, e.Int(), deadline, hasTTL, lru)
+			ne.SetOwn(true)
+			return ne, true
+		case EncRaw:
+			return NewRawCap(a, key, e.Str(), e.StrLen(), deadline, hasTTL, lru), true
+		default:
+			return NewString(a, key, e.Str(), e.Enc(), deadline, hasTTL, lru), true
+		}
+	}
+	f := containerOps[e.Enc()].Copy
+	if f == nil {
+		return Entry{}, false
+	}
+	return NewContainer(a, e.Type(), e.Enc(), key, f(a, e.Container()), deadline, hasTTL, lru), true
+}
+
+// Fits reports whether val, whose encoding is enc, can replace e's string
+// value in place (Overwrite): the same encoding, an embstr of the same
+// length, or a raw block that val fills closely (at most 1/8 slack, so a
+// shrinking value gives its memory back).
+func (e Entry) Fits(val []byte, enc uint8) bool {
+	if e.Type() != TypeString || e.Enc() != enc {
+		return false
+	}
+	switch enc {
+	case EncInt:
+		return true
+	case EncEmbstr:
+		return len(e.val) == len(val)
+	default:
+		rc := e.RawCap()
+		return rc >= len(val) && rc-len(val) <= len(val)/8
+	}
+}
+
+// Overwrite replaces e's string value in place with val (encoding enc),
+// which must fit (Fits). The TTL and access field are left as they are.
+func (e *Entry) Overwrite(val []byte, enc uint8) {
+	if !e.Fits(val, enc) {
+		panic("ds: Overwrite with a value that does not fit")
+	}
+	switch enc {
+	case EncInt:
+		n, _ := ParseInt(val)
+		e.SetInt(n)
+	case EncEmbstr:
+		copy(e.val, val)
+	default:
+		copy(e.RawBuf(), val)
+		e.SetRawLen(len(val))
+	}
+}
+
+// GrowCap is the capacity given to a raw value that must grow to n bytes:
+// doubling below RawPreallocMax, then n plus RawPreallocMax, so repeated
+// appends are amortized.
+func GrowCap(n int) int {
+	if n < RawPreallocMax {
+		return 2 * n
+	}
+	return n + RawPreallocMax
+}
+
+// RawPreallocMax bounds the spare capacity a growing raw value gets.
+const RawPreallocMax = 1 << 20
+
+// Free gives back the entry block, a raw string's value block and a
+// container (through its encoding's ContainerOps.Free).
 func (e Entry) Free(a mem.Allocator) {
-	if e.Enc() == EncRaw && cap(e.val) > 0 {
+	switch {
+	case e.Type() != TypeString:
+		e.freeContainer(a)
+	case e.Enc() == EncRaw && cap(e.val) > 0:
 		a.Free(e.rawRef(), cap(e.val))
 	}
 	a.Free(e.ref, len(e.b))

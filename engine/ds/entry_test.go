@@ -134,7 +134,15 @@ func TestEntryRoundTrip(t *testing.T) {
 }
 
 func TestEntryContainers(t *testing.T) {
+	// The refs here are not blocks: a stand-in container records what
+	// Entry.Free asks it to free.
+	var freed []mem.Ref
+	for _, enc := range []uint8{EncQuicklist, EncHashtable, EncListpack} {
+		old := RegisterContainer(enc, ContainerOps{Free: func(a mem.Allocator, c mem.Ref) { freed = append(freed, c) }})
+		defer RegisterContainer(enc, old)
+	}
 	forBackends(t, func(t *testing.T, a mem.Allocator) {
+		freed = nil
 		for typ, enc := range map[uint8]uint8{TypeList: EncQuicklist, TypeSet: EncHashtable, TypeZSet: EncListpack, TypeHash: EncListpack} {
 			for _, ttl := range []bool{false, true} {
 				e := NewContainer(a, typ, enc, []byte("c"), 42, 99, ttl, 7)
@@ -151,9 +159,63 @@ func TestEntryContainers(t *testing.T) {
 					t.Fatal("SetContainer lost")
 				}
 				l.Free(a)
+				if len(freed) == 0 || freed[len(freed)-1] != 43 {
+					t.Fatalf("Free freed containers %v; want the last to be 43", freed)
+				}
 			}
 		}
 		checkLive(t, a, 0)
+	})
+}
+
+// TestEntryCopyAndRekey: Copy deep-copies strings and containers (through
+// the encoding's ContainerOps.Copy), Rekey moves the value section as it is.
+func TestEntryCopyAndRekey(t *testing.T) {
+	live := 0
+	old := RegisterContainer(EncQuicklist, ContainerOps{
+		Free: func(a mem.Allocator, c mem.Ref) { a.Free(c, 8); live-- },
+		Copy: func(a mem.Allocator, c mem.Ref) mem.Ref {
+			r := a.Alloc(8)
+			copy(a.Bytes(r, 8), a.Bytes(c, 8))
+			live++
+			return r
+		},
+	})
+	defer RegisterContainer(EncQuicklist, old)
+	forBackends(t, func(t *testing.T, a mem.Allocator) {
+		c := a.Alloc(8)
+		copy(a.Bytes(c, 8), "12345678")
+		live = 1
+		l := NewContainer(a, TypeList, EncQuicklist, []byte("l"), c, 500, true, 3)
+		cp, ok := l.Copy(a, []byte("l2"), 9)
+		if !ok || cp.Container() == c || string(a.Bytes(cp.Container(), 8)) != "12345678" || live != 2 {
+			t.Fatalf("Copy: ok %v, container %d (orig %d), live %d", ok, cp.Container(), c, live)
+		}
+		checkEntry(t, a, cp, TypeList, EncQuicklist, "l2", true, 500, 9)
+		mv := l.Rekey(a, []byte("moved"))
+		if mv.Container() != c || live != 2 {
+			t.Fatalf("Rekey copied the container: %d vs %d", mv.Container(), c)
+		}
+		checkEntry(t, a, mv, TypeList, EncQuicklist, "moved", true, 500, 3)
+		s := NewContainer(a, TypeSet, EncIntset, []byte("s"), 0, 0, false, 0)
+		if _, ok := s.Copy(a, []byte("s2"), 0); ok {
+			t.Fatal("Copy of an encoding without ContainerOps.Copy succeeded")
+		}
+		s.Free(a)
+		mv.Free(a)
+		cp.Free(a)
+		if live != 0 {
+			t.Fatalf("%d containers still live", live)
+		}
+		for _, val := range []string{"42", "short", strings.Repeat("r", 100)} {
+			e := NewString(a, []byte("k"), []byte(val), StringEncoding([]byte(val)), 0, false, 1)
+			cp, _ := e.Copy(a, []byte("k2"), 2)
+			if string(cp.AppendStr(nil)) != val || cp.Enc() != e.Enc() || (e.Enc() == EncInt && !cp.Own()) {
+				t.Fatalf("Copy of %q: %q enc %d own %v", val, cp.AppendStr(nil), cp.Enc(), cp.Own())
+			}
+			cp.Free(a)
+			e.Rekey(a, []byte("k3")).Free(a)
+		}
 	})
 }
 

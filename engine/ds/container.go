@@ -1,0 +1,45 @@
+package ds
+
+import "rundb/engine/mem"
+
+// Containers: the value of a list, set, zset or hash entry is one Ref to a
+// container block (or a structure of blocks) that the entry owns. How a
+// container is freed and deep-copied depends on its encoding, and both live
+// here in engine/ds, beside the layouts: Entry.Free frees an entry's
+// container with it, Entry.Copy deep-copies it. Each container layout
+// registers its operations from its own file's init (RegisterContainer), so
+// nothing outside ds decides how a container is freed.
+
+// ContainerOps are the per-encoding operations on a container.
+type ContainerOps struct {
+	// Free gives back every block of the container c.
+	Free func(a mem.Allocator, c mem.Ref)
+	// Copy returns a deep copy of c; nil when the encoding cannot be
+	// copied (COPY then answers that the type is not supported).
+	Copy func(a mem.Allocator, c mem.Ref) mem.Ref
+}
+
+// containerOps is indexed by encoding (EncListpack ...).
+var containerOps [encMask + 1]ContainerOps
+
+// RegisterContainer installs the operations of the container encoding enc.
+// Layout files call it from init; tests may register a stand-in container.
+// It returns the operations it replaced, so a test can restore them.
+func RegisterContainer(enc uint8, ops ContainerOps) ContainerOps {
+	old := containerOps[enc&encMask]
+	containerOps[enc&encMask] = ops
+	return old
+}
+
+// freeContainer frees the container of entry e (a non-string entry).
+func (e Entry) freeContainer(a mem.Allocator) {
+	c := e.Container()
+	if c == 0 {
+		return
+	}
+	f := containerOps[e.Enc()].Free
+	if f == nil {
+		panic("ds: no Free registered for container encoding " + EncodingName(e.Enc()))
+	}
+	f(a, c)
+}
