@@ -465,7 +465,7 @@ func (s *Server) infoMemory(sec *infoSection) {
 func (s *Server) infoPersistence(sec *infoSection) {
 	sec.add("loading", "0")
 	sec.add("async_loading", "0")
-	sec.add("rdb_changes_since_last_save", "0")
+	sec.add("rdb_changes_since_last_save", strconv.FormatUint(s.KS.Dirty, 10)) // no save yet: every change since start
 	sec.add("rdb_bgsave_in_progress", "0")
 	sec.addInt("rdb_last_save_time", s.StartTime.Unix())
 	sec.add("rdb_last_bgsave_status", "ok")
