@@ -5,7 +5,7 @@ PKGS    := ./...
 RACE_PKGS := ./engine/...
 FUZZTIME ?= 10s
 
-.PHONY: all build run test test-race test-backends fuzz lint clean
+.PHONY: all build run deps test test-race test-backends fuzz lint clean
 .PHONY: bench bench-quick bench-large bench-compare bench-baseline bench-tools
 
 all: build
@@ -16,9 +16,16 @@ build:
 run: build
 	./$(BIN) --port 7379 --bind 127.0.0.1
 
+# The packages the tests and the lab use (redis-server, redis-tools, gcc, the
+# allocator libraries): checked in milliseconds when present; when one is
+# missing, installed by scripts/setup-deps.sh as root, else named with the
+# command to run.
+deps:
+	@bash scripts/ensure-deps.sh
+
 # The test command CI runs: vet + gofmt, the whole suite, -race on the
 # engine, then the differential and integration tests on more backends.
-test: lint
+test: deps lint
 	$(GO) test -count=1 $(PKGS)
 	$(GO) test -count=1 -race -short $(RACE_PKGS)
 	$(MAKE) test-backends
@@ -27,9 +34,9 @@ test: lint
 # jemalloc (the test binary runs with libjemalloc preloaded; the backend's
 # constructor checks that the preload took effect). goheap ran above.
 JEMALLOC_LIB ?= $(firstword $(wildcard /usr/lib/*-linux-gnu/libjemalloc.so.2 /usr/lib/libjemalloc.so.2 /usr/local/lib/libjemalloc.so.2))
-test-backends:
+test-backends: deps
 	RUNDB_ALLOC=arena $(GO) test -count=1 ./engine/difftest/
-	@if [ -z "$(JEMALLOC_LIB)" ]; then echo "libjemalloc.so.2 not found: install the Debian package libjemalloc2"; exit 1; fi
+	@if [ -z "$(JEMALLOC_LIB)" ]; then echo "libjemalloc.so.2 not found: install the Debian package libjemalloc2 (sudo scripts/setup-deps.sh)"; exit 1; fi
 	$(GO) test -c -o bin/difftest.test ./engine/difftest/
 	cd engine/difftest && LD_PRELOAD=$(JEMALLOC_LIB) RUNDB_ALLOC=jemalloc ../../bin/difftest.test -test.count=1
 
@@ -63,7 +70,7 @@ BENCH_QUICK_OUT ?= bin/bench-quick
 BENCH_LARGE_OUT ?= reports/large
 BASELINE        ?= reports/baseline.json
 
-bench-tools:
+bench-tools: deps
 	$(GO) build -o $(BIN) ./cmd/rundb
 	$(GO) build -o $(BENCH) ./cmd/rundb-bench
 
