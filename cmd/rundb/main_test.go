@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -69,6 +70,10 @@ func TestHelpListsBackendsAndParams(t *testing.T) {
 			t.Errorf("--help output lacks %q", want)
 		}
 	}
+	// The default backend is arena (goheap stays the lab's baseline).
+	if !regexp.MustCompile(`(?m)^  --alloc .*\[arena\]$`).MatchString(out.String()) {
+		t.Errorf("--help does not show arena as the --alloc default:\n%s", out.String())
+	}
 	var errb bytes.Buffer
 	if code := run([]string{"--alloc", "nosuch"}, &out, &errb); code == 0 || !strings.Contains(errb.String(), "nosuch") {
 		t.Errorf("unknown backend: exit %d, stderr %q", code, errb.String())
@@ -96,6 +101,9 @@ func TestSignalExit(t *testing.T) {
 		for sc.Scan() {
 			line := sc.Text()
 			if i := strings.Index(line, "listening on "); i >= 0 {
+				if !strings.Contains(line, "backend=arena ") {
+					t.Errorf("banner %q: want the default backend arena", line)
+				}
 				addr = strings.Fields(line[i+len("listening on "):])[0]
 				break
 			}

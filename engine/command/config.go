@@ -81,7 +81,7 @@ func DefaultConfig() *Config {
 		SlowlogLogSlowerThan: 10000, SlowlogMaxLen: 128,
 		LatencyTracking: true, LatencyPercentiles: []float64{50, 99, 99.9},
 		ListMaxListpackSize: -2, SetMaxIntsetEntries: 512, SetMaxListpackEntries: 128,
-		Alloc: "goheap", LogLevel: "notice",
+		Alloc: "arena", LogLevel: "notice",
 	}
 }
 
