@@ -25,10 +25,8 @@ type heap struct {
 func (h *heap) Trim() { h.trims++ }
 
 func (h *heap) Name() string { return "testheap" }
-func (h *heap) Alloc(n int) mem.Ref {
-	h.st.Allocs++
-	h.st.Requested += uint64(n)
-	h.st.Allocated += uint64(n)
+func (h *heap) Alloc(p mem.Purpose, n int) mem.Ref {
+	h.st.Add(p, n, n)
 	if k := len(h.free); k > 0 {
 		r := h.free[k-1]
 		h.free = h.free[:k-1]
@@ -38,10 +36,8 @@ func (h *heap) Alloc(n int) mem.Ref {
 	h.blocks = append(h.blocks, make([]byte, n))
 	return mem.Ref(len(h.blocks))
 }
-func (h *heap) Free(r mem.Ref, n int) {
-	h.st.Frees++
-	h.st.Requested -= uint64(n)
-	h.st.Allocated -= uint64(n)
+func (h *heap) Free(p mem.Purpose, r mem.Ref, n int) {
+	h.st.Sub(p, n, n)
 	h.blocks[r-1] = nil
 	h.free = append(h.free, r)
 }

@@ -33,9 +33,9 @@ func keysTestContainer(t *testing.T, ks *db.Keyspace) (newList func(d *db.DB, ke
 	a := ks.Alloc
 	n := 0
 	old := ds.RegisterContainer(ds.EncQuicklist, ds.ContainerOps{
-		Free: func(a mem.Allocator, r mem.Ref) { a.Free(r, 8); n-- },
+		Free: func(a mem.Allocator, r mem.Ref) { a.Free(mem.PurposeContainer, r, 8); n-- },
 		Copy: func(a mem.Allocator, r mem.Ref) mem.Ref {
-			nr := a.Alloc(8)
+			nr := a.Alloc(mem.PurposeContainer, 8)
 			copy(a.Bytes(nr, 8), a.Bytes(r, 8))
 			n++
 			return nr
@@ -43,7 +43,7 @@ func keysTestContainer(t *testing.T, ks *db.Keyspace) (newList func(d *db.DB, ke
 	})
 	t.Cleanup(func() { ds.RegisterContainer(ds.EncQuicklist, old) })
 	newList = func(d *db.DB, key string, v uint64) mem.Ref {
-		r := a.Alloc(8)
+		r := a.Alloc(mem.PurposeContainer, 8)
 		b := a.Bytes(r, 8)
 		for i := range b {
 			b[i] = byte(v >> (8 * i))

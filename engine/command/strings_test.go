@@ -680,8 +680,8 @@ var strCases = []strCase{
 // zero memory would, so that code relying on zeroed blocks shows up.
 type garbageAlloc struct{ mem.Allocator }
 
-func (g garbageAlloc) Alloc(size int) mem.Ref {
-	r := g.Allocator.Alloc(size)
+func (g garbageAlloc) Alloc(p mem.Purpose, size int) mem.Ref {
+	r := g.Allocator.Alloc(p, size)
 	b := g.Allocator.Bytes(r, size)
 	for i := range b {
 		b[i] = 0xAA

@@ -143,7 +143,7 @@ func NewKeyspace(a mem.Allocator, n int) *Keyspace {
 }
 
 func (ks *Keyspace) newDB(id int) *DB {
-	return &DB{ID: id, ks: ks, keys: ds.NewTable(ks.Alloc, ks.keyOf), expires: ds.NewTable(ks.Alloc, ks.keyOf)}
+	return &DB{ID: id, ks: ks, keys: ds.NewTable(ks.Alloc, mem.PurposeSlots, ks.keyOf), expires: ds.NewTable(ks.Alloc, mem.PurposeExpires, ks.keyOf)}
 }
 
 // Keyspace returns the keyspace d belongs to.

@@ -10,18 +10,21 @@ import (
 
 // exactAlloc is a test allocator that holds each block as a slice of exactly
 // the requested size and panics on any misuse: a Free with the wrong size or
-// of a dead block, or a Bytes view beyond the block.
+// purpose or of a dead block, or a Bytes view beyond the block.
 type exactAlloc struct {
 	blocks map[mem.Ref][]byte
+	purps  map[mem.Ref]mem.Purpose
 	next   mem.Ref
 	stats  mem.Stats
 }
 
-func newExact() *exactAlloc { return &exactAlloc{blocks: map[mem.Ref][]byte{}} }
+func newExact() *exactAlloc {
+	return &exactAlloc{blocks: map[mem.Ref][]byte{}, purps: map[mem.Ref]mem.Purpose{}}
+}
 
 func (x *exactAlloc) Name() string { return "exact" }
 
-func (x *exactAlloc) Alloc(size int) mem.Ref {
+func (x *exactAlloc) Alloc(p mem.Purpose, size int) mem.Ref {
 	if size <= 0 {
 		panic(fmt.Sprintf("exact: Alloc(%d)", size))
 	}
@@ -32,13 +35,12 @@ func (x *exactAlloc) Alloc(size int) mem.Ref {
 		b[i] = 0xA5
 	}
 	x.blocks[x.next] = b
-	x.stats.Requested += uint64(size)
-	x.stats.Allocated += uint64(size)
-	x.stats.Allocs++
+	x.purps[x.next] = p
+	x.stats.Add(p, size, size)
 	return x.next
 }
 
-func (x *exactAlloc) Free(r mem.Ref, size int) {
+func (x *exactAlloc) Free(p mem.Purpose, r mem.Ref, size int) {
 	b, ok := x.blocks[r]
 	if !ok {
 		panic(fmt.Sprintf("exact: Free of dead block %d", r))
@@ -46,10 +48,12 @@ func (x *exactAlloc) Free(r mem.Ref, size int) {
 	if len(b) != size {
 		panic(fmt.Sprintf("exact: Free(%d, %d) of a %d-byte block", r, size, len(b)))
 	}
+	if x.purps[r] != p {
+		panic(fmt.Sprintf("exact: Free(%s, %d) of a block allocated for %s", p, r, x.purps[r]))
+	}
 	delete(x.blocks, r)
-	x.stats.Requested -= uint64(size)
-	x.stats.Allocated -= uint64(size)
-	x.stats.Frees++
+	delete(x.purps, r)
+	x.stats.Sub(p, size, size)
 }
 
 func (x *exactAlloc) Bytes(r mem.Ref, size int) []byte {

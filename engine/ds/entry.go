@@ -391,7 +391,7 @@ func newBlock(a mem.Allocator, typ, enc uint8, key []byte, deadline int64, hasTT
 		v += 8
 	}
 	size := v + valSize
-	r := a.Alloc(size)
+	r := a.Alloc(mem.PurposeEntry, size)
 	b := a.Bytes(r, size)
 	b0 := typ<<4 | enc
 	if hasTTL {
@@ -455,7 +455,7 @@ func NewRawCap(a mem.Allocator, key, val []byte, capacity int, deadline int64, h
 	e := Entry{b: b, ref: r, kLen: uint32(len(key)), vOff: uint32(v)}.fixKey()
 	var rr mem.Ref
 	if capacity > 0 {
-		rr = a.Alloc(capacity)
+		rr = a.Alloc(mem.PurposeValue, capacity)
 		e.val = a.Bytes(rr, capacity)[:len(val):capacity]
 		copy(e.val, val)
 	} else {
@@ -501,7 +501,7 @@ func (e Entry) rebuild(a mem.Allocator, key []byte, hasTTL bool, deadline int64)
 	r, b, v := newBlock(a, e.Type(), e.Enc(), key, deadline, hasTTL, e.LRU(), len(valBytes))
 	copy(b[v:], valBytes)
 	b[0] |= e.b[0] & ownBit
-	a.Free(e.ref, len(e.b))
+	a.Free(mem.PurposeEntry, e.ref, len(e.b))
 	n := Entry{b: b, val: e.val, ref: r, kLen: uint32(len(key)), vOff: uint32(v)}.fixKey()
 	if n.Enc() == EncEmbstr {
 		n.val = b[v+1 : len(b) : len(b)]
@@ -592,7 +592,18 @@ func (e Entry) Free(a mem.Allocator) {
 	case e.Type() != TypeString:
 		e.freeContainer(a)
 	case e.Enc() == EncRaw && cap(e.val) > 0:
-		a.Free(e.rawRef(), cap(e.val))
+		a.Free(mem.PurposeValue, e.rawRef(), cap(e.val))
 	}
-	a.Free(e.ref, len(e.b))
+	a.Free(mem.PurposeEntry, e.ref, len(e.b))
+}
+
+// AllocatedBytes is what the entry block and, for a raw string, its value
+// block cost the allocator, size-class rounding included (mem.BlockSize).
+// A container's blocks are not counted: the container's type knows them.
+func (e Entry) AllocatedBytes(a mem.Allocator) int {
+	n := mem.BlockSize(a, e.ref, len(e.b))
+	if e.Enc() == EncRaw && cap(e.val) > 0 {
+		n += mem.BlockSize(a, e.rawRef(), cap(e.val))
+	}
+	return n
 }

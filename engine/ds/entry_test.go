@@ -173,9 +173,9 @@ func TestEntryContainers(t *testing.T) {
 func TestEntryCopyAndRekey(t *testing.T) {
 	live := 0
 	old := RegisterContainer(EncQuicklist, ContainerOps{
-		Free: func(a mem.Allocator, c mem.Ref) { a.Free(c, 8); live-- },
+		Free: func(a mem.Allocator, c mem.Ref) { a.Free(mem.PurposeContainer, c, 8); live-- },
 		Copy: func(a mem.Allocator, c mem.Ref) mem.Ref {
-			r := a.Alloc(8)
+			r := a.Alloc(mem.PurposeContainer, 8)
 			copy(a.Bytes(r, 8), a.Bytes(c, 8))
 			live++
 			return r
@@ -183,7 +183,7 @@ func TestEntryCopyAndRekey(t *testing.T) {
 	})
 	defer RegisterContainer(EncQuicklist, old)
 	forBackends(t, func(t *testing.T, a mem.Allocator) {
-		c := a.Alloc(8)
+		c := a.Alloc(mem.PurposeContainer, 8)
 		copy(a.Bytes(c, 8), "12345678")
 		live = 1
 		l := NewContainer(a, TypeList, EncQuicklist, []byte("l"), c, 500, true, 3)
@@ -288,7 +288,7 @@ func TestStrLenInt(t *testing.T) {
 // TestTableWithEntries runs the table over real entry blocks with KeyOf.
 func TestTableWithEntries(t *testing.T) {
 	forBackends(t, func(t *testing.T, a mem.Allocator) {
-		tb := NewTable(a, KeyOf(a))
+		tb := NewTable(a, mem.PurposeSlots, KeyOf(a))
 		const n = 5000
 		for i := 0; i < n; i++ {
 			k := []byte(fmt.Sprintf("key:%d", i))

@@ -221,16 +221,18 @@ func (tb *tab) remove(g uint64, i int) {
 // Table maps keys to Refs. It is not safe for concurrent use.
 type Table struct {
 	a     mem.Allocator
+	p     mem.Purpose // of the slot arrays
 	keyOf KeyFunc
 	cur   tab    // the array inserts go to
 	old   tab    // the array being moved into cur; old.w == nil unless resizing
 	next  uint64 // the next group of old to move
 }
 
-// NewTable returns an empty table whose arrays come from a. keyOf gives the
-// key of a stored Ref.
-func NewTable(a mem.Allocator, keyOf KeyFunc) *Table {
-	return &Table{a: a, keyOf: keyOf}
+// NewTable returns an empty table whose arrays come from a, allocated for
+// purpose p (mem.PurposeSlots for a keyspace, mem.PurposeExpires for an
+// expires table). keyOf gives the key of a stored Ref.
+func NewTable(a mem.Allocator, p mem.Purpose, keyOf KeyFunc) *Table {
+	return &Table{a: a, p: p, keyOf: keyOf}
 }
 
 // Len is the number of keys.
@@ -242,9 +244,21 @@ func (t *Table) Resizing() bool { return t.old.w != nil }
 // MemBytes is the size of the arrays the table holds.
 func (t *Table) MemBytes() int { return (t.cur.groups() + t.old.groups()) * groupBytes }
 
+// AllocatedBytes is what the table's arrays cost the allocator, size-class
+// rounding included (mem.BlockSize of each array).
+func (t *Table) AllocatedBytes() int {
+	n := 0
+	for _, tb := range [2]*tab{&t.cur, &t.old} {
+		if tb.w != nil {
+			n += mem.BlockSize(t.a, tb.block, len(tb.w)*8)
+		}
+	}
+	return n
+}
+
 func (t *Table) newTab(groups int) tab {
 	size := groups * groupBytes
-	ref := t.a.Alloc(size)
+	ref := t.a.Alloc(t.p, size)
 	b := t.a.Bytes(ref, size)
 	w := unsafe.Slice((*uint64)(unsafe.Pointer(unsafe.SliceData(b))), groups*groupWords)
 	for g := 0; g < groups; g++ {
@@ -255,7 +269,7 @@ func (t *Table) newTab(groups int) tab {
 
 func (t *Table) freeTab(tb *tab) {
 	if tb.w != nil {
-		t.a.Free(tb.block, len(tb.w)*8)
+		t.a.Free(t.p, tb.block, len(tb.w)*8)
 	}
 	*tb = tab{}
 }

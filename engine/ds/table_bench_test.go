@@ -33,7 +33,7 @@ var benchLayouts = []struct {
 	fill func(a mem.Allocator, keys [][]byte, n int) (*Table, []mem.Ref)
 }{
 	{"table", func(a mem.Allocator, keys [][]byte, n int) (*Table, []mem.Ref) {
-		tb := NewTable(a, func(r mem.Ref) []byte { return keys[r-1] })
+		tb := NewTable(a, mem.PurposeSlots, func(r mem.Ref) []byte { return keys[r-1] })
 		refs := make([]mem.Ref, n)
 		for i := 0; i < n; i++ {
 			refs[i] = mem.Ref(i + 1)
@@ -42,7 +42,7 @@ var benchLayouts = []struct {
 		return tb, refs
 	}},
 	{"entry", func(a mem.Allocator, keys [][]byte, n int) (*Table, []mem.Ref) {
-		tb := NewTable(a, KeyOf(a))
+		tb := NewTable(a, mem.PurposeSlots, KeyOf(a))
 		refs := make([]mem.Ref, n)
 		for i := 0; i < n; i++ {
 			e := NewString(a, keys[i], []byte("value"), EncEmbstr, 0, false, 0)
@@ -59,7 +59,7 @@ func BenchmarkTablePut(b *testing.B) {
 		b.Run("alloc="+be.name+"/layout=oa", func(b *testing.B) {
 			b.ReportAllocs()
 			a := be.new()
-			tb := NewTable(a, func(r mem.Ref) []byte { return keys[r-1] })
+			tb := NewTable(a, mem.PurposeSlots, func(r mem.Ref) []byte { return keys[r-1] })
 			for i := 0; i < b.N; i++ {
 				j := i % benchKeys
 				if j == 0 && i > 0 {

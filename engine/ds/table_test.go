@@ -20,7 +20,7 @@ func (s *keyStore) ref(key string) mem.Ref {
 
 func (s *keyStore) keyOf(r mem.Ref) []byte { return s.keys[r-1] }
 
-func (s *keyStore) table(a mem.Allocator) *Table { return NewTable(a, s.keyOf) }
+func (s *keyStore) table(a mem.Allocator) *Table { return NewTable(a, mem.PurposeSlots, s.keyOf) }
 
 func mustCheck(t testing.TB, tb *Table) {
 	t.Helper()

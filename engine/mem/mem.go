@@ -8,6 +8,46 @@ package mem
 // but every Ref fits in 56 bits: the keyspace table packs Refs into 7 bytes.
 type Ref uint64
 
+// Purpose names what a block is for. Every Alloc and Free names one, and
+// every backend keeps byte and block counts per purpose (Stats.Purposes),
+// so the cost of each structure can be read apart from the others.
+type Purpose uint8
+
+const (
+	// PurposeSlots: the slot arrays of the keyspace tables (one per
+	// database, see ds.Table).
+	PurposeSlots Purpose = iota
+	// PurposeExpires: the slot arrays of the expires tables, which hold the
+	// keys that carry a deadline.
+	PurposeExpires
+	// PurposeEntry: the per-key entry blocks (key, access clock, deadline,
+	// and the value itself when it is an int or an embstr).
+	PurposeEntry
+	// PurposeValue: the value blocks of raw strings.
+	PurposeValue
+	// PurposeContainer: list, set, sorted set and hash containers (none
+	// exist yet).
+	PurposeContainer
+	// PurposeClient: client query and output buffers. The event loop keeps
+	// them as Go slices today, so the server adds their bytes to this
+	// purpose's figures itself (see the engine's memory report).
+	PurposeClient
+
+	// NumPurposes is the number of purposes.
+	NumPurposes
+)
+
+var purposeNames = [NumPurposes]string{"slots", "expires", "entries", "values", "containers", "clients"}
+
+// String is the purpose's stable name, as INFO memory (mem_purpose_<name>)
+// and MEMORY STATS (purpose.<name>) show it.
+func (p Purpose) String() string {
+	if p < NumPurposes {
+		return purposeNames[p]
+	}
+	return "unknown"
+}
+
 // Allocator is the swappable part of rundb. Frees are sized: the caller always
 // knows how large the block it frees is, so backends need no block headers.
 //
@@ -18,11 +58,11 @@ type Ref uint64
 type Allocator interface {
 	// Name is the backend's name as INFO memory's mem_allocator shows it.
 	Name() string
-	// Alloc returns a block of at least size bytes; size > 0.
+	// Alloc returns a block of at least size bytes for purpose p; size > 0.
 	// Out of memory is fatal: Alloc never returns the nil Ref for size > 0.
-	Alloc(size int) Ref
-	// Free gives back a block; size is the size passed to Alloc.
-	Free(r Ref, size int)
+	Alloc(p Purpose, size int) Ref
+	// Free gives back a block; p and size are those passed to Alloc.
+	Free(p Purpose, r Ref, size int)
 	// Bytes views a block (or its first size bytes) as a slice. The slice is
 	// valid until the block is freed. size may be less than the allocated
 	// size, never more.
@@ -38,14 +78,84 @@ type Stats struct {
 	Mapped    uint64 // bytes the backend holds from the OS (0 if unknown)
 	Allocs    uint64 // number of Alloc calls so far
 	Frees     uint64 // number of Free calls so far
+
+	// Purposes splits the live blocks by purpose: the Requested,
+	// Allocated and Blocks of all purposes add up to Requested, Allocated
+	// and Live().
+	Purposes [NumPurposes]PurposeStats
+}
+
+// PurposeStats is the accounting of the live blocks of one purpose.
+type PurposeStats struct {
+	Requested uint64 // sum of the sizes passed to Alloc
+	Allocated uint64 // including size-class rounding
+	Blocks    uint64 // live blocks
 }
 
 // Live is the number of live blocks.
 func (s Stats) Live() uint64 { return s.Allocs - s.Frees }
 
+// Add counts one Alloc of a block for purpose p: size bytes asked for,
+// allocated bytes spent (size-class rounding included). Backends call it
+// so that every backend keeps the same books.
+func (s *Stats) Add(p Purpose, size, allocated int) {
+	s.Requested += uint64(size)
+	s.Allocated += uint64(allocated)
+	s.Allocs++
+	ps := &s.Purposes[p]
+	ps.Requested += uint64(size)
+	ps.Allocated += uint64(allocated)
+	ps.Blocks++
+}
+
+// Sub counts one Free, the reverse of Add.
+func (s *Stats) Sub(p Purpose, size, allocated int) {
+	s.Requested -= uint64(size)
+	s.Allocated -= uint64(allocated)
+	s.Frees++
+	ps := &s.Purposes[p]
+	ps.Requested -= uint64(size)
+	ps.Allocated -= uint64(allocated)
+	ps.Blocks--
+}
+
+// Sizer is implemented by backends that can tell the bytes a live block
+// costs them (what Stats.Allocated counts for it). MEMORY USAGE uses it, so
+// that a key's figure matches the growth of used_memory.
+type Sizer interface {
+	// BlockSize is the Allocated bytes of the live block r of size bytes.
+	BlockSize(r Ref, size int) int
+}
+
+// BlockSize is the Allocated bytes of the live block r of size bytes on a:
+// the backend's own figure when it is a Sizer, else size.
+func BlockSize(a Allocator, r Ref, size int) int {
+	if s, ok := a.(Sizer); ok {
+		return s.BlockSize(r, size)
+	}
+	return size
+}
+
+// StatsWriter is implemented by backends that can describe their own state
+// in text (MEMORY MALLOC-STATS): size classes and slabs, or the C
+// allocator's statistics report.
+type StatsWriter interface {
+	// MallocStats returns the backend's report; it may be long.
+	MallocStats() string
+}
+
+// MallocStats is a's own statistics text, or a line saying it has none.
+func MallocStats(a Allocator) string {
+	if w, ok := a.(StatsWriter); ok {
+		return w.MallocStats()
+	}
+	return "Stats not supported for the current allocator (" + a.Name() + ")\n"
+}
+
 // Trimmer is implemented by backends that can give free memory back to the
 // OS on demand. The server calls Trim after FLUSHDB and FLUSHALL, so that
-// memory a large flush freed shows up as a smaller RSS at once.
+// memory a large flush freed shows up as a smaller RSS at once, and for
+// MEMORY PURGE.
 type Trimmer interface {
 	Trim()
 }

@@ -244,6 +244,9 @@ func (a *Arena) Name() string { return "arena" }
 // Stats implements mem.Allocator.
 func (a *Arena) Stats() mem.Stats { return a.stats }
 
+// BlockSize implements mem.Sizer: the block's class size, or its pages.
+func (a *Arena) BlockSize(r mem.Ref, size int) int { return RoundUp(size) }
+
 // Reserved is the size of the reservation in bytes.
 func (a *Arena) Reserved() int { return len(a.mem) }
 
@@ -253,12 +256,12 @@ func (a *Arena) Bytes(r mem.Ref, size int) []byte {
 }
 
 // Alloc implements mem.Allocator.
-func (a *Arena) Alloc(size int) mem.Ref {
+func (a *Arena) Alloc(p mem.Purpose, size int) mem.Ref {
 	if size <= 0 {
 		panic("arena: Alloc of non-positive size")
 	}
 	if size > MaxSmall {
-		return a.allocSpan(size)
+		return a.allocSpan(p, size)
 	}
 	ci := sizeClass[size]
 	c := &a.classes[ci]
@@ -291,41 +294,37 @@ func (a *Arena) Alloc(size int) mem.Ref {
 	if debug {
 		a.markAlloc(s, idx)
 	}
-	a.stats.Requested += uint64(size)
-	a.stats.Allocated += uint64(c.size)
-	a.stats.Allocs++
+	a.stats.Add(p, size, int(c.size))
 	return mem.Ref(uint64(s)<<unitShift | uint64(idx*c.size))
 }
 
 // Free implements mem.Allocator.
-func (a *Arena) Free(r mem.Ref, size int) {
+func (a *Arena) Free(p mem.Purpose, r mem.Ref, size int) {
 	s := int32(r >> unitShift)
 	if debug {
 		a.checkFree(r, size)
 	}
 	if size > MaxSmall {
-		a.freeSpan(s, size)
+		a.freeSpan(p, s, size)
 		return
 	}
 	m := &a.meta[s]
 	c := &a.classes[m.class]
 	off := uint32(r & unitMask)
 	idx := uint32(uint64(off) * uint64(c.magic) >> 32)
-	p := unsafe.Add(a.base, uintptr(r))
+	bp := unsafe.Add(a.base, uintptr(r))
 	if debug {
-		a.poison(p, c.size)
+		a.poison(bp, c.size)
 		a.markFree(s, idx)
 	}
-	nb := (*[2]byte)(p)
+	nb := (*[2]byte)(bp)
 	nb[0], nb[1] = byte(m.free), byte(m.free>>8)
 	m.free = uint16(idx + 1)
 	if !m.inPL {
 		a.linkSlab(c, s, m)
 	}
 	m.live--
-	a.stats.Requested -= uint64(size)
-	a.stats.Allocated -= uint64(c.size)
-	a.stats.Frees++
+	a.stats.Sub(p, size, int(c.size))
 	if m.live == 0 {
 		a.slabEmptied(s)
 	}
@@ -413,7 +412,7 @@ func (a *Arena) Trim() {
 
 func pageRound(n int) int { return (n + pageSize - 1) &^ (pageSize - 1) }
 
-func (a *Arena) allocSpan(size int) mem.Ref {
+func (a *Arena) allocSpan(p mem.Purpose, size int) mem.Ref {
 	n := (int64(size) + unitMask) >> unitShift
 	if n >= int64(a.maxUnit) {
 		a.oom(size)
@@ -422,21 +421,17 @@ func (a *Arena) allocSpan(size int) mem.Ref {
 	a.meta[u] = unitMeta{kind: kindSpan, spare: -1, n: uint32(n), size: uint64(size)}
 	pr := uint64(pageRound(size))
 	a.stats.Mapped += pr
-	a.stats.Requested += uint64(size)
-	a.stats.Allocated += pr
-	a.stats.Allocs++
+	a.stats.Add(p, size, int(pr))
 	return mem.Ref(uint64(u) << unitShift)
 }
 
-func (a *Arena) freeSpan(u int32, size int) {
+func (a *Arena) freeSpan(p mem.Purpose, u int32, size int) {
 	m := &a.meta[u]
 	n := int32(m.n)
 	m.kind = kindInner
 	pr := uint64(pageRound(size))
 	a.stats.Mapped -= pr
-	a.stats.Requested -= uint64(size)
-	a.stats.Allocated -= pr
-	a.stats.Frees++
+	a.stats.Sub(p, size, int(pr))
 	a.putUnits(u, n, int(pr))
 }
 

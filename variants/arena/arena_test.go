@@ -60,9 +60,9 @@ func TestClasses(t *testing.T) {
 
 func TestRefs(t *testing.T) {
 	a := newTest(t, 1<<30)
-	r0 := a.Alloc(38)
-	r1 := a.Alloc(38)
-	r2 := a.Alloc(100 << 10)
+	r0 := a.Alloc(mem.PurposeEntry, 38)
+	r1 := a.Alloc(mem.PurposeEntry, 38)
+	r2 := a.Alloc(mem.PurposeEntry, 100 << 10)
 	// Unit 0 is never used; the first slab is unit 1, the span unit 2.
 	if r0 != 1<<16 || r1 != 1<<16+38 || r2 != 2<<16 {
 		t.Fatalf("refs = %#x %#x %#x; want 0x10000 0x10026 0x20000", r0, r1, r2)
@@ -74,12 +74,12 @@ func TestRefs(t *testing.T) {
 		t.Fatalf("mem[r1:] = %q; want entry", got)
 	}
 	// A freed block's first two bytes link the slab's free list.
-	a.Free(r0, 38)
-	a.Free(r1, 38)
+	a.Free(mem.PurposeEntry, r0, 38)
+	a.Free(mem.PurposeEntry, r1, 38)
 	if m := a.meta[1]; m.free != 2 || a.mem[r1] != 1 || a.mem[r1+1] != 0 {
 		t.Fatalf("free list head %d, link %d %d; want 2, 1 0", m.free, a.mem[r1], a.mem[r1+1])
 	}
-	if r := a.Alloc(37); r != r1 {
+	if r := a.Alloc(mem.PurposeEntry, 37); r != r1 {
 		t.Fatalf("LIFO reuse gave %#x; want %#x", r, r1)
 	}
 }
@@ -90,10 +90,12 @@ func TestStatsExact(t *testing.T) {
 	sizes := []int{1, 38, 39, 129, 5000, MaxSmall, MaxSmall + 1, 1 << 20, 3<<20 + 7}
 	refs := make([]mem.Ref, len(sizes))
 	for i, s := range sizes {
-		refs[i] = a.Alloc(s)
-		want.Requested += uint64(s)
-		want.Allocated += uint64(RoundUp(s))
-		want.Allocs++
+		p := mem.Purpose(i % int(mem.NumPurposes))
+		refs[i] = a.Alloc(p, s)
+		want.Add(p, s, RoundUp(s))
+		if got := a.BlockSize(refs[i], s); got != RoundUp(s) {
+			t.Fatalf("BlockSize(%d) = %d; want %d", s, got, RoundUp(s))
+		}
 	}
 	// Six slabs of 64 KiB (classes 2, 38, 40, 160, 5456, 16384) and three
 	// page-rounded spans.
@@ -102,10 +104,11 @@ func TestStatsExact(t *testing.T) {
 		t.Fatalf("Stats() = %+v; want %+v", got, want)
 	}
 	for i, s := range sizes {
-		a.Free(refs[i], s)
+		a.Free(mem.Purpose(i%int(mem.NumPurposes)), refs[i], s)
 	}
 	// The six slabs stay as spares; the spans are gone.
-	if got := a.Stats(); got.Requested != 0 || got.Allocated != 0 || got.Mapped != 6*unitSize || got.Frees != got.Allocs {
+	if got := a.Stats(); got.Requested != 0 || got.Allocated != 0 || got.Mapped != 6*unitSize || got.Frees != got.Allocs ||
+		got.Purposes != [mem.NumPurposes]mem.PurposeStats{} {
 		t.Fatalf("after frees: %+v", got)
 	}
 	a.Trim()
@@ -116,14 +119,14 @@ func TestStatsExact(t *testing.T) {
 
 func TestSpansCoalesceAndReuse(t *testing.T) {
 	a := newTest(t, 1<<30)
-	x := a.Alloc(100 << 10) // 2 units
-	y := a.Alloc(64 << 10)  // 1 unit
-	z := a.Alloc(200 << 10) // 4 units
-	guard := a.Alloc(40)    // a slab above them
+	x := a.Alloc(mem.PurposeEntry, 100 << 10) // 2 units
+	y := a.Alloc(mem.PurposeEntry, 64 << 10)  // 1 unit
+	z := a.Alloc(mem.PurposeEntry, 200 << 10) // 4 units
+	guard := a.Alloc(mem.PurposeEntry, 40)    // a slab above them
 	top := a.top
-	a.Free(y, 64<<10)
-	a.Free(x, 100<<10)
-	a.Free(z, 200<<10)
+	a.Free(mem.PurposeEntry, y, 64<<10)
+	a.Free(mem.PurposeEntry, x, 100<<10)
+	a.Free(mem.PurposeEntry, z, 200<<10)
 	// One free run of 7 units from x's unit.
 	u := int32(x >> unitShift)
 	if m := a.meta[u]; m.kind != kindFree || m.n != 7 || a.meta[u+6].kind != kindFree || a.meta[u+6].n != 7 {
@@ -131,20 +134,20 @@ func TestSpansCoalesceAndReuse(t *testing.T) {
 	}
 	// A 6-unit block takes it, first fit from the same place; the rest (1
 	// unit) then serves a new slab.
-	w := a.Alloc(6<<16 - 5)
+	w := a.Alloc(mem.PurposeEntry, 6<<16 - 5)
 	if w != x {
 		t.Fatalf("6-unit span at %#x; want %#x (reused)", w, x)
 	}
-	s := a.Alloc(1000)
+	s := a.Alloc(mem.PurposeEntry, 1000)
 	if s>>unitShift != mem.Ref(u+6) {
 		t.Fatalf("new slab at unit %d; want %d", s>>unitShift, u+6)
 	}
 	if a.top != top {
 		t.Fatalf("top moved from %d to %d: virtual space not reused", top, a.top)
 	}
-	a.Free(w, 6<<16-5)
-	a.Free(s, 1000)
-	a.Free(guard, 40)
+	a.Free(mem.PurposeEntry, w, 6<<16-5)
+	a.Free(mem.PurposeEntry, s, 1000)
+	a.Free(mem.PurposeEntry, guard, 40)
 }
 
 func TestEmptySlabsReleased(t *testing.T) {
@@ -153,24 +156,24 @@ func TestEmptySlabsReleased(t *testing.T) {
 	per := unitSize / 40
 	var refs []mem.Ref
 	for i := 0; i < 20*per; i++ {
-		refs = append(refs, a.Alloc(40))
+		refs = append(refs, a.Alloc(mem.PurposeEntry, 40))
 	}
 	if got := a.Stats().Mapped; got != 20*unitSize {
 		t.Fatalf("Mapped = %d; want %d", got, 20*unitSize)
 	}
 	for _, r := range refs {
-		a.Free(r, 40)
+		a.Free(mem.PurposeEntry, r, 40)
 	}
 	if got := a.Stats().Mapped; got != maxSpares*unitSize {
 		t.Fatalf("Mapped = %d; want %d spares", got, maxSpares*unitSize)
 	}
 	// Another class reuses released units instead of growing the top.
 	top := a.top
-	r := a.Alloc(1000)
+	r := a.Alloc(mem.PurposeEntry, 1000)
 	if a.top != top || a.meta[r>>unitShift].class != sizeClass[1000] {
 		t.Fatalf("class 1000 slab at unit %d, top %d -> %d: not reused", r>>unitShift, top, a.top)
 	}
-	a.Free(r, 1000)
+	a.Free(mem.PurposeEntry, r, 1000)
 }
 
 func TestOutOfMemoryPanics(t *testing.T) {
@@ -181,7 +184,7 @@ func TestOutOfMemoryPanics(t *testing.T) {
 			t.Fatalf("panic %q; want an out-of-memory message", msg)
 		}
 	}()
-	a.Alloc(8 << 20)
+	a.Alloc(mem.PurposeEntry, 8 << 20)
 	t.Fatal("Alloc beyond the reservation did not panic")
 }
 
@@ -235,13 +238,13 @@ func TestFlushGivesMemoryBack(t *testing.T) {
 	const n = 1_000_000
 	refs := make([]mem.Ref, n)
 	for i := range refs {
-		refs[i] = a.Alloc(38)
+		refs[i] = a.Alloc(mem.PurposeEntry, 38)
 		b := a.Bytes(refs[i], 38)
 		b[0], b[37] = byte(i), byte(i>>8)
 	}
 	var big []mem.Ref
 	for i := 0; i < 4; i++ {
-		r := a.Alloc(16 << 20)
+		r := a.Alloc(mem.PurposeEntry, 16 << 20)
 		b := a.Bytes(r, 16<<20)
 		for j := 0; j < len(b); j += pageSize {
 			b[j] = 1
@@ -254,11 +257,11 @@ func TestFlushGivesMemoryBack(t *testing.T) {
 		t.Fatalf("Mapped = %d; want within 2%% above %d", mapped, want)
 	}
 	for i, r := range refs {
-		a.Free(r, 38)
+		a.Free(mem.PurposeEntry, r, 38)
 		refs[i] = 0
 	}
 	for _, r := range big {
-		a.Free(r, 16<<20)
+		a.Free(mem.PurposeEntry, r, 16<<20)
 	}
 	st := a.Stats()
 	rss2 := vmRSS(t)

@@ -164,7 +164,7 @@ func (a *Allocator) Name() string { return a.name }
 
 // Alloc implements mem.Allocator. Every allocator here aligns blocks to at
 // least 8 bytes (16 on 64-bit glibc, jemalloc and mimalloc).
-func (a *Allocator) Alloc(size int) mem.Ref {
+func (a *Allocator) Alloc(pu mem.Purpose, size int) mem.Ref {
 	if size <= 0 {
 		panic("cmalloc: Alloc of non-positive size")
 	}
@@ -172,22 +172,21 @@ func (a *Allocator) Alloc(size int) mem.Ref {
 	if p >= refLimit {
 		panic("cmalloc: block address does not fit in 56 bits")
 	}
-	a.stats.Requested += uint64(size)
-	a.stats.Allocated += uint64(usable)
-	a.stats.Allocs++
+	a.stats.Add(pu, size, usable)
 	return mem.Ref(p)
 }
 
 // Free implements mem.Allocator.
-func (a *Allocator) Free(r mem.Ref, size int) {
+func (a *Allocator) Free(p mem.Purpose, r mem.Ref, size int) {
 	if r == 0 {
 		panic("cmalloc: Free of the nil Ref")
 	}
 	usable := cFree(uintptr(r))
-	a.stats.Requested -= uint64(size)
-	a.stats.Allocated -= uint64(usable)
-	a.stats.Frees++
+	a.stats.Sub(p, size, usable)
 }
+
+// BlockSize implements mem.Sizer: malloc_usable_size of the block.
+func (a *Allocator) BlockSize(r mem.Ref, size int) int { return usableSize(uintptr(r)) }
 
 // Bytes implements mem.Allocator. The slice's capacity is size.
 func (a *Allocator) Bytes(r mem.Ref, size int) []byte {

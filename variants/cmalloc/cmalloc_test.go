@@ -76,7 +76,7 @@ func TestModel(t *testing.T) {
 			i := rng.Intn(len(live))
 			b := live[i]
 			check(b)
-			a.Free(b.r, b.size)
+			a.Free(mem.PurposeEntry, b.r, b.size)
 			req -= uint64(b.size)
 			frees++
 			live[i] = live[len(live)-1]
@@ -86,7 +86,7 @@ func TestModel(t *testing.T) {
 			if rng.Intn(50) == 0 {
 				size = 1 + rng.Intn(300000)
 			}
-			b := blk{a.Alloc(size), size, byte(rng.Intn(256))}
+			b := blk{a.Alloc(mem.PurposeEntry, size), size, byte(rng.Intn(256))}
 			if b.r == 0 || uint64(b.r) >= 1<<56 || b.r%8 != 0 {
 				t.Fatalf("Alloc(%d) = %#x", size, b.r)
 			}
@@ -115,7 +115,7 @@ func TestModel(t *testing.T) {
 		t.Fatalf("Allocated = %d; sum of usable sizes %d", s.Allocated, usable)
 	}
 	for _, b := range live {
-		a.Free(b.r, b.size)
+		a.Free(mem.PurposeEntry, b.r, b.size)
 	}
 	if s := a.Stats(); s.Requested != 0 || s.Allocated != 0 || s.Live() != 0 {
 		t.Fatalf("after freeing all: %+v", s)
@@ -126,7 +126,7 @@ func TestMapped(t *testing.T) {
 	a := answering(t)
 	var refs []mem.Ref
 	for i := 0; i < 1000; i++ {
-		refs = append(refs, a.Alloc(1000))
+		refs = append(refs, a.Alloc(mem.PurposeEntry, 1000))
 	}
 	a.mappedTime = a.mappedTime.AddDate(-1, 0, 0)
 	s := a.Stats()
@@ -135,7 +135,7 @@ func TestMapped(t *testing.T) {
 	}
 	t.Logf("%s: allocated %d mapped %d", a.Name(), s.Allocated, s.Mapped)
 	for _, r := range refs {
-		a.Free(r, 1000)
+		a.Free(mem.PurposeEntry, r, 1000)
 	}
 }
 
@@ -149,13 +149,13 @@ func BenchmarkAllocFree(b *testing.B) {
 			for i := 0; b.Loop(); i++ {
 				j := i & 1023
 				if refs[j] != 0 {
-					a.Free(refs[j], size)
+					a.Free(mem.PurposeEntry, refs[j], size)
 				}
-				refs[j] = a.Alloc(size)
+				refs[j] = a.Alloc(mem.PurposeEntry, size)
 			}
 			for _, r := range refs {
 				if r != 0 {
-					a.Free(r, size)
+					a.Free(mem.PurposeEntry, r, size)
 				}
 			}
 		})

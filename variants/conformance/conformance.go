@@ -9,7 +9,10 @@
 // block that overlaps another, or that the backend scribbles on, is caught.
 // After every operation the backend's Stats must agree with the model to
 // the byte: Requested is the sum of the live sizes, Allocs-Frees the live
-// count, and Allocated >= Requested.
+// count, and Allocated >= Requested; per purpose, Requested and Blocks match
+// the model's live blocks of that purpose, and the purposes' Requested,
+// Allocated and Blocks add up to the totals. Where the backend is a
+// mem.Sizer, the BlockSize of the live blocks adds up to Allocated.
 package conformance
 
 import (
@@ -46,9 +49,14 @@ type Checker struct {
 	A     mem.Allocator
 	refs  []mem.Ref // live blocks, in no order
 	sizes []int
+	purps []mem.Purpose
 	index map[mem.Ref]int // Ref → position in refs
 	sum   uint64          // sum of live sizes
 	ops   int
+
+	psum  [mem.NumPurposes]uint64 // live sizes per purpose
+	plive [mem.NumPurposes]uint64 // live blocks per purpose
+	alloc uint64                  // sum of BlockSize over live blocks (mem.Sizer only)
 }
 
 // NewChecker starts a model of a, which must have no live blocks.
@@ -97,10 +105,17 @@ func (c *Checker) verify(r mem.Ref, size int, what string) {
 	}
 }
 
-// Alloc allocates size bytes, checks the block and fills it.
+// Alloc allocates size bytes, checks the block and fills it. The purpose
+// cycles through every purpose, one per operation.
 func (c *Checker) Alloc(size int) mem.Ref {
 	c.T.Helper()
-	r := c.A.Alloc(size)
+	return c.AllocFor(mem.Purpose(c.ops%int(mem.NumPurposes)), size)
+}
+
+// AllocFor is Alloc for purpose p.
+func (c *Checker) AllocFor(p mem.Purpose, size int) mem.Ref {
+	c.T.Helper()
+	r := c.A.Alloc(p, size)
 	c.ops++
 	if r == 0 {
 		c.T.Fatalf("Alloc(%d) returned the nil Ref", size)
@@ -122,7 +137,17 @@ func (c *Checker) Alloc(size int) mem.Ref {
 	c.index[r] = len(c.refs)
 	c.refs = append(c.refs, r)
 	c.sizes = append(c.sizes, size)
+	c.purps = append(c.purps, p)
 	c.sum += uint64(size)
+	c.psum[p] += uint64(size)
+	c.plive[p]++
+	if sz, ok := c.A.(mem.Sizer); ok {
+		n := sz.BlockSize(r, size)
+		if n < size {
+			c.T.Fatalf("BlockSize(%#x, %d) = %d: less than the size", uint64(r), size, n)
+		}
+		c.alloc += uint64(n)
+	}
 	c.CheckStats()
 	return r
 }
@@ -130,7 +155,7 @@ func (c *Checker) Alloc(size int) mem.Ref {
 // Free verifies and frees the i-th live block of the model.
 func (c *Checker) Free(i int) {
 	c.T.Helper()
-	r, size := c.refs[i], c.sizes[i]
+	r, size, p := c.refs[i], c.sizes[i], c.purps[i]
 	c.verify(r, size, "before free")
 	if size > 1 {
 		// A prefix view is the same memory.
@@ -140,14 +165,19 @@ func (c *Checker) Free(i int) {
 			c.T.Fatalf("Bytes(%#x, %d) is not a prefix of Bytes(%#x, %d)", uint64(r), n, uint64(r), size)
 		}
 	}
-	c.A.Free(r, size)
+	if sz, ok := c.A.(mem.Sizer); ok {
+		c.alloc -= uint64(sz.BlockSize(r, size))
+	}
+	c.A.Free(p, r, size)
 	c.ops++
 	last := len(c.refs) - 1
-	c.refs[i], c.sizes[i] = c.refs[last], c.sizes[last]
+	c.refs[i], c.sizes[i], c.purps[i] = c.refs[last], c.sizes[last], c.purps[last]
 	c.index[c.refs[i]] = i
-	c.refs, c.sizes = c.refs[:last], c.sizes[:last]
+	c.refs, c.sizes, c.purps = c.refs[:last], c.sizes[:last], c.purps[:last]
 	delete(c.index, r)
 	c.sum -= uint64(size)
+	c.psum[p] -= uint64(size)
+	c.plive[p]--
 	c.CheckStats()
 }
 
@@ -163,6 +193,24 @@ func (c *Checker) CheckStats() {
 	}
 	if st.Allocated < st.Requested {
 		c.T.Fatalf("after op %d: Allocated %d < Requested %d", c.ops, st.Allocated, st.Requested)
+	}
+	var req, alloc, blocks uint64
+	for p, ps := range st.Purposes {
+		if ps.Requested != c.psum[p] || ps.Blocks != c.plive[p] {
+			c.T.Fatalf("after op %d: purpose %s: Requested %d, Blocks %d; want %d, %d",
+				c.ops, mem.Purpose(p), ps.Requested, ps.Blocks, c.psum[p], c.plive[p])
+		}
+		if ps.Allocated < ps.Requested {
+			c.T.Fatalf("after op %d: purpose %s: Allocated %d < Requested %d", c.ops, mem.Purpose(p), ps.Allocated, ps.Requested)
+		}
+		req, alloc, blocks = req+ps.Requested, alloc+ps.Allocated, blocks+ps.Blocks
+	}
+	if req != st.Requested || alloc != st.Allocated || blocks != st.Live() {
+		c.T.Fatalf("after op %d: purposes add up to Requested %d, Allocated %d, Blocks %d; totals are %d, %d, %d",
+			c.ops, req, alloc, blocks, st.Requested, st.Allocated, st.Live())
+	}
+	if _, ok := c.A.(mem.Sizer); ok && c.alloc != st.Allocated {
+		c.T.Fatalf("after op %d: BlockSize of the live blocks adds up to %d; Allocated = %d", c.ops, c.alloc, st.Allocated)
 	}
 }
 
@@ -180,7 +228,7 @@ func (c *Checker) FreeAll() {
 	for len(c.refs) > 0 {
 		c.Free(len(c.refs) - 1)
 	}
-	if st := c.A.Stats(); st.Requested != 0 || st.Allocated != 0 || st.Live() != 0 {
+	if st := c.A.Stats(); st.Requested != 0 || st.Allocated != 0 || st.Live() != 0 || st.Purposes != [mem.NumPurposes]mem.PurposeStats{} {
 		c.T.Fatalf("after freeing everything: %+v", st)
 	}
 }
@@ -287,7 +335,8 @@ func Run(t *testing.T, name string, newAlloc func() mem.Allocator) {
 //
 //	op    = sel lo hi
 //	sel%3 == 0 and a block is live: free live[(lo|hi<<8) % live]
-//	otherwise alloc, with v = lo|hi<<8 and the size by sel>>6:
+//	otherwise alloc, for purpose (sel>>2&15) % NumPurposes, with
+//	v = lo|hi<<8 and the size by sel>>6:
 //	  0: 1 + v%128   1: 1 + v%2048   2: 1 + v (to 64 KiB)   3: 1 + v%320 * 1 KiB
 func Ops(t testing.TB, a mem.Allocator, data []byte) {
 	c := NewChecker(t, a)
@@ -309,7 +358,7 @@ func Ops(t testing.TB, a mem.Allocator, data []byte) {
 		default:
 			size = 1 + v%320*1024
 		}
-		c.Alloc(size)
+		c.AllocFor(mem.Purpose(int(sel>>2&15)%int(mem.NumPurposes)), size)
 	}
 	c.VerifyAll()
 	c.FreeAll()
@@ -325,6 +374,8 @@ func FuzzSeeds(f *testing.F) {
 	}
 	f.Add(sweep)
 	f.Add([]byte{0xC1, 3, 0, 0x81, 0xFF, 0xFF, 0, 1, 0, 0xC1, 1, 0, 0, 0, 0})
+	// One block of each purpose, then frees.
+	f.Add([]byte{1, 38, 0, 5, 38, 0, 10, 38, 0, 13, 38, 0, 17, 38, 0, 22, 38, 0, 0, 2, 0, 0, 0, 0})
 }
 
 // Bench measures alloc+free for each of BenchSizes as sub-benchmarks named
@@ -338,7 +389,7 @@ func Bench(b *testing.B, newAlloc func() mem.Allocator) {
 			window := min(4096, (64<<20)/size)
 			ring := make([]mem.Ref, window)
 			for i := range ring {
-				ring[i] = a.Alloc(size)
+				ring[i] = a.Alloc(mem.PurposeEntry, size)
 				a.Bytes(ring[i], 1)[0] = 1
 			}
 			b.ReportAllocs()
@@ -346,8 +397,8 @@ func Bench(b *testing.B, newAlloc func() mem.Allocator) {
 			b.ResetTimer()
 			j := 0
 			for b.Loop() {
-				a.Free(ring[j], size)
-				r := a.Alloc(size)
+				a.Free(mem.PurposeEntry, ring[j], size)
+				r := a.Alloc(mem.PurposeEntry, size)
 				a.Bytes(r, 1)[0] = 1
 				ring[j] = r
 				if j++; j == window {
@@ -356,7 +407,7 @@ func Bench(b *testing.B, newAlloc func() mem.Allocator) {
 			}
 			b.StopTimer()
 			for _, r := range ring {
-				a.Free(r, size)
+				a.Free(mem.PurposeEntry, r, size)
 			}
 		})
 	}

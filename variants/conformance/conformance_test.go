@@ -78,12 +78,12 @@ type overlapping struct {
 	n   mem.Ref
 }
 
-func (o *overlapping) Alloc(size int) mem.Ref {
-	o.Allocator.Alloc(size) // keep the accounting right
+func (o *overlapping) Alloc(p mem.Purpose, size int) mem.Ref {
+	o.Allocator.Alloc(p, size) // keep the accounting right
 	o.n++
 	return o.n
 }
-func (o *overlapping) Free(r mem.Ref, size int) { o.Allocator.Free(1, size) }
+func (o *overlapping) Free(p mem.Purpose, r mem.Ref, size int) { o.Allocator.Free(p, 1, size) }
 func (o *overlapping) Bytes(r mem.Ref, size int) []byte {
 	return o.buf[:size]
 }

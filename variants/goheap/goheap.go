@@ -67,40 +67,36 @@ func (h *Heap) Name() string { return "goheap" }
 
 // Alloc implements mem.Allocator. Blocks of 8 bytes or more are 8-byte
 // aligned (every Go size class from 8 up is a multiple of 8).
-func (h *Heap) Alloc(size int) mem.Ref {
+func (h *Heap) Alloc(p mem.Purpose, size int) mem.Ref {
 	if size <= 0 {
 		panic("goheap: Alloc of non-positive size")
 	}
 	// At least 8 bytes, so the block comes from a size class of its own and
 	// is 8-byte aligned (the tiny allocator packs smaller noscan objects).
 	b := make([]byte, max(size, 8))
-	p := unsafe.Pointer(unsafe.SliceData(b))
+	bp := unsafe.Pointer(unsafe.SliceData(b))
 	var i uint32
 	if n := len(h.free); n > 0 {
 		i = h.free[n-1]
 		h.free = h.free[:n-1]
-		h.blocks[i] = p
+		h.blocks[i] = bp
 	} else {
 		i = uint32(len(h.blocks))
-		h.blocks = append(h.blocks, p)
+		h.blocks = append(h.blocks, bp)
 	}
-	h.stats.Requested += uint64(size)
-	h.stats.Allocated += uint64(RoundUp(size))
-	h.stats.Allocs++
+	h.stats.Add(p, size, RoundUp(size))
 	return mem.Ref(i) + 1
 }
 
 // Free implements mem.Allocator.
-func (h *Heap) Free(r mem.Ref, size int) {
+func (h *Heap) Free(p mem.Purpose, r mem.Ref, size int) {
 	i := uint32(r - 1)
 	if r == 0 || int(i) >= len(h.blocks) || h.blocks[i] == nil {
 		panic("goheap: Free of a block that is not live")
 	}
 	h.blocks[i] = nil
 	h.free = append(h.free, i)
-	h.stats.Requested -= uint64(size)
-	h.stats.Allocated -= uint64(RoundUp(size))
-	h.stats.Frees++
+	h.stats.Sub(p, size, RoundUp(size))
 }
 
 // Bytes implements mem.Allocator. The slice's capacity is size.
@@ -111,6 +107,9 @@ func (h *Heap) Bytes(r mem.Ref, size int) []byte {
 // Stats implements mem.Allocator. Mapped is 0: the Go heap's spans are not
 // attributed to this allocator.
 func (h *Heap) Stats() mem.Stats { return h.stats }
+
+// BlockSize implements mem.Sizer: the Go heap's size class of the block.
+func (h *Heap) BlockSize(r mem.Ref, size int) int { return RoundUp(size) }
 
 // Trim returns free heap memory to the OS (a forced GC and scavenge): the
 // blocks a FLUSHALL dropped are garbage until the next GC otherwise.

@@ -28,8 +28,8 @@ func TestAllocFreeStats(t *testing.T) {
 	if h.Name() != "goheap" {
 		t.Fatalf("got %q; want %q", h.Name(), "goheap")
 	}
-	a := h.Alloc(5)
-	b := h.Alloc(100)
+	a := h.Alloc(mem.PurposeEntry, 5)
+	b := h.Alloc(mem.PurposeEntry, 100)
 	if a == 0 || b == 0 || a == b {
 		t.Fatalf("bad refs %d %d", a, b)
 	}
@@ -55,17 +55,17 @@ func TestAllocFreeStats(t *testing.T) {
 	if st.Requested != 105 || st.Allocated != 8+112 || st.Allocs != 2 || st.Frees != 0 || st.Live() != 2 {
 		t.Fatalf("stats %+v", st)
 	}
-	h.Free(a, 5)
+	h.Free(mem.PurposeEntry, a, 5)
 	st = h.Stats()
 	if st.Requested != 100 || st.Allocated != 112 || st.Frees != 1 {
 		t.Fatalf("stats after free %+v", st)
 	}
-	c := h.Alloc(16)
+	c := h.Alloc(mem.PurposeEntry, 16)
 	if c != a {
 		t.Fatalf("handle not reused: got %d; want %d", c, a)
 	}
-	h.Free(c, 16)
-	h.Free(b, 100)
+	h.Free(mem.PurposeEntry, c, 16)
+	h.Free(mem.PurposeEntry, b, 100)
 	if st := h.Stats(); st.Requested != 0 || st.Allocated != 0 || st.Live() != 0 {
 		t.Fatalf("stats after all frees %+v", st)
 	}
@@ -73,12 +73,12 @@ func TestAllocFreeStats(t *testing.T) {
 
 func TestFreeTwicePanics(t *testing.T) {
 	h := New()
-	r := h.Alloc(10)
-	h.Free(r, 10)
+	r := h.Alloc(mem.PurposeEntry, 10)
+	h.Free(mem.PurposeEntry, r, 10)
 	defer func() {
 		if recover() == nil {
 			t.Fatal("double free did not panic")
 		}
 	}()
-	h.Free(r, 10)
+	h.Free(mem.PurposeEntry, r, 10)
 }
