@@ -62,7 +62,7 @@ func TestRefs(t *testing.T) {
 	a := newTest(t, 1<<30)
 	r0 := a.Alloc(mem.PurposeEntry, 38)
 	r1 := a.Alloc(mem.PurposeEntry, 38)
-	r2 := a.Alloc(mem.PurposeEntry, 100 << 10)
+	r2 := a.Alloc(mem.PurposeEntry, 100<<10)
 	// Unit 0 is never used; the first slab is unit 1, the span unit 2.
 	if r0 != 1<<16 || r1 != 1<<16+38 || r2 != 2<<16 {
 		t.Fatalf("refs = %#x %#x %#x; want 0x10000 0x10026 0x20000", r0, r1, r2)
@@ -119,10 +119,10 @@ func TestStatsExact(t *testing.T) {
 
 func TestSpansCoalesceAndReuse(t *testing.T) {
 	a := newTest(t, 1<<30)
-	x := a.Alloc(mem.PurposeEntry, 100 << 10) // 2 units
-	y := a.Alloc(mem.PurposeEntry, 64 << 10)  // 1 unit
-	z := a.Alloc(mem.PurposeEntry, 200 << 10) // 4 units
-	guard := a.Alloc(mem.PurposeEntry, 40)    // a slab above them
+	x := a.Alloc(mem.PurposeEntry, 100<<10) // 2 units
+	y := a.Alloc(mem.PurposeEntry, 64<<10)  // 1 unit
+	z := a.Alloc(mem.PurposeEntry, 200<<10) // 4 units
+	guard := a.Alloc(mem.PurposeEntry, 40)  // a slab above them
 	top := a.top
 	a.Free(mem.PurposeEntry, y, 64<<10)
 	a.Free(mem.PurposeEntry, x, 100<<10)
@@ -134,7 +134,7 @@ func TestSpansCoalesceAndReuse(t *testing.T) {
 	}
 	// A 6-unit block takes it, first fit from the same place; the rest (1
 	// unit) then serves a new slab.
-	w := a.Alloc(mem.PurposeEntry, 6<<16 - 5)
+	w := a.Alloc(mem.PurposeEntry, 6<<16-5)
 	if w != x {
 		t.Fatalf("6-unit span at %#x; want %#x (reused)", w, x)
 	}
@@ -184,7 +184,7 @@ func TestOutOfMemoryPanics(t *testing.T) {
 			t.Fatalf("panic %q; want an out-of-memory message", msg)
 		}
 	}()
-	a.Alloc(mem.PurposeEntry, 8 << 20)
+	a.Alloc(mem.PurposeEntry, 8<<20)
 	t.Fatal("Alloc beyond the reservation did not panic")
 }
 
@@ -244,7 +244,7 @@ func TestFlushGivesMemoryBack(t *testing.T) {
 	}
 	var big []mem.Ref
 	for i := 0; i < 4; i++ {
-		r := a.Alloc(mem.PurposeEntry, 16 << 20)
+		r := a.Alloc(mem.PurposeEntry, 16<<20)
 		b := a.Bytes(r, 16<<20)
 		for j := 0; j < len(b); j += pageSize {
 			b[j] = 1

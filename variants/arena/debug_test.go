@@ -42,7 +42,7 @@ func TestDebugDoubleFree(t *testing.T) {
 	keep := a.Alloc(mem.PurposeEntry, 38)
 	a.Free(mem.PurposeEntry, r, 38)
 	expectPanic(t, "double free", func() { a.Free(mem.PurposeEntry, r, 38) })
-	big := a.Alloc(mem.PurposeEntry, 1 << 20)
+	big := a.Alloc(mem.PurposeEntry, 1<<20)
 	a.Free(mem.PurposeEntry, big, 1<<20)
 	expectPanic(t, "double free", func() { a.Free(mem.PurposeEntry, big, 1<<20) })
 	a.Free(mem.PurposeEntry, keep, 38)
@@ -53,7 +53,7 @@ func TestDebugWrongClass(t *testing.T) {
 	r := a.Alloc(mem.PurposeEntry, 38)
 	expectPanic(t, "wrong size class", func() { a.Free(mem.PurposeEntry, r, 40) })
 	a.Free(mem.PurposeEntry, r, 37) // same class: allowed
-	big := a.Alloc(mem.PurposeEntry, 1 << 20)
+	big := a.Alloc(mem.PurposeEntry, 1<<20)
 	expectPanic(t, "allocated with size", func() { a.Free(mem.PurposeEntry, big, 1<<20+1) })
 	expectPanic(t, "names no block", func() { a.Free(mem.PurposeEntry, 0, 8) })
 	expectPanic(t, "not the start of a block", func() { a.Free(mem.PurposeEntry, a.Alloc(mem.PurposeEntry, 40)+1, 40) })
