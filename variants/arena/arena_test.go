@@ -2,6 +2,7 @@ package arena
 
 import (
 	"bufio"
+	"fmt"
 	"os"
 	"strconv"
 	"strings"
@@ -273,5 +274,32 @@ func TestFlushGivesMemoryBack(t *testing.T) {
 	grown := rss1 - rss0
 	if back := int64(rss1) - int64(rss2); back*10 < int64(grown)*9 {
 		t.Fatalf("RSS gave back %d of %d bytes; want at least 90%%", back, grown)
+	}
+}
+
+func TestMallocStats(t *testing.T) {
+	a := newTest(t, 1<<30)
+	var refs []mem.Ref
+	for i := 0; i < 100; i++ {
+		refs = append(refs, a.Alloc(mem.PurposeEntry, 38))
+	}
+	big := a.Alloc(mem.PurposeValue, 100<<10)
+	out := a.MallocStats()
+	for _, want := range []string{
+		"purpose entries: requested 3800, allocated 3800, blocks 100\n",
+		"purpose values: requested 102400, allocated 102400, blocks 1\n",
+		fmt.Sprintf("%5d %7d %8d %8d %9d", sizeClass[38], 38, 1, 100, unitSize/38),
+		"spans: 1 (2 units, 102400 bytes asked for)\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("MallocStats() lacks %q:\n%s", want, out)
+		}
+	}
+	a.Free(mem.PurposeValue, big, 100<<10)
+	for _, r := range refs {
+		a.Free(mem.PurposeEntry, r, 38)
+	}
+	if out := a.MallocStats(); !strings.Contains(out, "spare slabs: 1 ") || !strings.Contains(out, "free runs: 1 (2 units)") {
+		t.Fatalf("after frees:\n%s", out)
 	}
 }

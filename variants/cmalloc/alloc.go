@@ -207,6 +207,17 @@ func (a *Allocator) Stats() mem.Stats {
 	return s
 }
 
+// MallocStats implements mem.StatsWriter: the allocator's own report
+// (jemalloc's malloc_stats_print, mimalloc's mi_stats_print_out, tcmalloc's
+// MallocExtension_GetStats, glibc's malloc_info XML), found with dlsym, or
+// a line saying the library exposes none.
+func (a *Allocator) MallocStats() string {
+	if s := statsNow(a.p); s != "" {
+		return s
+	}
+	return "Stats not supported for the current allocator (" + a.name + ": no statistics function found)\n"
+}
+
 // Trim implements mem.Trimmer: the allocator gives its free pages back to
 // the OS (jemalloc purges every arena, mimalloc collects, tcmalloc releases
 // free memory, glibc runs malloc_trim).

@@ -6,6 +6,7 @@ package cmalloc
 #include <dlfcn.h>
 #include <malloc.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -116,6 +117,56 @@ static void mi_collect_all(void *f) { ((mi_collect_fn)f)(1); }
 static void call_void(void *f) { ((voidfn)f)(); }
 static void glibc_trim(void) { malloc_trim(0); }
 
+// The allocators' own statistics reports, collected into one malloc'd
+// buffer that the caller frees.
+struct rundb_text { char *p; size_t len, cap; };
+static void text_add(struct rundb_text *t, const char *s) {
+	size_t n = strlen(s);
+	if (t->len + n + 1 > t->cap) {
+		size_t c = t->cap ? t->cap : 4096;
+		while (c < t->len + n + 1) c *= 2;
+		char *q = realloc(t->p, c);
+		if (!q) return;
+		t->p = q;
+		t->cap = c;
+	}
+	memcpy(t->p + t->len, s, n + 1);
+	t->len += n;
+}
+static void je_write_cb(void *arg, const char *s) { text_add(arg, s); }
+static void mi_write_cb(const char *s, void *arg) { text_add(arg, s); }
+typedef void (*je_stats_fn)(void (*)(void *, const char *), void *, const char *);
+typedef void (*mi_stats_fn)(void (*)(const char *, void *), void *);
+typedef void (*tc_stats_fn)(char *, int);
+static struct rundb_text je_stats(void *f) {
+	struct rundb_text t = {0};
+	((je_stats_fn)f)(je_write_cb, &t, NULL);
+	return t;
+}
+static struct rundb_text mi_stats(void *f) {
+	struct rundb_text t = {0};
+	((mi_stats_fn)f)(mi_write_cb, &t);
+	return t;
+}
+static struct rundb_text tc_stats(void *f) {
+	struct rundb_text t = {0};
+	t.cap = 1 << 16;
+	t.p = malloc(t.cap);
+	if (!t.p) { t.cap = 0; return t; }
+	t.p[0] = 0;
+	((tc_stats_fn)f)(t.p, (int)t.cap);
+	t.len = strlen(t.p);
+	return t;
+}
+static struct rundb_text glibc_stats(void) {
+	struct rundb_text t = {0};
+	FILE *f = open_memstream(&t.p, &t.len);
+	if (!f) return t;
+	malloc_info(0, f);
+	fclose(f);
+	return t;
+}
+
 static uint64_t glibc_mapped(void *f) {
 	struct rundb_mallinfo2 mi = ((mallinfo2_fn)f)();
 	return (uint64_t)mi.arena + (uint64_t)mi.hblkhd;
@@ -140,6 +191,7 @@ type probe struct {
 	lib     string         // shared object defining malloc
 	mapped  unsafe.Pointer // mallctl, mi_process_info, MallocExtension_GetNumericProperty or mallinfo2
 	trim    unsafe.Pointer // mallctl, mi_collect or MallocExtension_ReleaseFreeMemory (nil: glibc's malloc_trim)
+	stats   unsafe.Pointer // malloc_stats_print, mi_stats_print_out or MallocExtension_GetStats (nil: glibc's malloc_info)
 }
 
 var (
@@ -184,6 +236,7 @@ func detectNow() probe {
 		}
 		p.mapped = f
 		p.trim = f
+		p.stats = sym(path, "malloc_stats_print")
 		return p
 	}
 	if f := sym(path, "mi_version"); f != nil {
@@ -192,6 +245,7 @@ func detectNow() probe {
 		p.version = fmt.Sprintf("%d.%d.%d", v/100, v/10%10, v%10)
 		p.mapped = sym(path, "mi_process_info")
 		p.trim = sym(path, "mi_collect")
+		p.stats = sym(path, "mi_stats_print_out")
 		return p
 	}
 	if f := sym(path, "tc_version"); f != nil {
@@ -202,6 +256,7 @@ func detectNow() probe {
 		p.version = fmt.Sprintf("%d.%d%s", int(major), int(minor), C.GoString(&patch[0]))
 		p.mapped = sym(path, "MallocExtension_GetNumericProperty")
 		p.trim = sym(path, "MallocExtension_ReleaseFreeMemory")
+		p.stats = sym(path, "MallocExtension_GetStats")
 		return p
 	}
 	p.kind = Libc
@@ -252,6 +307,29 @@ func trimNow(p probe) {
 	case p.kind == Libc:
 		C.glibc_trim()
 	}
+}
+
+// statsNow is the allocator's own statistics report, "" when it has none
+// (a library without the symbol).
+func statsNow(p probe) string {
+	var t C.struct_rundb_text
+	switch {
+	case p.kind == Jemalloc && p.stats != nil:
+		t = C.je_stats(p.stats)
+	case p.kind == Mimalloc && p.stats != nil:
+		t = C.mi_stats(p.stats)
+	case p.kind == Tcmalloc && p.stats != nil:
+		t = C.tc_stats(p.stats)
+	case p.kind == Libc:
+		t = C.glibc_stats()
+	default:
+		return ""
+	}
+	if t.p == nil {
+		return ""
+	}
+	defer C.free(unsafe.Pointer(t.p))
+	return C.GoStringN(t.p, C.int(t.len))
 }
 
 // cAlloc returns a block of at least size bytes and its usable size.

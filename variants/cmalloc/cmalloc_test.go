@@ -169,3 +169,17 @@ func BenchmarkCgoCall(b *testing.B) {
 		cNop()
 	}
 }
+
+// TestMallocStats checks that the allocator's own report comes back: the
+// test binary may run under LD_PRELOAD with each library.
+func TestMallocStats(t *testing.T) {
+	a := answering(t)
+	r := a.Alloc(mem.PurposeEntry, 1000)
+	defer a.Free(mem.PurposeEntry, r, 1000)
+	out := a.MallocStats()
+	want := map[Kind]string{Libc: "<malloc version=", Jemalloc: "jemalloc statistics", Mimalloc: "", Tcmalloc: "MALLOC:"}[a.Kind()]
+	if !strings.Contains(out, want) || len(out) < 40 {
+		t.Fatalf("MallocStats() = %q; want a report containing %q", out[:min(len(out), 300)], want)
+	}
+	t.Logf("%s: %d bytes of statistics", a.Name(), len(out))
+}

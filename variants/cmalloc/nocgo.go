@@ -20,6 +20,8 @@ func mappedNow(probe) uint64 { return 0 }
 
 func trimNow(probe) {}
 
+func statsNow(probe) string { return "" }
+
 func cAlloc(int) (uintptr, int) { panic("cmalloc: rundb was built without cgo") }
 
 func cFree(uintptr) int { panic("cmalloc: rundb was built without cgo") }
