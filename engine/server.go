@@ -76,6 +76,7 @@ func NewServer(cfg *Config, a mem.Allocator) (*Server, error) {
 	s.cmd = command.NewServer(cfg, s.ks)
 	s.cmd.Hooks.Shutdown = s.shutdownHook
 	s.cmd.Hooks.MemoryInfo = s.memoryInfo
+	s.cmd.Hooks.ClientMemory = s.clientMemory
 	s.cmd.Hooks.ServerInfo = s.serverInfo
 	hz := cfg.Hz
 	if hz < 1 {
@@ -375,6 +376,23 @@ func tcpPort(addr string) int {
 		return 0
 	}
 	n, _ := strconv.Atoi(p)
+	return n
+}
+
+// clientMemory is the memory the clients' buffers hold: each connection's
+// input and output buffers and its reply buffer (their capacities). These
+// are Go slices, not allocator blocks, so the server accounts them: they
+// are used_memory's clients purpose. The loop's one shared read buffer is
+// not any client's and is left out.
+func (s *Server) clientMemory() uint64 {
+	var n uint64
+	s.loop.Conns(func(nc *netpoll.Conn) bool {
+		n += uint64(nc.BufBytes())
+		if cn, ok := nc.Context.(*conn); ok {
+			n += uint64(cap(cn.cl.Out))
+		}
+		return true
+	})
 	return n
 }
 

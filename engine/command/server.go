@@ -54,6 +54,10 @@ type Hooks struct {
 	Shutdown func(c *Client, save, nosave bool) error
 	// MemoryInfo appends extra "name:value" lines to INFO memory.
 	MemoryInfo func() [][2]string
+	// ClientMemory is the bytes the clients' query and output buffers
+	// hold (they live on the Go heap, so the allocator does not see
+	// them); used_memory counts them. May be nil (none).
+	ClientMemory func() uint64
 	// ServerInfo appends extra lines to INFO server.
 	ServerInfo func() [][2]string
 	// PersistenceInfo returns INFO persistence lines.
@@ -94,6 +98,10 @@ type Server struct {
 	// server closes them before the loop sleeps.
 	KillPending bool
 
+	// startupMemory is the allocator's bytes when the server was built
+	// (MEMORY STATS startup.allocated, INFO used_memory_startup).
+	startupMemory uint64
+
 	rngState uint64
 
 	// propagate consumes what write commands changed (see propagate.go).
@@ -123,6 +131,7 @@ func NewServer(cfg *Config, ks *db.Keyspace) *Server {
 	s.RunID = hex.EncodeToString(id[:])
 	s.rngState = uint64(time.Now().UnixNano()) | 1
 	s.wireWriteHooks()
+	s.startupMemory = ks.Alloc.Stats().Allocated
 	s.ApplyConfig()
 	for _, reg := range registry {
 		reg(s.Table)

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"rundb/engine/db"
+	"rundb/engine/mem"
 )
 
 // Server commands: INFO, CONFIG (GET, SET, RESETSTAT, REWRITE, HELP),
@@ -99,8 +100,9 @@ func (s *Server) infoState() *infoState {
 	return st
 }
 
-// usedMemory is the allocator's live bytes: keys, values and tables.
-func (s *Server) usedMemory() uint64 { return s.KS.Alloc.Stats().Allocated }
+// usedMemory is used_memory: the allocator's live bytes (keys, values and
+// tables) plus the clients' buffers.
+func (s *Server) usedMemory() uint64 { return s.KS.Alloc.Stats().Allocated + s.clientMemory() }
 
 // InfoCron samples the counters INFO reports as rates and tracks the
 // memory peak; the server calls it from its cron (every 100ms or more is
@@ -399,45 +401,35 @@ func totalSystemMemory() uint64 {
 }
 
 func (s *Server) infoMemory(sec *infoSection) {
-	st := s.KS.Alloc.Stats()
-	used := st.Allocated
-	is := s.infoState()
-	if used > is.peak {
-		is.peak = used
-	}
+	o := s.memOverview()
+	st, used := o.st, o.used
 	var extra infoSection
 	if s.Hooks.MemoryInfo != nil {
 		extra.lines = s.Hooks.MemoryInfo()
 	}
-	var rss uint64
-	if v, ok := extra.get("used_memory_rss"); ok {
-		rss, _ = strconv.ParseUint(v, 10, 64)
-	} else {
-		rss = readRSS()
-	}
-	keys := 0
-	for _, d := range s.KS.DBs {
-		keys += d.Len()
-	}
+	rss := o.rss
 	sec.addUint("used_memory", used)
 	sec.add("used_memory_human", BytesToHuman(used))
 	sec.addUint("used_memory_rss", rss)
 	sec.add("used_memory_rss_human", BytesToHuman(rss))
-	sec.addUint("used_memory_peak", is.peak)
-	sec.add("used_memory_peak_human", BytesToHuman(is.peak))
+	sec.addUint("used_memory_peak", o.peak)
+	sec.add("used_memory_peak_human", BytesToHuman(o.peak))
 	perc := 100.0
-	if is.peak > 0 {
-		perc = float64(used) * 100 / float64(is.peak)
+	if o.peak > 0 {
+		perc = float64(used) * 100 / float64(o.peak)
 	}
 	sec.add("used_memory_peak_perc", fmt.Sprintf("%.2f%%", perc))
-	sec.addUint("used_memory_dataset", used)
-	sec.addUint("allocator_allocated", used)
-	sec.addUint("allocator_active", used)
-	resident := st.Mapped
-	if resident == 0 {
-		resident = used
+	sec.addUint("used_memory_overhead", o.overhead)
+	sec.addUint("used_memory_startup", o.startup)
+	sec.addUint("used_memory_dataset", o.dataset())
+	dsPerc := 0.0
+	if used > o.startup {
+		dsPerc = float64(o.dataset()) * 100 / float64(used-o.startup)
 	}
-	sec.addUint("allocator_resident", resident)
+	sec.add("used_memory_dataset_perc", fmt.Sprintf("%.2f%%", dsPerc))
+	sec.addUint("allocator_allocated", st.Allocated)
+	sec.addUint("allocator_active", st.Allocated)
+	sec.addUint("allocator_resident", o.resident())
 	tot := totalSystemMemory()
 	sec.addUint("total_system_memory", tot)
 	sec.add("total_system_memory_human", BytesToHuman(tot))
@@ -450,15 +442,22 @@ func (s *Server) infoMemory(sec *infoSection) {
 	}
 	sec.add("mem_fragmentation_ratio", fmt.Sprintf("%.2f", frag))
 	sec.addInt("mem_fragmentation_bytes", int64(rss)-int64(used))
+	sec.addUint("mem_clients_normal", o.clients)
 	sec.add("mem_allocator", s.KS.Alloc.Name())
 	perKey := uint64(0)
-	if keys > 0 {
-		perKey = used / uint64(keys)
+	if o.keys > 0 {
+		perKey = used / o.keys
 	}
 	sec.addUint("used_memory_per_key", perKey)
 	sec.addUint("allocator_requested", st.Requested)
 	sec.addUint("allocator_mapped", st.Mapped)
 	sec.addUint("allocator_live_blocks", st.Live())
+	for p := mem.Purpose(0); p < mem.NumPurposes; p++ {
+		sec.addUint("mem_purpose_"+p.String(), o.purposes[p])
+	}
+	for p := mem.Purpose(0); p < mem.NumPurposes; p++ {
+		sec.addUint("mem_purpose_"+p.String()+"_blocks", st.Purposes[p].Blocks)
+	}
 	sec.merge(extra.lines)
 }
 

@@ -60,6 +60,7 @@ var readExamples = map[string][]string{
 	"get":             {"get s", "get n", "get missing"},
 	"getrange":        {"getrange r 0 3"},
 	"keys":            {"keys *"},
+	"memory|usage":    {"memory usage s", "memory usage t samples 5", "memory usage missing"},
 	"mget":            {"mget s n t r missing"},
 	"object|encoding": {"object encoding r"},
 	"object|freq":     {"object freq s"},

@@ -285,3 +285,9 @@ func (d *DB) RehashStep(groups int) {
 
 // MemBytes is the memory held by d's tables.
 func (d *DB) MemBytes() int { return d.keys.MemBytes() + d.expires.MemBytes() }
+
+// TableBytes is what the slot arrays of d's keyspace and expires tables
+// cost the allocator, size-class rounding included.
+func (d *DB) TableBytes() (keys, expires int) {
+	return d.keys.AllocatedBytes(), d.expires.AllocatedBytes()
+}

@@ -160,6 +160,10 @@ func (c *Conn) AppendOut(f func([]byte) []byte) {
 	c.markDirty()
 }
 
+// BufBytes is the memory the connection's input and output buffers hold
+// (their capacities), for the server's used_memory.
+func (c *Conn) BufBytes() int { return cap(c.in) + cap(c.out) }
+
 // OutLen returns the number of output bytes not yet written.
 func (c *Conn) OutLen() int { return len(c.out) - c.outPos }
 
