@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -311,5 +312,93 @@ func TestClientPauseHoldsWrites(t *testing.T) {
 	a.do(t, "CLIENT UNPAUSE")
 	if got := a.do(t, "EXISTS y"); got != ":0" {
 		t.Fatalf("the killed client's SET ran: EXISTS y = %q", got)
+	}
+}
+
+// infoFields reads every numeric field of one INFO section.
+func infoFields(t *testing.T, c *client, section string) map[string]int64 {
+	t.Helper()
+	fmt.Fprintf(c, "INFO %s\r\n", section)
+	hdr, err := c.r.ReadString('\n')
+	if err != nil || hdr[0] != '$' {
+		t.Fatalf("INFO: %q %v", hdr, err)
+	}
+	var n int
+	fmt.Sscanf(hdr[1:], "%d", &n)
+	body := make([]byte, n+2)
+	io.ReadFull(c.r, body)
+	m := map[string]int64{}
+	for _, line := range strings.Split(string(body), "\r\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok {
+			if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+				m[k] = n
+			}
+		}
+	}
+	return m
+}
+
+// used_memory counts what a client's buffers hold: half a 1 MB bulk sent
+// by one client shows up in mem_clients_normal and in the clients purpose,
+// and goes away when the client leaves. MEMORY PURGE trims the backend.
+func TestUsedMemoryCountsClientBuffers(t *testing.T) {
+	h := &heap{}
+	srv := startOn(t, h, nil)
+	c := dial(t, srv)
+	c.do(t, "SET a 1")
+	check := func(m map[string]int64) {
+		t.Helper()
+		if m["used_memory"] != m["allocator_allocated"]+m["mem_clients_normal"] {
+			t.Errorf("used_memory %d; want allocator_allocated %d + mem_clients_normal %d",
+				m["used_memory"], m["allocator_allocated"], m["mem_clients_normal"])
+		}
+		if m["mem_purpose_clients"] != m["mem_clients_normal"] {
+			t.Errorf("mem_purpose_clients %d; want mem_clients_normal %d", m["mem_purpose_clients"], m["mem_clients_normal"])
+		}
+		if m["used_memory_dataset"] != m["used_memory"]-m["used_memory_overhead"] {
+			t.Errorf("used_memory_dataset %d is not used_memory less the overhead", m["used_memory_dataset"])
+		}
+		sum := int64(0)
+		for k, v := range m {
+			if strings.HasPrefix(k, "mem_purpose_") && !strings.HasSuffix(k, "_blocks") {
+				sum += v
+			}
+		}
+		if sum != m["used_memory"] {
+			t.Errorf("mem_purpose_* add up to %d; used_memory %d", sum, m["used_memory"])
+		}
+	}
+	check(infoFields(t, c, "memory"))
+	half := dial(t, srv)
+	half.Write([]byte("*3\r\n$3\r\nSET\r\n$1\r\nb\r\n$1048576\r\n"))
+	half.Write(make([]byte, 512<<10))
+	var m map[string]int64
+	for i := 0; i < 100; i++ {
+		if m = infoFields(t, c, "memory"); m["mem_clients_normal"] >= 512<<10 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if m["mem_clients_normal"] < 512<<10 {
+		t.Fatalf("mem_clients_normal %d with half a 1 MB bulk pending; want at least 512 KB", m["mem_clients_normal"])
+	}
+	check(m)
+	half.Close()
+	for i := 0; i < 100; i++ {
+		if m = infoFields(t, c, "memory"); m["mem_clients_normal"] < 512<<10 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if m["mem_clients_normal"] >= 512<<10 {
+		t.Errorf("mem_clients_normal %d after the client left", m["mem_clients_normal"])
+	}
+	if got := c.do(t, "MEMORY PURGE"); got != "+OK" {
+		t.Fatalf("MEMORY PURGE: %q", got)
+	}
+	srv.Stop()
+	<-srv.Done()
+	if h.trims != 1 {
+		t.Errorf("Trim calls: got %d; want 1 (MEMORY PURGE)", h.trims)
 	}
 }
