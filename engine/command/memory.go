@@ -2,6 +2,7 @@ package command
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
@@ -55,10 +56,12 @@ func memoryHelpCommand(c *Client) { c.replyHelp("MEMORY", memoryHelp...) }
 // keyspace table (and of the expires table when it has a deadline), each
 // block counted at its allocated (class-rounded) size. The shares are the
 // arrays' bytes divided by the keys they hold, so the usage of every key
-// adds up to the slots, expires, entries and values purposes. rundb's
-// values are not sampled (no container exists yet): SAMPLES is checked and
-// has nothing to sample. Like Redis, the key is not expired by the lookup.
+// adds up to the slots, expires, entries and values purposes. A container
+// counts its blocks as its encoding says (ds.ContainerOps.Bytes), sampling
+// up to SAMPLES elements (default 5, 0: all) where it estimates. Like
+// Redis, the lookup does not expire the key.
 func memoryUsageCommand(c *Client) {
+	samples := int64(memoryUsageSamples)
 	for j := 3; j < len(c.Args); j++ {
 		if !EqualFold(c.Args[j], "samples") || j+1 >= len(c.Args) {
 			c.ReplySyntaxErr()
@@ -73,6 +76,7 @@ func memoryUsageCommand(c *Client) {
 			c.ReplySyntaxErr()
 			return
 		}
+		samples = n
 		j++
 	}
 	e, ok := c.DB.Peek(c.Args[2])
@@ -80,12 +84,15 @@ func memoryUsageCommand(c *Client) {
 		c.ReplyNull()
 		return
 	}
-	c.ReplyInt(int64(keyUsage(c.DB, e)))
+	c.ReplyInt(int64(keyUsage(c.DB, e, int(min(samples, math.MaxInt32)))))
 }
 
+// memoryUsageSamples is MEMORY USAGE's default SAMPLES.
+const memoryUsageSamples = 5
+
 // keyUsage is MEMORY USAGE's figure for entry e of d.
-func keyUsage(d *db.DB, e ds.Entry) int {
-	n := e.AllocatedBytes(d.Alloc())
+func keyUsage(d *db.DB, e ds.Entry, samples int) int {
+	n := e.AllocatedBytes(d.Alloc(), samples)
 	keys, expires := d.TableBytes()
 	n += share(keys, d.Len())
 	if e.HasTTL() {

@@ -17,6 +17,12 @@ type ContainerOps struct {
 	// Copy returns a deep copy of c; nil when the encoding cannot be
 	// copied (COPY then answers that the type is not supported).
 	Copy func(a mem.Allocator, c mem.Ref) mem.Ref
+	// Bytes is what the blocks of c cost the allocator, size-class
+	// rounding included (mem.BlockSize of each), for MEMORY USAGE. An
+	// encoding whose blocks are too many to visit may estimate from
+	// samples of its elements (0: visit all). nil: the container is not
+	// counted.
+	Bytes func(a mem.Allocator, c mem.Ref, samples int) int
 }
 
 // containerOps is indexed by encoding (EncListpack ...).

@@ -597,12 +597,18 @@ func (e Entry) Free(a mem.Allocator) {
 	a.Free(mem.PurposeEntry, e.ref, len(e.b))
 }
 
-// AllocatedBytes is what the entry block and, for a raw string, its value
-// block cost the allocator, size-class rounding included (mem.BlockSize).
-// A container's blocks are not counted: the container's type knows them.
-func (e Entry) AllocatedBytes(a mem.Allocator) int {
+// AllocatedBytes is what the entry costs the allocator, size-class
+// rounding included (mem.BlockSize): its entry block, and a raw string's
+// value block or a container's blocks (its encoding's ContainerOps.Bytes,
+// which may estimate from samples elements; 0 means all).
+func (e Entry) AllocatedBytes(a mem.Allocator, samples int) int {
 	n := mem.BlockSize(a, e.ref, len(e.b))
-	if e.Enc() == EncRaw && cap(e.val) > 0 {
+	switch {
+	case e.Type() != TypeString:
+		if f := containerOps[e.Enc()].Bytes; f != nil && e.Container() != 0 {
+			n += f(a, e.Container(), samples)
+		}
+	case e.Enc() == EncRaw && cap(e.val) > 0:
 		n += mem.BlockSize(a, e.rawRef(), cap(e.val))
 	}
 	return n

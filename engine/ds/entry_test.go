@@ -388,3 +388,46 @@ func TestEntrySetInt(t *testing.T) {
 	}
 	e.Free(a)
 }
+
+// TestEntryAllocatedBytes: an entry's allocated bytes are its entry block,
+// a raw string's value block and its container's blocks (ContainerOps.Bytes,
+// given the samples), each at the backend's BlockSize; together they are
+// what the entries, values and containers purposes hold.
+func TestEntryAllocatedBytes(t *testing.T) {
+	var gotSamples int
+	old := RegisterContainer(EncQuicklist, ContainerOps{
+		Free: func(a mem.Allocator, c mem.Ref) { a.Free(mem.PurposeContainer, c, 24) },
+		Bytes: func(a mem.Allocator, c mem.Ref, samples int) int {
+			gotSamples = samples
+			return mem.BlockSize(a, c, 24)
+		},
+	})
+	defer RegisterContainer(EncQuicklist, old)
+	forBackends(t, func(t *testing.T, a mem.Allocator) {
+		es := []Entry{
+			NewString(a, []byte("i"), []byte("42"), EncInt, 0, false, 0),
+			NewString(a, []byte("e"), []byte("short"), EncEmbstr, 7, true, 0),
+			NewRawCap(a, []byte("r"), []byte(strings.Repeat("r", 100)), 300, 0, false, 0),
+			NewContainer(a, TypeList, EncQuicklist, []byte("l"), a.Alloc(mem.PurposeContainer, 24), 0, false, 0),
+		}
+		sum := 0
+		for _, e := range es {
+			sum += e.AllocatedBytes(a, 7)
+		}
+		st := a.Stats()
+		want := st.Purposes[mem.PurposeEntry].Allocated + st.Purposes[mem.PurposeValue].Allocated + st.Purposes[mem.PurposeContainer].Allocated
+		if uint64(sum) != want || sum == 0 {
+			t.Errorf("AllocatedBytes add up to %d; the purposes hold %d", sum, want)
+		}
+		if gotSamples != 7 {
+			t.Errorf("ContainerOps.Bytes got samples %d; want 7", gotSamples)
+		}
+		if raw := es[2].AllocatedBytes(a, 0); raw < 300+len(es[2].b) {
+			t.Errorf("raw entry: %d bytes; want at least its 300-byte value block and its entry block", raw)
+		}
+		for _, e := range es {
+			e.Free(a)
+		}
+		checkLive(t, a, 0)
+	})
+}
