@@ -41,6 +41,9 @@ type Loop struct {
 	evfd  int
 	lnfds []int    // listening sockets, in the order of Config.Addrs
 	addrs []string // their bound addresses, "host:port"
+	// addrMu guards addrs, which Relisten changes on the loop goroutine
+	// while Addr and Addrs may be called from any goroutine.
+	addrMu sync.RWMutex
 
 	conns     []*Conn // indexed by fd
 	nconns    atomic.Int64
@@ -119,39 +122,107 @@ func New(cfg Config, h Handler) (_ *Loop, err error) {
 	if len(addrs) == 0 {
 		addrs = []string{cfg.Addr}
 	}
+	if l.lnfds, l.addrs, err = l.openListeners(addrs); err != nil {
+		return nil, err
+	}
+	for _, fd := range l.lnfds {
+		if err = l.ctl(unix.EPOLL_CTL_ADD, fd, 0, unix.EPOLLIN); err != nil {
+			return nil, err
+		}
+	}
+	l.acceptOn = true
+	return l, nil
+}
+
+// openListeners opens a listener for each address (see Config.Addrs), not
+// yet registered in epoll, and returns them with their bound addresses. An
+// optional address that is not available here is skipped with a log line;
+// any other failure, or no listener at all, closes what was opened.
+func (l *Loop) openListeners(addrs []string) (fds []int, bound []string, err error) {
+	defer func() {
+		if err != nil {
+			for _, fd := range fds {
+				unix.Close(fd)
+			}
+			fds, bound = nil, nil
+		}
+	}()
 	firstPort := 0 // port of the first listener opened, for later port-0 entries
 	for _, s := range addrs {
 		la, err := parseListenAddr(s)
 		if err != nil {
-			return nil, err
+			return fds, nil, err
 		}
 		if la.port == 0 {
 			la.port = firstPort
 		}
 		name := net.JoinHostPort(la.host, strconv.Itoa(la.port))
-		fd, bound, port, err := listen(la.host, la.port, cfg.Backlog)
+		fd, addr, port, err := listen(la.host, la.port, l.cfg.Backlog)
 		if err != nil {
 			err = fmt.Errorf("netpoll: could not create server TCP listening socket %s: %w", name, err)
 			if la.optional && notAvailable(err) {
 				l.logf("%v (optional address, skipped)", err)
 				continue
 			}
-			return nil, err
+			return fds, nil, err
 		}
-		l.lnfds = append(l.lnfds, fd)
-		l.addrs = append(l.addrs, bound)
+		fds = append(fds, fd)
+		bound = append(bound, addr)
 		if firstPort == 0 {
 			firstPort = port
 		}
-		if err = l.ctl(unix.EPOLL_CTL_ADD, fd, 0, unix.EPOLLIN); err != nil {
-			return nil, err
+	}
+	if len(fds) == 0 {
+		return nil, nil, fmt.Errorf("netpoll: no listening socket could be opened (addresses: %s)", strings.Join(addrs, " "))
+	}
+	return fds, bound, nil
+}
+
+// Relisten replaces the listeners with new ones on addrs (as Config.Addrs),
+// as Redis does on CONFIG SET port: the new listeners are opened first, and
+// only when all of them are open are the old ones closed; on failure the
+// old listeners stay and nothing changes. Connections already accepted are
+// not touched. Call it on the loop goroutine.
+func (l *Loop) Relisten(addrs []string) error {
+	fds, bound, err := l.openListeners(addrs)
+	if err != nil {
+		return err
+	}
+	if l.acceptOn {
+		for i, fd := range fds {
+			if err := l.ctl(unix.EPOLL_CTL_ADD, fd, 0, unix.EPOLLIN); err != nil {
+				for _, added := range fds[:i] {
+					l.ctl(unix.EPOLL_CTL_DEL, added, 0, 0)
+				}
+				for _, fd := range fds {
+					unix.Close(fd)
+				}
+				return err
+			}
 		}
 	}
-	if len(l.lnfds) == 0 {
-		return nil, fmt.Errorf("netpoll: no listening socket could be opened (addresses: %s)", strings.Join(addrs, " "))
+	for _, fd := range l.lnfds {
+		if l.acceptOn {
+			l.ctl(unix.EPOLL_CTL_DEL, fd, 0, 0)
+		}
+		unix.Close(fd)
 	}
-	l.acceptOn = true
-	return l, nil
+	l.addrMu.Lock()
+	l.lnfds, l.addrs = fds, bound
+	l.addrMu.Unlock()
+	return nil
+}
+
+// SetTickInterval changes the OnTick period (0 stops the ticks); the next
+// tick comes one new period from now. Call it on the loop goroutine.
+func (l *Loop) SetTickInterval(d time.Duration) {
+	if d < 0 {
+		d = 0
+	}
+	l.cfg.TickInterval = d
+	if d > 0 {
+		l.nextTick = time.Now().Add(d)
+	}
 }
 
 // listenAddr is one parsed entry of Config.Addrs.
@@ -316,7 +387,10 @@ func (l *Loop) closeFds() {
 }
 
 // Addr returns the address the first listener is bound to, "host:port".
+// Safe from any goroutine.
 func (l *Loop) Addr() string {
+	l.addrMu.RLock()
+	defer l.addrMu.RUnlock()
 	if len(l.addrs) == 0 {
 		return ""
 	}
@@ -324,8 +398,13 @@ func (l *Loop) Addr() string {
 }
 
 // Addrs returns the addresses of all listeners, "host:port", in the order
-// of Config.Addrs (skipped optional addresses left out).
-func (l *Loop) Addrs() []string { return slices.Clone(l.addrs) }
+// of Config.Addrs (skipped optional addresses left out). Safe from any
+// goroutine.
+func (l *Loop) Addrs() []string {
+	l.addrMu.RLock()
+	defer l.addrMu.RUnlock()
+	return slices.Clone(l.addrs)
+}
 
 // NumConns returns the number of open connections. Safe from any goroutine.
 func (l *Loop) NumConns() int { return int(l.nconns.Load()) }
@@ -407,8 +486,7 @@ func (l *Loop) Run() error {
 	defer runtime.UnlockOSThread()
 	defer l.shutdown()
 
-	tick := l.cfg.TickInterval
-	if tick > 0 {
+	if tick := l.cfg.TickInterval; tick > 0 {
 		l.nextTick = time.Now().Add(tick)
 	}
 	for {
@@ -419,6 +497,7 @@ func (l *Loop) Run() error {
 			return nil
 		}
 
+		tick := l.cfg.TickInterval // SetTickInterval may change it in a handler
 		timeout := -1
 		if len(l.ready) > 0 {
 			timeout = 0
@@ -460,7 +539,7 @@ func (l *Loop) Run() error {
 			l.events = make([]unix.EpollEvent, len(l.events)/2)
 		}
 
-		if tick > 0 {
+		if tick := l.cfg.TickInterval; tick > 0 {
 			if now := time.Now(); !now.Before(l.nextTick) {
 				l.retryAccept()
 				l.h.OnTick()

@@ -1006,3 +1006,79 @@ func BenchmarkEcho(b *testing.B) {
 		})
 	}
 }
+
+// SetTickInterval changes the tick rate of a running loop: from none to
+// every 5ms, then back to none.
+func TestSetTickInterval(t *testing.T) {
+	h := newLineHandler()
+	l := start(t, Config{}, h)
+	time.Sleep(20 * time.Millisecond)
+	if n := h.ticks.Load(); n != 0 {
+		t.Fatalf("ticks before SetTickInterval: %d", n)
+	}
+	h.do(t, func() { l.SetTickInterval(5 * time.Millisecond) })
+	for start := time.Now(); h.ticks.Load() < 10; {
+		if time.Since(start) > deadline {
+			t.Fatalf("only %d ticks after SetTickInterval(5ms)", h.ticks.Load())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	h.do(t, func() { l.SetTickInterval(0) })
+	n := h.ticks.Load()
+	time.Sleep(30 * time.Millisecond)
+	if m := h.ticks.Load(); m != n {
+		t.Fatalf("%d ticks after SetTickInterval(0)", m-n)
+	}
+}
+
+// Relisten moves the listener to a new port: the new port accepts, the old
+// one refuses, a connection accepted before stays served; a port in use
+// fails and leaves the listener where it was.
+func TestRelisten(t *testing.T) {
+	h := newLineHandler()
+	l := start(t, Config{}, h)
+	old := l.Addr()
+	before := dial(t, l)
+	echoOn(t, old, "one")
+
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	var rerr error
+	h.do(t, func() { rerr = l.Relisten([]string{busy.Addr().String()}) })
+	if rerr == nil || !strings.Contains(rerr.Error(), "address already in use") {
+		t.Fatalf("Relisten on a busy port: %v", rerr)
+	}
+	if l.Addr() != old {
+		t.Fatalf("after a failed Relisten: addr %s; want %s", l.Addr(), old)
+	}
+	echoOn(t, old, "two")
+
+	h.do(t, func() { rerr = l.Relisten([]string{"127.0.0.1:0"}) })
+	if rerr != nil {
+		t.Fatal(rerr)
+	}
+	if l.Addr() == old {
+		t.Fatalf("Relisten kept %s", old)
+	}
+	echoOn(t, l.Addr(), "three")
+	if c, err := net.DialTimeout("tcp", old, time.Second); err == nil {
+		c.Close()
+		t.Fatalf("old address %s still accepts", old)
+	}
+	fmt.Fprintf(before, "still here\n")
+	if got := readLine(t, bufio.NewReader(before)); strings.TrimSpace(got) != "still here" {
+		t.Fatalf("connection from before Relisten: got %q", got)
+	}
+
+	// While accepting is paused, the new listener is not polled either.
+	h.do(t, func() { l.PauseAccept(true) })
+	h.do(t, func() { rerr = l.Relisten([]string{"127.0.0.1:0"}) })
+	if rerr != nil {
+		t.Fatal(rerr)
+	}
+	h.do(t, func() { l.PauseAccept(false) })
+	echoOn(t, l.Addr(), "four")
+}

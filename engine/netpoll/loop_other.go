@@ -5,6 +5,7 @@ package netpoll
 import (
 	"fmt"
 	"runtime"
+	"time"
 )
 
 // Loop is one event loop. On this platform it cannot be created.
@@ -53,3 +54,11 @@ func (l *Loop) Hold(c *Conn) {}
 
 // Release resumes reading c (no-op off Linux).
 func (l *Loop) Release(c *Conn) {}
+
+// Relisten fails: there are no listeners off Linux.
+func (l *Loop) Relisten(addrs []string) error {
+	return fmt.Errorf("rundb needs Linux epoll; this build is for GOOS=%s", runtime.GOOS)
+}
+
+// SetTickInterval does nothing.
+func (l *Loop) SetTickInterval(d time.Duration) {}
