@@ -8,7 +8,9 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"log"
 	"net"
 	"os"
@@ -19,26 +21,26 @@ import (
 	"time"
 
 	"rundb/engine/command"
+	"rundb/engine/config"
 	"rundb/engine/db"
 	"rundb/engine/mem"
 	"rundb/engine/netpoll"
 	"rundb/engine/resp"
 )
 
-// Config is the server configuration (Redis's parameter names).
-type Config = command.Config
-
-// DefaultConfig returns the defaults: port 7379, bind 127.0.0.1.
-func DefaultConfig() *Config { return command.DefaultConfig() }
-
 // Server is one rundb server: its listeners, its clients and its databases.
 type Server struct {
-	cfg   *Config
-	alloc mem.Allocator
-	ks    *db.Keyspace
-	cmd   *command.Server
-	loop  *netpoll.Loop
-	log   *log.Logger
+	cfg     *config.Config
+	alloc   mem.Allocator
+	ks      *db.Keyspace
+	cmd     *command.Server
+	loop    *netpoll.Loop
+	log     *log.Logger
+	logFile *os.File // the logfile parameter's file (nil: standard error)
+	// port is the port parameter the listeners were opened for (0: a
+	// free port was picked), so that CONFIG SET port knows whether to
+	// move them.
+	port int64
 
 	turnStart time.Time
 	// held are the connections whose next command a CLIENT PAUSE holds
@@ -63,36 +65,101 @@ type conn struct {
 
 // NewServer builds a server over allocator a (nil: the Go heap backend is
 // not linked here, so a is required) and starts listening.
-func NewServer(cfg *Config, a mem.Allocator) (*Server, error) {
+func NewServer(cfg *config.Config, a mem.Allocator) (*Server, error) {
 	if a == nil {
 		return nil, fmt.Errorf("engine: no allocator")
 	}
 	if cfg.Databases < 1 {
 		return nil, fmt.Errorf("engine: databases must be at least 1")
 	}
-	s := &Server{cfg: cfg, alloc: a, stopped: make(chan struct{})}
-	s.log = log.New(os.Stderr, "", log.LstdFlags)
+	s := &Server{cfg: cfg, alloc: a, port: cfg.Port, stopped: make(chan struct{})}
+	logOut := io.Writer(os.Stderr)
+	if cfg.LogFile != "" {
+		f, err := os.OpenFile(cfg.LogFile, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+		if err != nil {
+			return nil, fmt.Errorf("engine: cannot open logfile: %w", err)
+		}
+		s.logFile, logOut = f, f
+	}
+	s.log = log.New(logOut, "", log.LstdFlags)
 	s.ks = db.NewKeyspace(a, int(cfg.Databases))
 	s.cmd = command.NewServer(cfg, s.ks)
-	s.cmd.Hooks.Shutdown = s.shutdownHook
-	s.cmd.Hooks.MemoryInfo = s.memoryInfo
-	s.cmd.Hooks.ClientMemory = s.clientMemory
-	s.cmd.Hooks.ServerInfo = s.serverInfo
-	hz := cfg.Hz
-	if hz < 1 {
-		hz = 10
-	}
+	s.cmd.SetHooks(command.Hooks{
+		Shutdown:     s.shutdownHook,
+		MemoryInfo:   s.memoryInfo,
+		ClientMemory: s.clientMemory,
+		ServerInfo:   s.serverInfo,
+		ApplyConfig:  s.applyConfig,
+	})
 	loop, err := netpoll.New(netpoll.Config{
 		Addrs:        bindAddrs(cfg.Bind, cfg.Port),
 		Backlog:      int(cfg.TCPBacklog),
-		TickInterval: time.Second / time.Duration(hz),
-		Logf:         s.log.Printf,
+		TickInterval: tickInterval(cfg.Hz),
+		Logf:         func(format string, args ...any) { s.logf(logWarning, format, args...) },
 	}, s)
 	if err != nil {
+		s.closeLog()
 		return nil, err
 	}
 	s.loop = loop
 	return s, nil
+}
+
+// tickInterval is the cron period for hz (clamped to 1..500 as config does).
+func tickInterval(hz int64) time.Duration {
+	return time.Second / time.Duration(min(max(hz, 1), 500))
+}
+
+// Log levels, as the loglevel parameter names them.
+const (
+	logDebug = iota
+	logVerbose
+	logNotice
+	logWarning
+)
+
+// logf writes a log line if loglevel lets level through.
+func (s *Server) logf(level int, format string, args ...any) {
+	least := logNotice
+	switch s.cfg.LogLevel {
+	case "debug":
+		least = logDebug
+	case "verbose":
+		least = logVerbose
+	case "warning":
+		least = logWarning
+	}
+	if level >= least {
+		s.log.Printf(format, args...)
+	}
+}
+
+func (s *Server) closeLog() {
+	if s.logFile != nil {
+		s.logFile.Close()
+		s.logFile = nil
+	}
+}
+
+// applyConfig makes the running server follow a parameter CONFIG SET
+// changed. Parameters read where they are used (timeout, maxclients,
+// requirepass, the buffer limits, loglevel...) need nothing here.
+func (s *Server) applyConfig(name string) error {
+	switch name {
+	case "hz":
+		s.loop.SetTickInterval(tickInterval(s.cfg.Hz))
+	case "port":
+		if s.cfg.Port == s.port {
+			return nil
+		}
+		if err := s.loop.Relisten(bindAddrs(s.cfg.Bind, s.cfg.Port)); err != nil {
+			s.logf(logWarning, "Unable to listen on port %d: %v", s.cfg.Port, err)
+			return errors.New("Unable to listen on this port. Check server logs.")
+		}
+		s.port = s.cfg.Port
+		s.logf(logNotice, "Listening on %s (CONFIG SET port)", strings.Join(s.loop.Addrs(), " "))
+	}
+	return nil
 }
 
 // bindAddrs turns the bind parameter (space-separated addresses, as in
@@ -129,6 +196,7 @@ func (s *Server) Commands() *command.Server { return s.cmd }
 // Serve runs the event loop until Stop or SHUTDOWN.
 func (s *Server) Serve() error {
 	defer close(s.stopped)
+	defer s.closeLog()
 	return s.loop.Run()
 }
 
@@ -142,7 +210,7 @@ func (s *Server) Stop() {
 func (s *Server) Done() <-chan struct{} { return s.stopped }
 
 func (s *Server) shutdownHook(c *command.Client, save, nosave bool) error {
-	s.log.Printf("User requested shutdown...")
+	s.logf(logWarning, "User requested shutdown...")
 	s.cmd.ShutdownAsked = true
 	s.Stop()
 	return nil
@@ -192,7 +260,7 @@ func (s *Server) OnData(nc *netpoll.Conn, data []byte) int {
 		}
 		if n == 0 {
 			if int64(len(data)-pos) > s.cfg.ClientQueryBufferLimit {
-				s.log.Printf("Closing client that reached max query buffer length: id=%d addr=%s qbuf=%d", cl.ID, cl.Addr, len(data)-pos)
+				s.logf(logWarning, "Closing client that reached max query buffer length: id=%d addr=%s qbuf=%d", cl.ID, cl.Addr, len(data)-pos)
 				cl.Killed = true
 				pos = len(data)
 			}
@@ -270,7 +338,7 @@ func (s *Server) checkOutputLimit(cn *conn) {
 		cn.overAt = time.Time{}
 	}
 	if over {
-		s.log.Printf("Client id=%d addr=%s scheduled to be closed ASAP for overcoming of output buffer limits.", cn.cl.ID, cn.cl.Addr)
+		s.logf(logWarning, "Client id=%d addr=%s scheduled to be closed ASAP for overcoming of output buffer limits.", cn.cl.ID, cn.cl.Addr)
 		s.cmd.Stats.ClientsKilledOutput++
 		s.loop.Close(cn.nc)
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"rundb/engine"
+	"rundb/engine/config"
 	"rundb/engine/mem"
 )
 
@@ -45,14 +46,14 @@ func (h *heap) Free(p mem.Purpose, r mem.Ref, n int) {
 func (h *heap) Bytes(r mem.Ref, n int) []byte { return h.blocks[r-1][:n] }
 func (h *heap) Stats() mem.Stats              { return h.st }
 
-func start(t *testing.T, edit func(c *engine.Config)) *engine.Server {
+func start(t *testing.T, edit func(c *config.Config)) *engine.Server {
 	t.Helper()
 	return startOn(t, &heap{}, edit)
 }
 
-func startOn(t *testing.T, h *heap, edit func(c *engine.Config)) *engine.Server {
+func startOn(t *testing.T, h *heap, edit func(c *config.Config)) *engine.Server {
 	t.Helper()
-	cfg := engine.DefaultConfig()
+	cfg := config.Default()
 	cfg.Port = 0
 	if edit != nil {
 		edit(cfg)
@@ -99,7 +100,7 @@ func (c *client) do(t *testing.T, cmd string) string {
 }
 
 func TestMaxClients(t *testing.T) {
-	srv := start(t, func(c *engine.Config) { c.MaxClients = 2 })
+	srv := start(t, func(c *config.Config) { c.MaxClients = 2 })
 	a, b := dial(t, srv), dial(t, srv)
 	if got := a.do(t, "PING"); got != "+PONG" {
 		t.Fatalf("got %q", got)
@@ -125,7 +126,7 @@ func TestMaxClients(t *testing.T) {
 // A client that asks for a lot and never reads is disconnected once its
 // pending output passes the hard limit, and the server stays healthy.
 func TestOutputBufferLimit(t *testing.T) {
-	srv := start(t, func(c *engine.Config) {
+	srv := start(t, func(c *config.Config) {
 		c.ClientOutputHard = 1 << 20
 		c.ClientOutputSoft = 0
 	})
@@ -175,7 +176,7 @@ func infoField(t *testing.T, c *client, section, field string) string {
 }
 
 func TestQueryBufferLimit(t *testing.T) {
-	srv := start(t, func(c *engine.Config) { c.ClientQueryBufferLimit = 1 << 20 })
+	srv := start(t, func(c *config.Config) { c.ClientQueryBufferLimit = 1 << 20 })
 	c := dial(t, srv)
 	// A bulk header promising 2 MB, then the bytes, never completing.
 	c.Write([]byte("*2\r\n$3\r\nGET\r\n$2097152\r\n"))
@@ -191,7 +192,7 @@ func TestQueryBufferLimit(t *testing.T) {
 }
 
 func TestLatencyMonitorRecordsStalls(t *testing.T) {
-	srv := start(t, func(c *engine.Config) { c.LatencyMonitorThreshold = 20 })
+	srv := start(t, func(c *config.Config) { c.LatencyMonitorThreshold = 20 })
 	c := dial(t, srv)
 	if got := c.do(t, "DEBUG SLEEP 0.05"); got != "+OK" {
 		t.Fatalf("DEBUG SLEEP: %q", got)
@@ -245,14 +246,14 @@ func TestFlushTrims(t *testing.T) {
 // (192.0.2.1, TEST-NET-1) starts on the other addresses; without the "-"
 // the server does not start and the error names the address.
 func TestBindSeveralAddresses(t *testing.T) {
-	srv := start(t, func(c *engine.Config) { c.Bind = "127.0.0.1 -192.0.2.1" })
+	srv := start(t, func(c *config.Config) { c.Bind = "127.0.0.1 -192.0.2.1" })
 	if addrs := srv.Addrs(); len(addrs) != 1 || addrs[0] != srv.Addr() {
 		t.Fatalf("Addrs %q; want only the 127.0.0.1 listener", addrs)
 	}
 	if got := dial(t, srv).do(t, "PING"); got != "+PONG" {
 		t.Fatalf("PING: got %q", got)
 	}
-	cfg := engine.DefaultConfig()
+	cfg := config.Default()
 	cfg.Port = 0
 	cfg.Bind = "127.0.0.1 192.0.2.1"
 	if _, err := engine.NewServer(cfg, &heap{}); err == nil || !strings.Contains(err.Error(), "192.0.2.1") {
@@ -400,5 +401,48 @@ func TestUsedMemoryCountsClientBuffers(t *testing.T) {
 	<-srv.Done()
 	if h.trims != 1 {
 		t.Errorf("Trim calls: got %d; want 1 (MEMORY PURGE)", h.trims)
+	}
+}
+
+// CONFIG SET port moves the listener as Redis 7.0 does: the new port
+// accepts, the old one no longer does, the client that asked stays
+// connected; a port in use is refused and nothing moves.
+func TestConfigSetPort(t *testing.T) {
+	srv := start(t, nil)
+	c := dial(t, srv)
+	old := srv.Addr()
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	_, busyPort, _ := net.SplitHostPort(busy.Addr().String())
+	if got := c.do(t, "CONFIG SET port "+busyPort); got != "-ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen on this port. Check server logs." {
+		t.Fatalf("busy port: got %q", got)
+	}
+	if srv.Addr() != old {
+		t.Fatalf("after a refused CONFIG SET port: %s; want %s", srv.Addr(), old)
+	}
+	free, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, newPort, _ := net.SplitHostPort(free.Addr().String())
+	free.Close()
+	if got := c.do(t, "CONFIG SET port "+newPort); got != "+OK" {
+		t.Fatalf("CONFIG SET port %s: got %q", newPort, got)
+	}
+	if want := net.JoinHostPort("127.0.0.1", newPort); srv.Addr() != want {
+		t.Fatalf("listening on %s; want %s", srv.Addr(), want)
+	}
+	if got := dial(t, srv).do(t, "PING"); got != "+PONG" {
+		t.Fatalf("on the new port: got %q", got)
+	}
+	if nc, err := net.DialTimeout("tcp", old, time.Second); err == nil {
+		nc.Close()
+		t.Fatalf("old address %s still accepts", old)
+	}
+	if got := c.do(t, "PING"); got != "+PONG" {
+		t.Fatalf("the client that moved the port: got %q", got)
 	}
 }

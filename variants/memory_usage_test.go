@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"rundb/engine"
+	"rundb/engine/config"
 	"rundb/variants"
 )
 
@@ -54,7 +55,7 @@ func TestMemoryUsageMatchesUsedMemory(t *testing.T) {
 			if c, ok := a.(io.Closer); ok {
 				defer c.Close()
 			}
-			cfg := engine.DefaultConfig()
+			cfg := config.Default()
 			cfg.Port = 0
 			srv, err := engine.NewServer(cfg, a)
 			if err != nil {

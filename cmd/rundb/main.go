@@ -14,11 +14,12 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 
 	"rundb/engine"
-	"rundb/engine/command"
+	"rundb/engine/config"
 	"rundb/variants"
 )
 
@@ -40,9 +41,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 0
 		}
 	}
-	cfg := engine.DefaultConfig()
+	cfg := config.Default()
 	if err := loadConfig(cfg, args); err != nil {
 		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	// As Redis does, rundb works in dir (where files will be written).
+	if err := os.Chdir(cfg.Dir); err != nil {
+		fmt.Fprintf(stderr, "rundb: can't chdir to '%s': %v\n", cfg.Dir, err)
 		return 1
 	}
 	// jemalloc, mimalloc and tcmalloc need their library preloaded: this
@@ -82,13 +88,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 // loadConfig applies an optional config file (first argument, when it does
 // not start with "--") and then --name value pairs.
-func loadConfig(cfg *command.Config, args []string) error {
+func loadConfig(cfg *config.Config, args []string) error {
 	if len(args) > 0 && !strings.HasPrefix(args[0], "--") {
 		path := args[0]
 		args = args[1:]
 		b, err := os.ReadFile(path)
 		if err != nil {
 			return fmt.Errorf("cannot open config file %q: %w", path, err)
+		}
+		// Absolute, so that INFO and CONFIG REWRITE find it after the
+		// change into dir.
+		if abs, err := filepath.Abs(path); err == nil {
+			path = abs
 		}
 		cfg.ConfigFile = path
 		if err := applyConfigText(cfg, string(b), path); err != nil {
@@ -121,7 +132,7 @@ func quoteWord(w string) string {
 
 // applyConfigText applies redis.conf-syntax lines: "name value ...",
 // '#' comments, quoted values.
-func applyConfigText(cfg *command.Config, text, file string) error {
+func applyConfigText(cfg *config.Config, text, file string) error {
 	for n, line := range strings.Split(text, "\n") {
 		line = strings.TrimSpace(line)
 		if line == "" || line[0] == '#' {
@@ -133,7 +144,7 @@ func applyConfigText(cfg *command.Config, text, file string) error {
 			words = append(words, "")
 		}
 		if err == nil {
-			p := command.LookupParam(words[0])
+			p := config.Lookup(words[0])
 			if p == nil {
 				err = errors.New("Bad directive or wrong number of arguments")
 			} else if serr := p.Set(cfg, strings.Join(words[1:], " ")); serr != nil {
@@ -231,8 +242,8 @@ Allocator backends (--alloc):
 		fmt.Fprintf(w, "  %-10s %s\n", n, variants.Summary(n))
 	}
 	fmt.Fprintf(w, "\nParameters (defaults in brackets):\n")
-	def := command.DefaultConfig()
-	for _, p := range command.Params {
+	def := config.Default()
+	for _, p := range config.Params() {
 		fmt.Fprintf(w, "  --%-27s %s [%s]\n", p.Name, p.Help, p.Get(def))
 	}
 }

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"rundb/engine"
+	"rundb/engine/config"
 )
 
 func TestConfigFileAndFlags(t *testing.T) {
@@ -23,7 +23,7 @@ func TestConfigFileAndFlags(t *testing.T) {
 	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cfg := engine.DefaultConfig()
+	cfg := config.Default()
 	if err := loadConfig(cfg, []string{path, "--port", "7401", "--hz", "20"}); err != nil {
 		t.Fatal(err)
 	}
@@ -44,9 +44,13 @@ func TestConfigErrors(t *testing.T) {
 		{"--port", "notanumber"},
 		{"--port", "70000"},
 		{"--appendonly", "maybe"},
+		{"--appendonly", "yes"}, // no append log yet: refused, not ignored
+		{"--daemonize", "yes"},
+		{"--save", "3600 1"},
+		{"--slowlog-max-len", "10"}, // no slow log: not a parameter
 		{"stray"},
 	} {
-		cfg := engine.DefaultConfig()
+		cfg := config.Default()
 		if err := loadConfig(cfg, args); err == nil {
 			t.Errorf("%q: got no error", args)
 		}
@@ -54,7 +58,7 @@ func TestConfigErrors(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "bad.conf")
 	os.WriteFile(path, []byte("port 7400\nbogus directive\n"), 0o644)
-	err := loadConfig(engine.DefaultConfig(), []string{path})
+	err := loadConfig(config.Default(), []string{path})
 	if err == nil || !strings.Contains(err.Error(), "line 2") || !strings.Contains(err.Error(), "Bad directive") {
 		t.Errorf("got %v; want a FATAL CONFIG FILE ERROR naming line 2", err)
 	}

@@ -1,7 +1,7 @@
 // Package command holds rundb's command table and the handlers of every
-// command family (one file each: strings, keys, server, conn, tx), plus the
-// per-client state those handlers work on and the server configuration that
-// CONFIG reads and writes.
+// command family (one file each: strings, keys, server, conn, tx, config),
+// plus the per-client state those handlers work on. The parameters CONFIG
+// reads and writes live in engine/config.
 //
 // A command is one row of the table: name, arity, flags, key positions and a
 // handler. Arity follows the usual convention: N means exactly N arguments

@@ -1,357 +1,126 @@
 package command
 
 import (
-	"fmt"
-	"math"
-	"strconv"
 	"strings"
+
+	"rundb/engine/config"
+	"rundb/engine/db"
 )
 
-// Config is the server configuration. Names are Redis's, plus rundb's own
-// (alloc, eviction-ratio, eviction-pool-size). Every parameter can be given
-// as `--name value`, in a config file, and, unless immutable, by CONFIG SET.
-type Config struct {
-	Port       int64
-	Bind       string
-	Databases  int64
-	MaxClients int64
-	Hz         int64
-	Timeout    int64
-	TCPBacklog int64
+// CONFIG GET, SET, RESETSTAT, REWRITE and HELP over engine/config, which
+// holds the parameters and the rules; what a changed parameter does to the
+// running server is asked of the server through Hooks.ApplyConfig.
 
-	RequirePass string
-
-	MaxMemory        int64
-	MaxMemoryPolicy  string
-	MaxMemorySamples int64
-	EvictionRatio    float64 // rundb: fraction of maxmemory freed per eviction round
-	EvictionPoolSize int64   // rundb: candidates kept in the eviction pool
-	LFULogFactor     int64
-	LFUDecayTime     int64
-
-	AppendOnly     bool
-	AppendFilename string
-	AppendFsync    string
-	Dir            string
-	DBFilename     string
-	Save           string
-
-	ProtoMaxBulkLen        int64
-	ClientQueryBufferLimit int64
-	// Output buffer limit for normal clients: a client whose pending
-	// output passes Hard, or stays over Soft for SoftSeconds, is closed.
-	ClientOutputHard        int64
-	ClientOutputSoft        int64
-	ClientOutputSoftSeconds int64
-
-	LatencyMonitorThreshold int64
-	// LatencyTracking keeps a latency histogram per command for INFO
-	// latencystats and LATENCY HISTOGRAM, which report the percentiles
-	// in LatencyPercentiles.
-	LatencyTracking      bool
-	LatencyPercentiles   []float64
-	SlowlogLogSlowerThan int64
-	SlowlogMaxLen        int64
-
-	ListMaxListpackSize   int64
-	SetMaxIntsetEntries   int64
-	SetMaxListpackEntries int64
-
-	Alloc     string
-	LogLevel  string
-	LogFile   string
-	Daemonize bool
-
-	// ConfigFile is the path of the file the configuration was read from.
-	ConfigFile string
-
-	// OnChange is called after CONFIG SET changed a parameter.
-	OnChange func(name string)
+func init() {
+	register(func(t *Table) {
+		const admin = FlagAdmin | FlagNoScript | FlagLoading | FlagStale
+		t.Add(
+			&Command{Name: "config", Arity: -2, Group: "server", Since: "2.0.0",
+				Summary: "A container for server configuration commands"},
+			&Command{Name: "config|get", Arity: -3, Flags: admin, Since: "2.0.0",
+				Summary: "Get the values of configuration parameters", Args: "(parameter):block...", Handler: configGetCommand},
+			&Command{Name: "config|set", Arity: -4, Flags: admin, Since: "2.0.0",
+				Summary: "Set configuration parameters to the given values", Args: "parameter value [parameter value ...]",
+				Handler: configSetCommand},
+			&Command{Name: "config|resetstat", Arity: 2, Flags: admin, Since: "2.0.0",
+				Summary: "Reset the stats returned by INFO", Handler: configResetStatCommand},
+			&Command{Name: "config|rewrite", Arity: 2, Flags: admin, Since: "2.8.0",
+				Summary: "Rewrite the configuration file with the in memory configuration", Handler: configRewriteCommand},
+			&Command{Name: "config|help", Arity: 2, Flags: FlagLoading | FlagStale, Since: "5.0.0",
+				Summary: "Show helpful text about the different subcommands", Handler: configHelpCommand},
+		)
+	})
 }
 
-// DefaultConfig returns Redis's defaults, with rundb's port 7379.
-func DefaultConfig() *Config {
-	return &Config{
-		Port: 7379, Bind: "127.0.0.1", Databases: 16, MaxClients: 10000, Hz: 10,
-		TCPBacklog: 511, MaxMemoryPolicy: "noeviction", MaxMemorySamples: 5,
-		EvictionRatio: 0.05, EvictionPoolSize: 16, LFULogFactor: 10, LFUDecayTime: 1,
-		AppendFilename: "appendonly.aof", AppendFsync: "everysec", Dir: ".", DBFilename: "dump.rdb",
-		Save: "", ProtoMaxBulkLen: 512 << 20, ClientQueryBufferLimit: 1 << 30,
-		ClientOutputHard: 256 << 20, ClientOutputSoft: 64 << 20, ClientOutputSoftSeconds: 60,
-		SlowlogLogSlowerThan: 10000, SlowlogMaxLen: 128,
-		LatencyTracking: true, LatencyPercentiles: []float64{50, 99, 99.9},
-		ListMaxListpackSize: -2, SetMaxIntsetEntries: 512, SetMaxListpackEntries: 128,
-		Alloc: "arena", LogLevel: "notice",
+func configGetCommand(c *Client) {
+	type pair struct {
+		name string // as the client spelled it, for names without glob characters
+		p    *config.Param
 	}
-}
-
-type paramKind int
-
-const (
-	kindBool paramKind = iota
-	kindInt
-	kindMem
-	kindEnum
-	kindString
-	kindFloat
-	kindSpecial
-)
-
-// Param is one configuration parameter.
-type Param struct {
-	Name      string
-	Kind      paramKind
-	Immutable bool
-	Min, Max  int64
-	Enum      []string
-	Help      string
-	get       func(c *Config) string
-	set       func(c *Config, v string) error
-}
-
-var maxmemoryPolicies = []string{"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
-	"allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"}
-
-func intParam(name string, min, max int64, f func(c *Config) *int64, help string) *Param {
-	return &Param{Name: name, Kind: kindInt, Min: min, Max: max, Help: help,
-		get: func(c *Config) string { return strconv.FormatInt(*f(c), 10) },
-		set: func(c *Config, v string) error {
-			n, err := strconv.ParseInt(v, 10, 64)
-			if err != nil {
-				return fmt.Errorf("argument couldn't be parsed into an integer")
+	var out []pair
+	seen := map[*config.Param]bool{}
+	for _, a := range c.Args[2:] {
+		pat := string(a)
+		if !strings.ContainsAny(pat, "*?[") {
+			if p := config.Lookup(pat); p != nil && !seen[p] {
+				seen[p] = true
+				out = append(out, pair{pat, p})
 			}
-			if n < min || n > max {
-				return fmt.Errorf("argument must be between %d and %d inclusive", min, max)
-			}
-			*f(c) = n
-			return nil
-		}}
-}
-
-func memParam(name string, f func(c *Config) *int64, help string) *Param {
-	return &Param{Name: name, Kind: kindMem, Help: help,
-		get: func(c *Config) string { return strconv.FormatInt(*f(c), 10) },
-		set: func(c *Config, v string) error {
-			n, ok := ParseMemory(v)
-			if !ok {
-				return fmt.Errorf("argument must be a memory value")
-			}
-			*f(c) = n
-			return nil
-		}}
-}
-
-func boolParam(name string, f func(c *Config) *bool, help string) *Param {
-	return &Param{Name: name, Kind: kindBool, Help: help,
-		get: func(c *Config) string {
-			if *f(c) {
-				return "yes"
-			}
-			return "no"
-		},
-		set: func(c *Config, v string) error {
-			switch strings.ToLower(v) {
-			case "yes":
-				*f(c) = true
-			case "no":
-				*f(c) = false
-			default:
-				return fmt.Errorf("argument must be 'yes' or 'no'")
-			}
-			return nil
-		}}
-}
-
-func enumParam(name string, values []string, f func(c *Config) *string, help string) *Param {
-	return &Param{Name: name, Kind: kindEnum, Enum: values, Help: help,
-		get: func(c *Config) string { return *f(c) },
-		set: func(c *Config, v string) error {
-			lv := strings.ToLower(v)
-			for _, e := range values {
-				if e == lv {
-					*f(c) = e
-					return nil
-				}
-			}
-			return fmt.Errorf("argument(s) must be one of the following: %s", strings.Join(values, ", "))
-		}}
-}
-
-func stringParam(name string, f func(c *Config) *string, help string) *Param {
-	return &Param{Name: name, Kind: kindString, Help: help,
-		get: func(c *Config) string { return *f(c) },
-		set: func(c *Config, v string) error { *f(c) = v; return nil }}
-}
-
-func immutable(p *Param) *Param { p.Immutable = true; return p }
-
-// Params is the parameter table, in the order CONFIG GET * lists them.
-var Params = []*Param{
-	intParam("port", 0, 65535, func(c *Config) *int64 { return &c.Port }, "TCP port to listen on (0: pick one)"),
-	immutable(stringParam("bind", func(c *Config) *string { return &c.Bind }, "address to listen on")),
-	immutable(intParam("databases", 1, math.MaxInt32, func(c *Config) *int64 { return &c.Databases }, "number of databases")),
-	intParam("maxclients", 1, math.MaxInt32, func(c *Config) *int64 { return &c.MaxClients }, "most clients connected at once"),
-	hzParam(),
-	intParam("timeout", 0, math.MaxInt32, func(c *Config) *int64 { return &c.Timeout }, "close idle clients after this many seconds (0: never)"),
-	immutable(intParam("tcp-backlog", 0, math.MaxInt32, func(c *Config) *int64 { return &c.TCPBacklog }, "listen backlog")),
-	stringParam("requirepass", func(c *Config) *string { return &c.RequirePass }, "password clients must AUTH with"),
-	memParam("maxmemory", func(c *Config) *int64 { return &c.MaxMemory }, "memory limit for used_memory (0: none)"),
-	enumParam("maxmemory-policy", maxmemoryPolicies, func(c *Config) *string { return &c.MaxMemoryPolicy }, "what to evict at maxmemory"),
-	intParam("maxmemory-samples", 1, math.MaxInt32, func(c *Config) *int64 { return &c.MaxMemorySamples }, "keys sampled per eviction"),
-	floatParam("eviction-ratio", 0, 1, func(c *Config) *float64 { return &c.EvictionRatio }, "rundb: fraction freed per eviction round"),
-	intParam("eviction-pool-size", 1, 1024, func(c *Config) *int64 { return &c.EvictionPoolSize }, "rundb: eviction candidate pool size"),
-	intParam("lfu-log-factor", 0, math.MaxInt32, func(c *Config) *int64 { return &c.LFULogFactor }, "LFU counter logarithm factor"),
-	intParam("lfu-decay-time", 0, math.MaxInt32, func(c *Config) *int64 { return &c.LFUDecayTime }, "LFU counter decay minutes"),
-	boolParam("appendonly", func(c *Config) *bool { return &c.AppendOnly }, "keep an append log"),
-	immutable(stringParam("appendfilename", func(c *Config) *string { return &c.AppendFilename }, "append log file name")),
-	enumParam("appendfsync", []string{"always", "everysec", "no"}, func(c *Config) *string { return &c.AppendFsync }, "when the append log is fsynced"),
-	stringParam("dir", func(c *Config) *string { return &c.Dir }, "working directory for files"),
-	stringParam("dbfilename", func(c *Config) *string { return &c.DBFilename }, "snapshot file name"),
-	stringParam("save", func(c *Config) *string { return &c.Save }, "snapshot schedule (accepted, unused)"),
-	memParam("proto-max-bulk-len", func(c *Config) *int64 { return &c.ProtoMaxBulkLen }, "largest bulk string accepted"),
-	memParam("client-query-buffer-limit", func(c *Config) *int64 { return &c.ClientQueryBufferLimit }, "largest unparsed input per client"),
-	outputLimitParam(),
-	intParam("latency-monitor-threshold", 0, math.MaxInt64, func(c *Config) *int64 { return &c.LatencyMonitorThreshold }, "record loop stalls longer than this (ms; 0: off)"),
-	boolParam("latency-tracking", func(c *Config) *bool { return &c.LatencyTracking }, "keep per-command latency histograms"),
-	percentilesParam(),
-	intParam("slowlog-log-slower-than", -1, math.MaxInt64, func(c *Config) *int64 { return &c.SlowlogLogSlowerThan }, "slow log threshold (us)"),
-	intParam("slowlog-max-len", 0, math.MaxInt64, func(c *Config) *int64 { return &c.SlowlogMaxLen }, "slow log length"),
-	intParam("list-max-listpack-size", math.MinInt32, math.MaxInt32, func(c *Config) *int64 { return &c.ListMaxListpackSize }, "list node size limit"),
-	intParam("set-max-intset-entries", 0, math.MaxInt64, func(c *Config) *int64 { return &c.SetMaxIntsetEntries }, "largest intset"),
-	intParam("set-max-listpack-entries", 0, math.MaxInt64, func(c *Config) *int64 { return &c.SetMaxListpackEntries }, "largest small set"),
-	immutable(stringParam("alloc", func(c *Config) *string { return &c.Alloc }, "rundb: allocator backend")),
-	enumParam("loglevel", []string{"debug", "verbose", "notice", "warning", "nothing"}, func(c *Config) *string { return &c.LogLevel }, "log verbosity"),
-	immutable(stringParam("logfile", func(c *Config) *string { return &c.LogFile }, "log file (empty: stdout)")),
-	immutable(boolParam("daemonize", func(c *Config) *bool { return &c.Daemonize }, "accepted; rundb never daemonizes")),
-}
-
-func hzParam() *Param {
-	p := intParam("hz", math.MinInt32, math.MaxInt32, func(c *Config) *int64 { return &c.Hz }, "server cron frequency")
-	inner := p.set
-	p.set = func(c *Config, v string) error {
-		if err := inner(c, v); err != nil {
-			return err
+			continue
 		}
-		if c.Hz < 1 {
-			c.Hz = 1
-		}
-		if c.Hz > 500 {
-			c.Hz = 500
-		}
-		return nil
-	}
-	return p
-}
-
-func floatParam(name string, min, max float64, f func(c *Config) *float64, help string) *Param {
-	return &Param{Name: name, Kind: kindFloat, Help: help,
-		get: func(c *Config) string { return strconv.FormatFloat(*f(c), 'g', -1, 64) },
-		set: func(c *Config, v string) error {
-			x, err := strconv.ParseFloat(v, 64)
-			if err != nil || x < min || x > max {
-				return fmt.Errorf("argument must be between %g and %g inclusive", min, max)
+		for _, p := range config.Params() {
+			if !seen[p] && StringMatchString(pat, p.Name, true) {
+				seen[p] = true
+				out = append(out, pair{p.Name, p})
 			}
-			*f(c) = x
-			return nil
-		}}
-}
-
-func outputLimitParam() *Param {
-	return &Param{Name: "client-output-buffer-limit", Kind: kindSpecial,
-		Help: "normal <hard> <soft> <soft-seconds>: close clients whose output grows past it",
-		get: func(c *Config) string {
-			return fmt.Sprintf("normal %d %d %d slave 268435456 67108864 60 pubsub 33554432 8388608 60",
-				c.ClientOutputHard, c.ClientOutputSoft, c.ClientOutputSoftSeconds)
-		},
-		set: func(c *Config, v string) error {
-			f := strings.Fields(v)
-			if len(f)%4 != 0 || len(f) == 0 {
-				return fmt.Errorf("Wrong number of arguments in buffer limit configuration.")
-			}
-			for i := 0; i < len(f); i += 4 {
-				class := strings.ToLower(f[i])
-				if class != "normal" && class != "slave" && class != "replica" && class != "pubsub" {
-					return fmt.Errorf("Invalid client class specified in buffer limit configuration.")
-				}
-				hard, ok1 := ParseMemory(f[i+1])
-				soft, ok2 := ParseMemory(f[i+2])
-				secs, err := strconv.ParseInt(f[i+3], 10, 64)
-				if !ok1 || !ok2 || err != nil || secs < 0 {
-					return fmt.Errorf("Error in hard, soft or soft_seconds setting in buffer limit configuration.")
-				}
-				if class == "normal" {
-					c.ClientOutputHard, c.ClientOutputSoft, c.ClientOutputSoftSeconds = hard, soft, secs
-				}
-			}
-			return nil
-		}}
-}
-
-func percentilesParam() *Param {
-	return &Param{Name: "latency-tracking-info-percentiles", Kind: kindSpecial,
-		Help: "percentiles INFO latencystats reports",
-		get: func(c *Config) string {
-			f := make([]string, len(c.LatencyPercentiles))
-			for i, p := range c.LatencyPercentiles {
-				f[i] = strconv.FormatFloat(p, 'f', -1, 64)
-			}
-			return strings.Join(f, " ")
-		},
-		set: func(c *Config, v string) error {
-			var ps []float64
-			for _, f := range strings.Fields(v) {
-				p, err := strconv.ParseFloat(f, 64)
-				if err != nil || math.IsNaN(p) {
-					return fmt.Errorf("Invalid latency-tracking-info-percentiles parameters")
-				}
-				if p < 0 || p > 100 {
-					return fmt.Errorf("latency-tracking-info-percentiles parameters should sit between [0.0,100.0]")
-				}
-				ps = append(ps, p)
-			}
-			c.LatencyPercentiles = ps
-			return nil
-		}}
-}
-
-// LookupParam finds a parameter by name, case-insensitively.
-func LookupParam(name string) *Param {
-	name = strings.ToLower(name)
-	for _, p := range Params {
-		if p.Name == name {
-			return p
 		}
 	}
-	return nil
+	cfg := c.srv.Config
+	c.ReplyArrayLen(2 * len(out))
+	for _, x := range out {
+		c.ReplyBulkString(x.name)
+		c.ReplyBulkString(x.p.Get(cfg))
+	}
 }
 
-// Get returns the parameter's current value as CONFIG GET shows it.
-func (p *Param) Get(c *Config) string { return p.get(c) }
+func configSetCommand(c *Client) {
+	if len(c.Args)%2 != 0 {
+		c.ReplySyntaxErr()
+		return
+	}
+	pairs := make([]string, len(c.Args)-2)
+	for i, a := range c.Args[2:] {
+		pairs[i] = string(a)
+	}
+	if err := config.Set(c.srv.Config, pairs, c.srv.applyParam); err != nil {
+		c.ReplyError("ERR " + err.Error())
+		return
+	}
+	c.ReplyOK()
+}
 
-// Set parses v into the configuration, returning Redis's reason on failure.
-func (p *Param) Set(c *Config, v string) error { return p.set(c, v) }
-
-// ParseMemory parses a memory value: a number with an optional unit
-// (k, kb, m, mb, g, gb; k=1000, kb=1024), case-insensitively.
-func ParseMemory(s string) (int64, bool) {
-	ls := strings.ToLower(s)
-	mul := int64(1)
-	for _, u := range []struct {
-		suffix string
-		m      int64
-	}{{"gb", 1 << 30}, {"mb", 1 << 20}, {"kb", 1 << 10}, {"g", 1e9}, {"m", 1e6}, {"k", 1e3}, {"b", 1}} {
-		if strings.HasSuffix(ls, u.suffix) {
-			ls = ls[:len(ls)-len(u.suffix)]
-			mul = u.m
-			break
+func configResetStatCommand(c *Client) {
+	s := c.srv
+	s.Stats = Stats{}
+	s.KS.Stats = db.Stats{}
+	for _, cmd := range s.Table.Sorted() {
+		resetCommandStats(cmd)
+		for _, sub := range cmd.SortedSubs() {
+			resetCommandStats(sub)
 		}
 	}
-	n, err := strconv.ParseInt(ls, 10, 64)
-	if err != nil || n < 0 {
-		return 0, false
+	st := s.infoState()
+	st.peak = s.usedMemory()
+	c.ReplyOK()
+}
+
+func resetCommandStats(cmd *Command) {
+	cmd.Calls, cmd.Usec, cmd.Rejected, cmd.Failed = 0, 0, 0, 0
+	cmd.latency = nil
+}
+
+func configRewriteCommand(c *Client) {
+	cfg := c.srv.Config
+	if cfg.ConfigFile == "" {
+		c.ReplyError("ERR The server is running without a config file")
+		return
 	}
-	if mul > 1 && n > math.MaxInt64/mul {
-		return 0, false
+	if err := config.Rewrite(cfg); err != nil {
+		c.ReplyError("ERR Rewriting config file: " + err.Error())
+		return
 	}
-	return n * mul, true
+	c.ReplyOK()
+}
+
+func configHelpCommand(c *Client) {
+	c.replyHelp("CONFIG",
+		"GET <pattern>",
+		"    Return parameters matching the glob-like <pattern> and their values.",
+		"SET <directive> <value>",
+		"    Set the configuration <directive> to <value>.",
+		"RESETSTAT",
+		"    Reset statistics reported by the INFO command.",
+		"REWRITE",
+		"    Rewrite the configuration file.",
+	)
 }

@@ -3,6 +3,7 @@ package command
 import (
 	"fmt"
 	"regexp"
+	"rundb/engine/config"
 	"strconv"
 	"strings"
 	"testing"
@@ -75,7 +76,7 @@ func TestConnBasic(t *testing.T) {
 }
 
 func TestConnAuth(t *testing.T) {
-	cfg := DefaultConfig()
+	cfg := config.Default()
 	cfg.RequirePass = "pw"
 	s, c := testServer(cfg)
 	noAuthHello := "-NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time\r\n"

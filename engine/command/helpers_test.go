@@ -3,15 +3,16 @@ package command
 import (
 	"time"
 
+	"rundb/engine/config"
 	"rundb/engine/db"
 	"rundb/variants/goheap"
 )
 
 // testServer builds a server over a goheap keyspace (cfg nil: defaults)
 // and one client, with the clock set to now.
-func testServer(cfg *Config) (*Server, *Client) {
+func testServer(cfg *config.Config) (*Server, *Client) {
 	if cfg == nil {
-		cfg = DefaultConfig()
+		cfg = config.Default()
 	}
 	ks := db.NewKeyspace(goheap.New(), int(cfg.Databases))
 	s := NewServer(cfg, ks)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"rundb/engine/config"
 	"rundb/engine/db"
 	"rundb/engine/ds"
 	"rundb/engine/mem"
@@ -739,8 +740,8 @@ func objectEncodingCommand(c *Client) {
 	}
 }
 
-func policyLFU(cfg *Config) bool { return strings.HasSuffix(cfg.MaxMemoryPolicy, "-lfu") }
-func policyLRU(cfg *Config) bool { return strings.HasSuffix(cfg.MaxMemoryPolicy, "-lru") }
+func policyLFU(cfg *config.Config) bool { return strings.HasSuffix(cfg.MaxMemoryPolicy, "-lfu") }
+func policyLRU(cfg *config.Config) bool { return strings.HasSuffix(cfg.MaxMemoryPolicy, "-lru") }
 
 func objectIdletimeCommand(c *Client) {
 	e, ok := objectLookup(c)
@@ -779,7 +780,7 @@ func objectFreqCommand(c *Client) {
 // keysRefcount is what OBJECT REFCOUNT answers: small integers are shared
 // objects (refcount INT_MAX) unless an LRU/LFU policy under maxmemory needs
 // per-key access fields.
-func keysRefcount(cfg *Config, e ds.Entry) int64 {
+func keysRefcount(cfg *config.Config, e ds.Entry) int64 {
 	if e.Type() == ds.TypeString && e.Enc() == ds.EncInt && !e.Own() && e.Int() >= 0 && e.Int() < 10000 &&
 		(cfg.MaxMemory == 0 || !(policyLFU(cfg) || policyLRU(cfg))) {
 		return math.MaxInt32

@@ -135,10 +135,10 @@ type dbOverhead struct {
 // clientMemory is what the clients' buffers hold (the server counts them:
 // they live on the Go heap, not in the allocator).
 func (s *Server) clientMemory() uint64 {
-	if s.Hooks.ClientMemory == nil {
+	if s.hooks.ClientMemory == nil {
 		return 0
 	}
-	return s.Hooks.ClientMemory()
+	return s.hooks.ClientMemory()
 }
 
 func (s *Server) memOverview() memOverview {
@@ -173,8 +173,8 @@ func (s *Server) memOverview() memOverview {
 
 // rss is the process's resident set size, as the server reports it.
 func (s *Server) rss() uint64 {
-	if s.Hooks.MemoryInfo != nil {
-		for _, kv := range s.Hooks.MemoryInfo() {
+	if s.hooks.MemoryInfo != nil {
+		for _, kv := range s.hooks.MemoryInfo() {
 			if kv[0] == "used_memory_rss" {
 				n, _ := strconv.ParseUint(kv[1], 10, 64)
 				return n

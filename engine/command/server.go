@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"rundb/engine/config"
 	"rundb/engine/db"
 )
 
@@ -60,10 +61,10 @@ type Hooks struct {
 	ClientMemory func() uint64
 	// ServerInfo appends extra lines to INFO server.
 	ServerInfo func() [][2]string
-	// PersistenceInfo returns INFO persistence lines.
-	PersistenceInfo func() [][2]string
-	// BgRewrite starts a background rewrite of the append log.
-	BgRewrite func() error
+	// ApplyConfig makes the running server follow a parameter CONFIG SET
+	// changed (the cron rate, the listening port...); an error refuses
+	// the change.
+	ApplyConfig func(name string) error
 }
 
 // Server is the state the command handlers share: the keyspace, the
@@ -71,9 +72,9 @@ type Hooks struct {
 type Server struct {
 	Table  *Table
 	KS     *db.Keyspace
-	Config *Config
+	Config *config.Config
 	Stats  Stats
-	Hooks  Hooks
+	hooks  Hooks
 
 	Clients   map[int64]*Client
 	nextID    int64
@@ -115,7 +116,7 @@ type watchID struct {
 }
 
 // NewServer builds the command table over a keyspace.
-func NewServer(cfg *Config, ks *db.Keyspace) *Server {
+func NewServer(cfg *config.Config, ks *db.Keyspace) *Server {
 	s := &Server{
 		Table:     NewTable(),
 		KS:        ks,
@@ -132,12 +133,15 @@ func NewServer(cfg *Config, ks *db.Keyspace) *Server {
 	s.rngState = uint64(time.Now().UnixNano()) | 1
 	s.wireWriteHooks()
 	s.startupMemory = ks.Alloc.Stats().Allocated
-	s.ApplyConfig()
+	s.applyLFU()
 	for _, reg := range registry {
 		reg(s.Table)
 	}
 	return s
 }
+
+// SetHooks gives the command layer what it asks of the server around it.
+func (s *Server) SetHooks(h Hooks) { s.hooks = h }
 
 // registry holds the per-family registration functions (strings, keys, ...).
 var registry []func(t *Table)
@@ -387,9 +391,23 @@ func (s *Server) Cron() {
 	}
 }
 
-// ApplyConfig pushes configuration the keyspace caches (the LFU policy and
-// its tuning); call it after the configuration changed.
-func (s *Server) ApplyConfig() {
+// applyParam makes the server follow parameter p after CONFIG SET changed
+// it: the keyspace caches the LFU settings, the server around the command
+// layer applies the rest (Hooks.ApplyConfig).
+func (s *Server) applyParam(p *config.Param) error {
+	switch p.Name {
+	case "maxmemory-policy", "lfu-log-factor", "lfu-decay-time":
+		s.applyLFU()
+	}
+	if s.hooks.ApplyConfig != nil {
+		return s.hooks.ApplyConfig(p.Name)
+	}
+	return nil
+}
+
+// applyLFU pushes configuration the keyspace caches (the LFU policy and
+// its tuning).
+func (s *Server) applyLFU() {
 	s.KS.LFU = policyLFU(s.Config)
 	s.KS.LFULogFactor = s.Config.LFULogFactor
 	s.KS.LFUDecayTime = s.Config.LFUDecayTime

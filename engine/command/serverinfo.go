@@ -1,7 +1,6 @@
 package command
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,12 +13,10 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"rundb/engine/db"
 	"rundb/engine/mem"
 )
 
-// Server commands: INFO, CONFIG (GET, SET, RESETSTAT, REWRITE, HELP),
-// LATENCY (LATEST, HISTORY, RESET, HELP), TIME, LASTSAVE, SHUTDOWN.
+// Server commands: INFO, LATENCY (LATEST, HISTORY, RESET, HELP), TIME, LASTSAVE, SHUTDOWN.
 
 // RundbVersion is rundb's own version, shown by INFO server.
 const RundbVersion = "0.1.0"
@@ -37,20 +34,6 @@ func init() {
 			&Command{Name: "shutdown", Arity: -1, Flags: admin | FlagNoMulti | FlagAllowBusy, Group: "server", Since: "1.0.0",
 				Summary: "Synchronously save the dataset to disk and then shut down the server",
 				Args:    "[NOSAVE|SAVE] [NOW]@7.0.0 [FORCE]@7.0.0 [ABORT]@7.0.0", Handler: shutdownCommand},
-
-			&Command{Name: "config", Arity: -2, Group: "server", Since: "2.0.0",
-				Summary: "A container for server configuration commands"},
-			&Command{Name: "config|get", Arity: -3, Flags: admin, Since: "2.0.0",
-				Summary: "Get the values of configuration parameters", Args: "(parameter):block...", Handler: configGetCommand},
-			&Command{Name: "config|set", Arity: -4, Flags: admin, Since: "2.0.0",
-				Summary: "Set configuration parameters to the given values", Args: "parameter value [parameter value ...]",
-				Handler: configSetCommand},
-			&Command{Name: "config|resetstat", Arity: 2, Flags: admin, Since: "2.0.0",
-				Summary: "Reset the stats returned by INFO", Handler: configResetStatCommand},
-			&Command{Name: "config|rewrite", Arity: 2, Flags: admin, Since: "2.8.0",
-				Summary: "Rewrite the configuration file with the in memory configuration", Handler: configRewriteCommand},
-			&Command{Name: "config|help", Arity: 2, Flags: FlagLoading | FlagStale, Since: "5.0.0",
-				Summary: "Show helpful text about the different subcommands", Handler: configHelpCommand},
 
 			&Command{Name: "latency", Arity: -2, Group: "server", Since: "2.8.13",
 				Summary: "A container for latency diagnostics commands"},
@@ -353,8 +336,8 @@ func (s *Server) infoServer(sec *infoSection) {
 	}
 	sec.add("config_file", cf)
 	sec.add("io_threads_active", "0")
-	if s.Hooks.ServerInfo != nil {
-		sec.merge(s.Hooks.ServerInfo())
+	if s.hooks.ServerInfo != nil {
+		sec.merge(s.hooks.ServerInfo())
 	}
 }
 
@@ -404,8 +387,8 @@ func (s *Server) infoMemory(sec *infoSection) {
 	o := s.memOverview()
 	st, used := o.st, o.used
 	var extra infoSection
-	if s.Hooks.MemoryInfo != nil {
-		extra.lines = s.Hooks.MemoryInfo()
+	if s.hooks.MemoryInfo != nil {
+		extra.lines = s.hooks.MemoryInfo()
 	}
 	rss := o.rss
 	sec.addUint("used_memory", used)
@@ -471,11 +454,8 @@ func (s *Server) infoPersistence(sec *infoSection) {
 	sec.add("rdb_last_bgsave_time_sec", "-1")
 	sec.add("rdb_current_bgsave_time_sec", "-1")
 	sec.add("rdb_saves", "0")
-	if s.Config.AppendOnly {
-		sec.add("aof_enabled", "1")
-	} else {
-		sec.add("aof_enabled", "0")
-	}
+	// No append log exists yet, and the appendonly parameter refuses yes.
+	sec.add("aof_enabled", "0")
 	sec.add("aof_rewrite_in_progress", "0")
 	sec.add("aof_rewrite_scheduled", "0")
 	sec.add("aof_last_rewrite_time_sec", "-1")
@@ -483,9 +463,6 @@ func (s *Server) infoPersistence(sec *infoSection) {
 	sec.add("aof_last_bgrewrite_status", "ok")
 	sec.add("aof_rewrites", "0")
 	sec.add("aof_last_write_status", "ok")
-	if s.Hooks.PersistenceInfo != nil {
-		sec.merge(s.Hooks.PersistenceInfo())
-	}
 }
 
 func (s *Server) infoStats(sec *infoSection) {
@@ -580,18 +557,9 @@ func timeCommand(c *Client) {
 }
 
 func lastsaveCommand(c *Client) {
-	s := c.srv
-	if s.Hooks.PersistenceInfo != nil {
-		for _, kv := range s.Hooks.PersistenceInfo() {
-			if kv[0] == "rdb_last_save_time" {
-				if v, err := strconv.ParseInt(kv[1], 10, 64); err == nil {
-					c.ReplyInt(v)
-					return
-				}
-			}
-		}
-	}
-	c.ReplyInt(s.StartTime.Unix())
+	// Nothing is saved yet: the last save is the start, as INFO
+	// persistence's rdb_last_save_time says.
+	c.ReplyInt(c.srv.StartTime.Unix())
 }
 
 func shutdownCommand(c *Client) {
@@ -619,236 +587,14 @@ func shutdownCommand(c *Client) {
 		return
 	}
 	s := c.srv
-	if s.Hooks.Shutdown != nil {
-		if err := s.Hooks.Shutdown(c, save, nosave); err != nil {
+	if s.hooks.Shutdown != nil {
+		if err := s.hooks.Shutdown(c, save, nosave); err != nil {
 			c.ReplyError("ERR Errors trying to SHUTDOWN. Check logs.")
 			return
 		}
 	}
 	s.ShutdownAsked = true
 	c.CloseAfterReply = true
-}
-
-// CONFIG
-
-func configGetCommand(c *Client) {
-	type pair struct {
-		name string // as the client spelled it, for names without glob characters
-		p    *Param
-	}
-	var out []pair
-	seen := map[*Param]bool{}
-	for _, a := range c.Args[2:] {
-		pat := string(a)
-		if !strings.ContainsAny(pat, "*?[") {
-			if p := LookupParam(pat); p != nil && !seen[p] {
-				seen[p] = true
-				out = append(out, pair{pat, p})
-			}
-			continue
-		}
-		for _, p := range Params {
-			if !seen[p] && StringMatchString(pat, p.Name, true) {
-				seen[p] = true
-				out = append(out, pair{p.Name, p})
-			}
-		}
-	}
-	cfg := c.srv.Config
-	c.ReplyArrayLen(2 * len(out))
-	for _, x := range out {
-		c.ReplyBulkString(x.name)
-		c.ReplyBulkString(x.p.Get(cfg))
-	}
-}
-
-func configSetCommand(c *Client) {
-	if len(c.Args)%2 != 0 {
-		c.ReplySyntaxErr()
-		return
-	}
-	cfg := c.srv.Config
-	n := (len(c.Args) - 2) / 2
-	params := make([]*Param, n)
-	for i := 0; i < n; i++ {
-		name := c.Args[2+2*i]
-		p := LookupParam(string(name))
-		if p == nil {
-			c.ReplyError("ERR Unknown option or number of arguments for CONFIG SET - '" + string(name) + "'")
-			return
-		}
-		if p.Immutable {
-			c.ReplyError("ERR CONFIG SET failed (possibly related to argument '" + string(name) + "') - can't set immutable config")
-			return
-		}
-		for j := 0; j < i; j++ {
-			if params[j] == p {
-				c.ReplyError("ERR CONFIG SET failed (possibly related to argument '" + string(name) + "') - duplicate parameter")
-				return
-			}
-		}
-		params[i] = p
-	}
-	old := make([]string, n)
-	for i, p := range params {
-		old[i] = p.Get(cfg)
-	}
-	for i, p := range params {
-		if err := p.Set(cfg, string(c.Args[3+2*i])); err != nil {
-			for j := i; j >= 0; j-- {
-				_ = params[j].Set(cfg, old[j])
-			}
-			c.ReplyError("ERR CONFIG SET failed (possibly related to argument '" + string(c.Args[2+2*i]) + "') - " + err.Error())
-			return
-		}
-	}
-	c.srv.ApplyConfig()
-	if cfg.OnChange != nil {
-		for _, p := range params {
-			cfg.OnChange(p.Name)
-		}
-	}
-	c.ReplyOK()
-}
-
-func configResetStatCommand(c *Client) {
-	s := c.srv
-	s.Stats = Stats{}
-	s.KS.Stats = db.Stats{}
-	for _, cmd := range s.Table.Sorted() {
-		resetCommandStats(cmd)
-		for _, sub := range cmd.SortedSubs() {
-			resetCommandStats(sub)
-		}
-	}
-	st := s.infoState()
-	st.peak = s.usedMemory()
-	c.ReplyOK()
-}
-
-func resetCommandStats(cmd *Command) {
-	cmd.Calls, cmd.Usec, cmd.Rejected, cmd.Failed = 0, 0, 0, 0
-	cmd.latency = nil
-}
-
-func configRewriteCommand(c *Client) {
-	cfg := c.srv.Config
-	if cfg.ConfigFile == "" {
-		c.ReplyError("ERR The server is running without a config file")
-		return
-	}
-	if err := RewriteConfig(cfg); err != nil {
-		c.ReplyError("ERR Rewriting config file: " + err.Error())
-		return
-	}
-	c.ReplyOK()
-}
-
-// RewriteConfig writes cfg back to cfg.ConfigFile: lines setting a known
-// parameter get its current value (repeats are dropped), other lines are
-// kept, and parameters that differ from the defaults but were not in the
-// file are appended. The file is replaced atomically.
-func RewriteConfig(cfg *Config) error {
-	path := cfg.ConfigFile
-	var lines []string
-	if f, err := os.Open(path); err == nil {
-		sc := bufio.NewScanner(f)
-		sc.Buffer(nil, 1<<20)
-		for sc.Scan() {
-			lines = append(lines, sc.Text())
-		}
-		f.Close()
-		if err := sc.Err(); err != nil {
-			return err
-		}
-	} else if !os.IsNotExist(err) {
-		return err
-	}
-	done := map[*Param]bool{}
-	var out []string
-	for _, l := range lines {
-		f := strings.Fields(l)
-		if len(f) == 0 || strings.HasPrefix(f[0], "#") {
-			out = append(out, l)
-			continue
-		}
-		p := LookupParam(f[0])
-		if p == nil {
-			out = append(out, l)
-			continue
-		}
-		if done[p] {
-			continue
-		}
-		done[p] = true
-		out = append(out, p.Name+" "+quoteConfigValue(p.Get(cfg)))
-	}
-	def := DefaultConfig()
-	header := false
-	for _, p := range Params {
-		if done[p] || p.Get(cfg) == p.Get(def) {
-			continue
-		}
-		if !header {
-			out = append(out, "# Generated by CONFIG REWRITE")
-			header = true
-		}
-		out = append(out, p.Name+" "+quoteConfigValue(p.Get(cfg)))
-	}
-	tmp := fmt.Sprintf("%s.tmp-%d", path, os.Getpid())
-	data := strings.Join(out, "\n") + "\n"
-	if err := os.WriteFile(tmp, []byte(data), 0o644); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return nil
-}
-
-// quoteConfigValue quotes a value that is empty or has spaces, quotes or
-// control characters, as a config file needs.
-func quoteConfigValue(v string) string {
-	if v != "" && !strings.ContainsAny(v, " \t\r\n\"'\\") {
-		return v
-	}
-	var b strings.Builder
-	b.WriteByte('"')
-	for i := 0; i < len(v); i++ {
-		switch ch := v[i]; ch {
-		case '"', '\\':
-			b.WriteByte('\\')
-			b.WriteByte(ch)
-		case '\n':
-			b.WriteString(`\n`)
-		case '\r':
-			b.WriteString(`\r`)
-		case '\t':
-			b.WriteString(`\t`)
-		default:
-			if ch < ' ' || ch > '~' {
-				fmt.Fprintf(&b, `\x%02x`, ch)
-			} else {
-				b.WriteByte(ch)
-			}
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
-}
-
-func configHelpCommand(c *Client) {
-	c.replyHelp("CONFIG",
-		"GET <pattern>",
-		"    Return parameters matching the glob-like <pattern> and their values.",
-		"SET <directive> <value>",
-		"    Set the configuration <directive> to <value>.",
-		"RESETSTAT",
-		"    Reset statistics reported by the INFO command.",
-		"REWRITE",
-		"    Rewrite the configuration file.",
-	)
 }
 
 // LATENCY

@@ -1,6 +1,7 @@
 package command
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -86,8 +87,8 @@ func TestInfo(t *testing.T) {
 	}
 
 	// Hooks override and extend.
-	s.Hooks.MemoryInfo = func() [][2]string { return [][2]string{{"used_memory_rss", "123456"}, {"rundb_x", "1"}} }
-	s.Hooks.ServerInfo = func() [][2]string { return [][2]string{{"tcp_port", "6000"}} }
+	s.hooks.MemoryInfo = func() [][2]string { return [][2]string{{"used_memory_rss", "123456"}, {"rundb_x", "1"}} }
+	s.hooks.ServerInfo = func() [][2]string { return [][2]string{{"tcp_port", "6000"}} }
 	_, body = infoSectionsOf(t, do(s, c, "info", "memory", "server"))
 	for _, want := range []string{"\r\nused_memory_rss:123456\r\nused_memory_rss_human:120.56K\r\n", "\r\nrundb_x:1\r\n", "\r\ntcp_port:6000\r\n"} {
 		if !strings.Contains(body, want) {
@@ -99,7 +100,13 @@ func TestInfo(t *testing.T) {
 func TestConfigCommands(t *testing.T) {
 	s, c := testServer(nil)
 	var changed []string
-	s.Config.OnChange = func(name string) { changed = append(changed, name) }
+	s.hooks.ApplyConfig = func(name string) error {
+		changed = append(changed, name)
+		if name == "port" && s.Config.Port == 1 {
+			return errors.New("Unable to listen on this port. Check server logs.")
+		}
+		return nil
+	}
 	connRun(t, s, c, []connStep{
 		cs("-ERR wrong number of arguments for 'config|get' command\r\n", "config", "get"),
 		cs("*2\r\n$9\r\nmaxmemory\r\n$1\r\n0\r\n", "config", "get", "maxmemory"),
@@ -126,11 +133,22 @@ func TestConfigCommands(t *testing.T) {
 		cs("*2\r\n$2\r\nhz\r\n$2\r\n10\r\n", "config", "get", "hz"),
 		cs("+OK\r\n", "config", "set", "hz", "20", "MAXMEMORY", "1mb"),
 		cs("*4\r\n$9\r\nmaxmemory\r\n$7\r\n1048576\r\n$2\r\nhz\r\n$2\r\n20\r\n", "config", "get", "maxmemory", "hz"),
+		// A change the server cannot apply is undone, hz with it.
+		cs("-ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen on this port. Check server logs.\r\n",
+			"config", "set", "hz", "7", "port", "1"),
+		cs("*4\r\n$4\r\nport\r\n$4\r\n7379\r\n$2\r\nhz\r\n$2\r\n20\r\n", "config", "get", "port", "hz"),
+		cs("-ERR CONFIG SET failed (possibly related to argument 'daemonize') - can't set immutable config\r\n", "config", "set", "daemonize", "yes"),
+		cs("-ERR CONFIG SET failed (possibly related to argument 'dir') - can't set protected config\r\n", "config", "set", "dir", "/tmp"),
+		cs("-ERR CONFIG SET failed (possibly related to argument 'appendonly') - rundb has no append log yet: appendonly can only be no\r\n",
+			"config", "set", "appendonly", "yes"),
+		cs("+OK\r\n", "config", "set", "appendonly", "no", "save", ""),
 		cs("-ERR The server is running without a config file\r\n", "config", "rewrite"),
 		cs("+OK\r\n", "config", "resetstat"),
 		cs("-ERR unknown subcommand 'foo'. Try CONFIG HELP.\r\n", "config", "foo"),
 	})
-	if strings.Join(changed, ",") != "hz,maxmemory" {
+	// hz,maxmemory; then hz,port refused and hz,port applied again with
+	// the old values; then appendonly,save.
+	if strings.Join(changed, ",") != "hz,maxmemory,hz,port,hz,port,appendonly,save" {
 		t.Errorf("OnChange calls: %v", changed)
 	}
 	if s.Config.Hz != 20 || s.Config.MaxMemory != 1<<20 {
@@ -208,7 +226,7 @@ func TestLatencyTimeShutdown(t *testing.T) {
 
 	var gotSave, gotNoSave bool
 	calls := 0
-	s.Hooks.Shutdown = func(c *Client, save, nosave bool) error {
+	s.hooks.Shutdown = func(c *Client, save, nosave bool) error {
 		calls++
 		gotSave, gotNoSave = save, nosave
 		return nil

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"rundb/engine/config"
 	"rundb/engine/db"
 	"rundb/engine/ds"
 	"rundb/engine/mem"
@@ -691,7 +692,7 @@ func (g garbageAlloc) Alloc(p mem.Purpose, size int) mem.Ref {
 
 func TestStringsAppendInPlace(t *testing.T) {
 	ks := db.NewKeyspace(garbageAlloc{goheap.New()}, 16)
-	s := NewServer(DefaultConfig(), ks)
+	s := NewServer(config.Default(), ks)
 	c := s.NewClient("1.2.3.4:5", "127.0.0.1:7379", -1)
 	want := []byte{}
 	growths := 0

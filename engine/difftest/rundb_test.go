@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"rundb/engine"
+	"rundb/engine/config"
 	"rundb/variants"
 )
 
@@ -17,7 +18,7 @@ import (
 // and a function that stops it.
 func startRundb(t testing.TB) (addr string, stop func()) {
 	t.Helper()
-	cfg := engine.DefaultConfig()
+	cfg := config.Default()
 	cfg.Port = 0
 	cfg.Bind = "127.0.0.1"
 	name := os.Getenv("RUNDB_ALLOC")
