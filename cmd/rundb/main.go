@@ -20,6 +20,7 @@ import (
 
 	"rundb/engine"
 	"rundb/engine/config"
+	"rundb/engine/resp"
 	"rundb/variants"
 )
 
@@ -113,21 +114,16 @@ func loadConfig(cfg *config.Config, args []string) error {
 		if !strings.HasPrefix(a, "--") {
 			return fmt.Errorf("rundb: unexpected argument %q (parameters are --name value)", a)
 		}
+		// Quoted so that the config line splitter gives each value back
+		// byte for byte.
 		words := []string{a[2:]}
 		for i+1 < len(args) && !strings.HasPrefix(args[i+1], "--") {
 			i++
-			words = append(words, quoteWord(args[i]))
+			words = append(words, config.Quote(args[i]))
 		}
 		lines = append(lines, strings.Join(words, " "))
 	}
 	return applyConfigText(cfg, strings.Join(lines, "\n"), "")
-}
-
-func quoteWord(w string) string {
-	if w == "" || strings.ContainsAny(w, " \t\"'\\") {
-		return fmt.Sprintf("%q", w)
-	}
-	return w
 }
 
 // applyConfigText applies redis.conf-syntax lines: "name value ...",
@@ -138,7 +134,14 @@ func applyConfigText(cfg *config.Config, text, file string) error {
 		if line == "" || line[0] == '#' {
 			continue
 		}
-		words, err := splitArgs(line)
+		var words []string
+		args, err := resp.SplitArgs([]byte(line))
+		if err != nil {
+			err = errors.New("Unbalanced quotes in configuration line")
+		}
+		for _, a := range args {
+			words = append(words, string(a))
+		}
 		if err == nil && len(words) < 2 {
 			// "save" alone or "name" without a value: treat as empty string.
 			words = append(words, "")
@@ -160,70 +163,6 @@ func applyConfigText(cfg *config.Config, text, file string) error {
 		}
 	}
 	return nil
-}
-
-// splitArgs splits a config line into words with "double" (escapes) and
-// 'single' quoting.
-func splitArgs(s string) ([]string, error) {
-	var out []string
-	i := 0
-	for {
-		for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
-			i++
-		}
-		if i >= len(s) {
-			return out, nil
-		}
-		var w strings.Builder
-		switch s[i] {
-		case '"':
-			i++
-			for {
-				if i >= len(s) {
-					return nil, errors.New("unbalanced quotes in configuration line")
-				}
-				if s[i] == '\\' && i+1 < len(s) {
-					switch s[i+1] {
-					case 'n':
-						w.WriteByte('\n')
-					case 't':
-						w.WriteByte('\t')
-					case 'r':
-						w.WriteByte('\r')
-					default:
-						w.WriteByte(s[i+1])
-					}
-					i += 2
-					continue
-				}
-				if s[i] == '"' {
-					i++
-					break
-				}
-				w.WriteByte(s[i])
-				i++
-			}
-		case '\'':
-			i++
-			for {
-				if i >= len(s) {
-					return nil, errors.New("unbalanced quotes in configuration line")
-				}
-				if s[i] == '\'' {
-					i++
-					break
-				}
-				w.WriteByte(s[i])
-				i++
-			}
-		default:
-			for i < len(s) && s[i] != ' ' && s[i] != '\t' {
-				w.WriteByte(s[i])
-				i++
-			}
-		}
-		out = append(out, w.String())
-	}
 }
 
 func usage(w io.Writer) {

@@ -38,6 +38,37 @@ func TestConfigFileAndFlags(t *testing.T) {
 	}
 }
 
+// Config file values are split as redis.conf lines are (\xHH and the other
+// escapes in double quotes, \' in single quotes), and command-line values
+// reach the parameter byte for byte.
+func TestConfigQuoting(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "q.conf")
+	conf := "requirepass \"p w\\x7f\"\nlogfile 'it\\'s.log'\n"
+	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := config.Default()
+	if err := loadConfig(cfg, []string{path}); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.RequirePass != "p w\x7f" || cfg.LogFile != "it's.log" {
+		t.Errorf("from the file: requirepass %q logfile %q", cfg.RequirePass, cfg.LogFile)
+	}
+	for _, v := range []string{`p w\x7f`, "p w\x7f", `a"b'c\`, "", "\u2028é"} {
+		cfg := config.Default()
+		if err := loadConfig(cfg, []string{"--requirepass", v}); err != nil {
+			t.Fatal(err)
+		}
+		if cfg.RequirePass != v {
+			t.Errorf("--requirepass %q: got %q", v, cfg.RequirePass)
+		}
+	}
+	os.WriteFile(path, []byte("requirepass \"abc\"d\n"), 0o644)
+	if err := loadConfig(config.Default(), []string{path}); err == nil || !strings.Contains(err.Error(), "Unbalanced quotes") {
+		t.Errorf("bad quotes: %v", err)
+	}
+}
+
 func TestConfigErrors(t *testing.T) {
 	for _, args := range [][]string{
 		{"--nosuchparam", "1"},

@@ -3,7 +3,6 @@ package difftest
 import (
 	"bufio"
 	"bytes"
-	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -75,38 +74,6 @@ func TestCloseExpectedAndRaw(t *testing.T) {
 	mms, err = Compare(s, a, b)
 	if err == nil {
 		t.Fatalf("got %v, nil error; want oracle failure for an open connection", mms)
-	}
-}
-
-func TestSplitArgs(t *testing.T) {
-	cases := []struct {
-		in   string
-		want []string
-		err  error
-	}{
-		{`set a b`, []string{"set", "a", "b"}, nil},
-		{`  set   "a b"  'c d' `, []string{"set", "a b", "c d"}, nil},
-		{`"\x41\x7a\n\r\t\\\"" x`, []string{"Az\n\r\t\\\"", "x"}, nil},
-		{`'it\'s' '\n'`, []string{"it's", `\n`}, nil},
-		{`""`, []string{""}, nil},
-		{`"abc`, nil, ErrUnbalancedQuotes},
-		{`"abc"d`, nil, ErrUnbalancedQuotes},
-		{`'abc`, nil, ErrUnbalancedQuotes},
-		{`"\xZZ"`, nil, ErrBadEscape},
-	}
-	for _, c := range cases {
-		got, err := SplitArgs(c.in)
-		if !errors.Is(err, c.err) {
-			t.Errorf("SplitArgs(%q) error %v; want %v", c.in, err, c.err)
-			continue
-		}
-		var gs []string
-		for _, g := range got {
-			gs = append(gs, string(g))
-		}
-		if strings.Join(gs, "|") != strings.Join(c.want, "|") || len(gs) != len(c.want) {
-			t.Errorf("SplitArgs(%q) = %q; want %q", c.in, gs, c.want)
-		}
 	}
 }
 

@@ -3,7 +3,8 @@
 // and requires byte-identical RESP replies.
 //
 // Scripts live in engine/testdata/diff/*.txt, one command per line in
-// redis-cli syntax ("..." with \n \r \t \\ \" \xHH escapes, '...' literal).
+// redis-cli syntax, split by resp.SplitArgs ("..." with \n \r \t \b \a \xHH
+// and \<byte> escapes, '...' literal but for \').
 // '#' starts a comment line; blank lines are ignored. Directives stand on
 // their own line and, except @sleep and @conn, modify the next command:
 //

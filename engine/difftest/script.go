@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"rundb/engine/resp"
 )
 
 // StepKind says what a script step does.
@@ -42,11 +44,8 @@ type Script struct {
 	Steps []Step
 }
 
-// Errors returned by SplitArgs.
-var (
-	ErrUnbalancedQuotes = errors.New("unbalanced quotes")
-	ErrBadEscape        = errors.New("bad escape")
-)
+// ErrBadEscape is a \x in a @raw line not followed by two hex digits.
+var ErrBadEscape = errors.New("bad escape")
 
 // LoadScripts parses every *.txt file in dir, sorted by name.
 func LoadScripts(dir string) ([]*Script, error) {
@@ -134,7 +133,7 @@ func ParseScript(name, src string) (*Script, error) {
 			}
 			continue
 		}
-		args, err := SplitArgs(text)
+		args, err := resp.SplitArgs([]byte(text))
 		if err != nil {
 			return nil, fail(n, "%v", err)
 		}
@@ -150,90 +149,6 @@ func ParseScript(name, src string) (*Script, error) {
 		return nil, fail(pendingLine, "directive not followed by a command")
 	}
 	return s, nil
-}
-
-// SplitArgs splits a line into arguments the way redis-cli does: words are
-// separated by spaces; "..." takes the escapes \n \r \t \b \a \\ \" \xHH;
-// '...' is literal except for \'. A closing quote must be followed by a
-// space or the end of the line.
-func SplitArgs(line string) ([][]byte, error) {
-	var args [][]byte
-	i := 0
-	for {
-		for i < len(line) && isSpace(line[i]) {
-			i++
-		}
-		if i == len(line) {
-			return args, nil
-		}
-		cur := []byte{}
-		for done := false; !done; {
-			if i == len(line) {
-				break
-			}
-			c := line[i]
-			switch {
-			case isSpace(c):
-				done = true
-			case c == '"':
-				i++
-				for {
-					if i == len(line) {
-						return nil, ErrUnbalancedQuotes
-					}
-					c := line[i]
-					if c == '"' {
-						break
-					}
-					if c == '\\' && i+1 < len(line) {
-						b, used, err := escape(line[i+1:])
-						if err != nil {
-							return nil, err
-						}
-						cur = append(cur, b)
-						i += 1 + used
-						continue
-					}
-					cur = append(cur, c)
-					i++
-				}
-				i++ // closing quote
-				if i < len(line) && !isSpace(line[i]) {
-					return nil, ErrUnbalancedQuotes
-				}
-				done = true
-				continue
-			case c == '\'':
-				i++
-				for {
-					if i == len(line) {
-						return nil, ErrUnbalancedQuotes
-					}
-					c := line[i]
-					if c == '\'' {
-						break
-					}
-					if c == '\\' && i+1 < len(line) && line[i+1] == '\'' {
-						cur = append(cur, '\'')
-						i += 2
-						continue
-					}
-					cur = append(cur, c)
-					i++
-				}
-				i++
-				if i < len(line) && !isSpace(line[i]) {
-					return nil, ErrUnbalancedQuotes
-				}
-				done = true
-				continue
-			default:
-				cur = append(cur, c)
-			}
-			i++
-		}
-		args = append(args, cur)
-	}
 }
 
 // Unescape expands the escapes of a double-quoted string (without the
@@ -278,8 +193,4 @@ func escape(s string) (byte, int, error) {
 		return 0, 0, fmt.Errorf("%w: \\%s", ErrBadEscape, s[:min(len(s), 3)])
 	}
 	return s[0], 1, nil
-}
-
-func isSpace(c byte) bool {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
 }

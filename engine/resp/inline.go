@@ -1,5 +1,7 @@
 package resp
 
+import "bytes"
+
 // Inline requests: one line ended by "\n" (an optional "\r" before it is
 // dropped), split into arguments by these rules:
 //
@@ -14,6 +16,9 @@ package resp
 //     quote left open at the end of the line.
 //
 // A line that splits into no arguments is an empty request.
+//
+// The same rules split config file lines (cmd/rundb) and the difftest
+// scripts, through SplitArgs.
 
 // nextInline parses an inline request.
 func (p *Parser) nextInline(buf []byte, args [][]byte) (int, [][]byte, error) {
@@ -34,6 +39,22 @@ func (p *Parser) nextInline(buf []byte, args [][]byte) (int, [][]byte, error) {
 		return 0, nil, err
 	}
 	return i + 1, p.collect(buf, args), nil
+}
+
+// SplitArgs splits line by the inline rules above (Redis's sdssplitargs:
+// the rules of inline requests, redis.conf lines and redis-cli input). The
+// line is read as a C string: it ends at its first NUL byte. Arguments
+// alias line where no escape or quote made them differ from it. A bad
+// quote is ErrUnbalancedQuotes.
+func SplitArgs(line []byte) ([][]byte, error) {
+	if i := bytes.IndexByte(line, 0); i >= 0 {
+		line = line[:i]
+	}
+	var p Parser
+	if err := p.splitInline(line); err != nil {
+		return nil, err
+	}
+	return p.collect(line, nil), nil
 }
 
 // isSpace reports the bytes the C locale calls white space.
