@@ -190,9 +190,6 @@ func (s *Server) Addrs() []string { return s.loop.Addrs() }
 // Allocator is the server's backend.
 func (s *Server) Allocator() mem.Allocator { return s.alloc }
 
-// Commands exposes the command layer (for tests and tools).
-func (s *Server) Commands() *command.Server { return s.cmd }
-
 // Serve runs the event loop until Stop or SHUTDOWN.
 func (s *Server) Serve() error {
 	defer close(s.stopped)
@@ -466,25 +463,20 @@ func (s *Server) clientMemory() uint64 {
 
 // memoryInfo gives INFO memory its process-level figures.
 func (s *Server) memoryInfo() [][2]string {
-	rss := ReadRSS()
-	return [][2]string{{"used_memory_rss", strconv.FormatInt(rss, 10)}}
+	return [][2]string{{"used_memory_rss", strconv.FormatUint(readRSS(), 10)}}
 }
 
-// ReadRSS returns the process's resident set size in bytes, from
-// /proc/self/status (0 if unavailable).
-func ReadRSS() int64 {
-	b, err := os.ReadFile("/proc/self/status")
+// readRSS returns the process's resident set size in bytes, from
+// /proc/self/statm (0 if unavailable).
+func readRSS() uint64 {
+	b, err := os.ReadFile("/proc/self/statm")
 	if err != nil {
 		return 0
 	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "VmRSS:") {
-			f := strings.Fields(line[6:])
-			if len(f) > 0 {
-				kb, _ := strconv.ParseInt(f[0], 10, 64)
-				return kb * 1024
-			}
-		}
+	f := strings.Fields(string(b))
+	if len(f) < 2 {
+		return 0
 	}
-	return 0
+	pages, _ := strconv.ParseUint(f[1], 10, 64)
+	return pages * uint64(os.Getpagesize())
 }

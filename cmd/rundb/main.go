@@ -19,13 +19,11 @@ import (
 	"syscall"
 
 	"rundb/engine"
+	"rundb/engine/command"
 	"rundb/engine/config"
 	"rundb/engine/resp"
 	"rundb/variants"
 )
-
-// Version is rundb's own version.
-const Version = "0.1.0"
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
@@ -38,7 +36,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			usage(stdout)
 			return 0
 		case "-v", "--version":
-			fmt.Fprintf(stdout, "rundb v=%s redis-compat=7.0.15\n", Version)
+			fmt.Fprintf(stdout, "rundb v=%s redis-compat=%s\n", command.Version, command.RedisVersion)
 			return 0
 		}
 	}
@@ -69,7 +67,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	fmt.Fprintf(stdout, "rundb %s (redis 7.0 compatible) backend=%s listening on %s pid=%d\n",
-		Version, alloc.Name(), strings.Join(srv.Addrs(), " "), os.Getpid())
+		command.Version, alloc.Name(), strings.Join(srv.Addrs(), " "), os.Getpid())
 	fmt.Fprintln(stdout, "Ready to accept connections")
 
 	sigs := make(chan os.Signal, 1)
@@ -159,7 +157,7 @@ func applyConfigText(cfg *config.Config, text, file string) error {
 			if file != "" {
 				where = fmt.Sprintf("the configuration file, at line %d", n+1)
 			}
-			return fmt.Errorf("\n*** FATAL CONFIG FILE ERROR (rundb %s) ***\nReading %s\n>>> '%s'\n%v", Version, where, line, err)
+			return fmt.Errorf("\n*** FATAL CONFIG FILE ERROR (rundb %s) ***\nReading %s\n>>> '%s'\n%v", command.Version, where, line, err)
 		}
 	}
 	return nil

@@ -1,11 +1,10 @@
 package command
 
 import (
-	"math"
-	"strconv"
 	"time"
 
 	"rundb/engine/db"
+	"rundb/engine/ds"
 	"rundb/engine/resp"
 )
 
@@ -126,13 +125,6 @@ func (c *Client) ReplyBulkInt(n int64)     { c.Out = resp.AppendBulkInt(c.Out, n
 func (c *Client) ReplyNull()               { c.Out = resp.AppendNull(c.Out) }
 func (c *Client) ReplyNullArray()          { c.Out = resp.AppendNullArray(c.Out) }
 func (c *Client) ReplyArrayLen(n int)      { c.Out = resp.AppendArrayLen(c.Out, n) }
-func (c *Client) ReplyBool(b bool) {
-	if b {
-		c.Out = append(c.Out, ":1\r\n"...)
-	} else {
-		c.Out = append(c.Out, ":0\r\n"...)
-	}
-}
 
 // ReplyStrings replies an array of bulk strings.
 func (c *Client) ReplyStrings(ss ...string) {
@@ -164,82 +156,13 @@ func (c *Client) ReplyArityErr(name string) {
 	c.ReplyError("ERR wrong number of arguments for '" + name + "' command")
 }
 
-// ParseInt parses b as Redis does for integer arguments: optional '-', no
-// '+', no leading zeros, no spaces, within int64.
-func ParseInt(b []byte) (int64, bool) {
-	n := len(b)
-	if n == 0 || n > 20 {
-		return 0, false
-	}
-	if n == 1 && b[0] == '0' {
-		return 0, true
-	}
-	neg := false
-	i := 0
-	if b[0] == '-' {
-		neg = true
-		i = 1
-		if n == 1 {
-			return 0, false
-		}
-	}
-	if b[i] < '1' || b[i] > '9' {
-		return 0, false
-	}
-	var v uint64
-	for ; i < n; i++ {
-		ch := b[i]
-		if ch < '0' || ch > '9' {
-			return 0, false
-		}
-		if v > (math.MaxUint64-9)/10 {
-			return 0, false
-		}
-		v = v*10 + uint64(ch-'0')
-	}
-	if neg {
-		if v > 1<<63 {
-			return 0, false
-		}
-		return -int64(v), true
-	}
-	if v > math.MaxInt64 {
-		return 0, false
-	}
-	return int64(v), true
-}
-
 // IntArg parses args[i] as an integer or replies the error and reports false.
 func (c *Client) IntArg(i int) (int64, bool) {
-	v, ok := ParseInt(c.Args[i])
+	v, ok := ds.ParseInt(c.Args[i])
 	if !ok {
 		c.ReplyNotInt()
 	}
 	return v, ok
-}
-
-// ParseFloat parses a float argument as Redis does (strtold): no spaces,
-// nan refused; "inf"/"-inf" accepted.
-func ParseFloat(b []byte) (float64, bool) {
-	if len(b) == 0 || len(b) > 5000 {
-		return 0, false
-	}
-	if b[0] == ' ' || b[0] == '\t' || b[len(b)-1] == ' ' || b[len(b)-1] == '\t' {
-		return 0, false
-	}
-	f, err := strconv.ParseFloat(string(b), 64)
-	if err != nil {
-		// strconv refuses out-of-range values that strtold accepts as
-		// +-inf or denormal; Redis keeps those as well.
-		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
-			return f, true
-		}
-		return 0, false
-	}
-	if math.IsNaN(f) {
-		return 0, false
-	}
-	return f, true
 }
 
 // EqualFold reports whether the option b is the lower-case ASCII word s,

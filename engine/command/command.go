@@ -23,7 +23,9 @@ const (
 	FlagWrite Flag = 1 << iota
 	// FlagReadOnly: the command only reads keys.
 	FlagReadOnly
-	// FlagDenyOOM: the command may grow memory, refused when over maxmemory.
+	// FlagDenyOOM: the command may grow memory, so Redis refuses it over
+	// maxmemory. rundb shows it in COMMAND INFO but does not enforce it
+	// yet: nothing is refused until maxmemory is enforced.
 	FlagDenyOOM
 	// FlagAdmin: administrative command (CONFIG, SHUTDOWN, DEBUG...).
 	FlagAdmin

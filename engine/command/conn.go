@@ -1,6 +1,7 @@
 package command
 
 import (
+	"rundb/engine/ds"
 	"strconv"
 	"time"
 )
@@ -142,7 +143,7 @@ func authCommand(c *Client) {
 
 func helloCommand(c *Client) {
 	if len(c.Args) >= 2 {
-		ver, ok := ParseInt(c.Args[1])
+		ver, ok := ds.ParseInt(c.Args[1])
 		if !ok {
 			c.ReplyError("ERR Protocol version is not an integer or out of range")
 			return
@@ -187,7 +188,7 @@ func helloCommand(c *Client) {
 	c.ReplyBulkString("server")
 	c.ReplyBulkString("redis")
 	c.ReplyBulkString("version")
-	c.ReplyBulkString(c.srv.Version)
+	c.ReplyBulkString(RedisVersion)
 	c.ReplyBulkString("proto")
 	c.ReplyInt(2)
 	c.ReplyBulkString("id")
@@ -304,7 +305,7 @@ func clientListCommand(c *Client) {
 		}
 	case len(c.Args) >= 4 && EqualFold(c.Args[2], "id"):
 		for _, a := range c.Args[3:] {
-			id, ok := ParseInt(a)
+			id, ok := ds.ParseInt(a)
 			if !ok {
 				c.ReplyError("ERR Invalid client ID")
 				return
@@ -504,7 +505,7 @@ func clientKillCommand(c *Client) {
 		opt, val := c.Args[i], c.Args[i+1]
 		switch {
 		case EqualFold(opt, "id"):
-			id, ok := ParseInt(val)
+			id, ok := ds.ParseInt(val)
 			if !ok || id < 1 {
 				c.ReplyError("ERR client-id should be greater than 0")
 				return
@@ -580,7 +581,7 @@ func (c *Client) replyHelp(name string, lines ...string) {
 // write) for timeout milliseconds. A pause already in force is only ever
 // made longer or stricter.
 func clientPauseCommand(c *Client) {
-	ms, ok := ParseInt(c.Args[2])
+	ms, ok := ds.ParseInt(c.Args[2])
 	if !ok {
 		c.ReplyError("ERR timeout is not an integer or out of range")
 		return
@@ -623,7 +624,7 @@ func clientUnpauseCommand(c *Client) {
 // back is not unblockable (as in Redis), so no client is ever unblocked:
 // the reply is 0 once the arguments are valid.
 func clientUnblockCommand(c *Client) {
-	if _, ok := ParseInt(c.Args[2]); !ok {
+	if _, ok := ds.ParseInt(c.Args[2]); !ok {
 		c.ReplyNotInt()
 		return
 	}

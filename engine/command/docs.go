@@ -2,6 +2,7 @@ package command
 
 import (
 	"fmt"
+	"rundb/engine/ds"
 	"strings"
 )
 
@@ -298,7 +299,7 @@ func (ks *keySpec) keys(args [][]byte, out []int) ([]int, bool) {
 		if start+ks.a >= len(args) {
 			return out, false
 		}
-		n, ok := ParseInt(args[start+ks.a])
+		n, ok := ds.ParseInt(args[start+ks.a])
 		if !ok || n < 0 {
 			return out, false
 		}

@@ -158,7 +158,7 @@ const errIntRange = "ERR value is out of range, value must between -2147483648 a
 // keysDB parses args[i] as a database index: not an integer is ErrNotInt,
 // outside 32 bits errIntRange, not a database ErrDBIndex.
 func keysDB(c *Client, i int) (*db.DB, bool) {
-	n, ok := ParseInt(c.Args[i])
+	n, ok := ds.ParseInt(c.Args[i])
 	if !ok {
 		c.ReplyNotInt()
 		return nil, false
@@ -541,7 +541,7 @@ func swapdbCommand(c *Client) {
 	s := c.Server()
 	var ids [2]int64
 	for i, msg := range [2]string{"ERR invalid first DB index", "ERR invalid second DB index"} {
-		n, ok := ParseInt(c.Args[i+1])
+		n, ok := ds.ParseInt(c.Args[i+1])
 		if !ok || n < math.MinInt32 || n > math.MaxInt32 {
 			c.ReplyError(msg)
 			return
@@ -838,7 +838,7 @@ func keysSerializedLen(e ds.Entry) int {
 		val = e.Str()
 	}
 	if len(val) <= 11 {
-		if n, ok := ParseInt(val); ok {
+		if n, ok := ds.ParseInt(val); ok {
 			switch {
 			case n >= math.MinInt8 && n <= math.MaxInt8:
 				return 2

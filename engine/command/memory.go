@@ -67,7 +67,7 @@ func memoryUsageCommand(c *Client) {
 			c.ReplySyntaxErr()
 			return
 		}
-		n, ok := ParseInt(c.Args[j+1])
+		n, ok := ds.ParseInt(c.Args[j+1])
 		if !ok {
 			c.ReplyNotInt()
 			return
@@ -171,7 +171,8 @@ func (s *Server) memOverview() memOverview {
 	return o
 }
 
-// rss is the process's resident set size, as the server reports it.
+// rss is the process's resident set size, as the server reports it
+// (Hooks.MemoryInfo's used_memory_rss; 0 without the hook).
 func (s *Server) rss() uint64 {
 	if s.hooks.MemoryInfo != nil {
 		for _, kv := range s.hooks.MemoryInfo() {
@@ -181,7 +182,7 @@ func (s *Server) rss() uint64 {
 			}
 		}
 	}
-	return readRSS()
+	return 0
 }
 
 // dataset is used memory less the overhead: keys and values alone.

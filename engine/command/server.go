@@ -12,6 +12,13 @@ import (
 	"rundb/engine/db"
 )
 
+// Version is rundb's own version (INFO rundb_version, rundb --version).
+const Version = "0.1.0"
+
+// RedisVersion is the Redis version rundb answers as (INFO redis_version,
+// HELLO, rundb --version).
+const RedisVersion = "7.0.15"
+
 // Stats are the server-wide counters of INFO stats.
 type Stats struct {
 	ConnectionsReceived uint64
@@ -80,7 +87,6 @@ type Server struct {
 	nextID    int64
 	StartTime time.Time
 	RunID     string
-	Version   string // the Redis version rundb answers as
 	Latency   *LatencyMonitor
 
 	// watchers maps a watched (db, key) to the clients watching it.
@@ -123,7 +129,6 @@ func NewServer(cfg *config.Config, ks *db.Keyspace) *Server {
 		Config:    cfg,
 		Clients:   make(map[int64]*Client),
 		StartTime: time.Now(),
-		Version:   "7.0.15",
 		watchers:  make(map[watchID][]*Client),
 		Latency:   NewLatencyMonitor(),
 	}

@@ -18,9 +18,6 @@ import (
 
 // Server commands: INFO, LATENCY (LATEST, HISTORY, RESET, HELP), TIME, LASTSAVE, SHUTDOWN.
 
-// RundbVersion is rundb's own version, shown by INFO server.
-const RundbVersion = "0.1.0"
-
 func init() {
 	register(func(t *Table) {
 		const admin = FlagAdmin | FlagNoScript | FlagLoading | FlagStale
@@ -299,7 +296,7 @@ func (s *Server) infoLines(section string) [][2]string {
 func (s *Server) infoServer(sec *infoSection) {
 	now := time.Now()
 	up := int64(now.Sub(s.StartTime) / time.Second)
-	sec.add("redis_version", s.Version)
+	sec.add("redis_version", RedisVersion)
 	sec.add("redis_git_sha1", "00000000")
 	sec.add("redis_git_dirty", "0")
 	sec.add("redis_build_id", "0")
@@ -314,7 +311,7 @@ func (s *Server) infoServer(sec *infoSection) {
 	sec.add("arch_bits", "64")
 	sec.add("monotonic_clock", "POSIX clock_gettime")
 	sec.add("multiplexing_api", "epoll")
-	sec.add("rundb_version", RundbVersion)
+	sec.add("rundb_version", Version)
 	sec.add("go_version", runtime.Version())
 	sec.addInt("process_id", int64(os.Getpid()))
 	sec.add("process_supervised", "no")
@@ -359,20 +356,6 @@ func (s *Server) infoClients(sec *infoSection) {
 	sec.add("blocked_clients", strconv.Itoa(s.Postponed))
 	sec.add("tracking_clients", "0")
 	sec.add("clients_in_timeout_table", "0")
-}
-
-// readRSS returns the process's resident set size from /proc/self/statm.
-func readRSS() uint64 {
-	b, err := os.ReadFile("/proc/self/statm")
-	if err != nil {
-		return 0
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 2 {
-		return 0
-	}
-	pages, _ := strconv.ParseUint(f[1], 10, 64)
-	return pages * uint64(os.Getpagesize())
 }
 
 func totalSystemMemory() uint64 {

@@ -203,7 +203,7 @@ func parseStringOpts(c *Client, from int, forSet bool) (flags uint16, expire []b
 // milliseconds. seconds: the unit is seconds; relative: the value counts
 // from now. Errors are replied (naming the command cmd) and reported false.
 func expireDeadline(c *Client, arg []byte, seconds, relative bool, cmd string) (int64, bool) {
-	v, ok := ParseInt(arg)
+	v, ok := ds.ParseInt(arg)
 	if !ok {
 		c.ReplyNotInt()
 		return 0, false
@@ -577,7 +577,7 @@ func incrGeneric(c *Client, by int64) {
 	if found {
 		if e.Enc() == ds.EncInt {
 			v = e.Int()
-		} else if v, ok = ParseInt(e.Str()); !ok {
+		} else if v, ok = ds.ParseInt(e.Str()); !ok {
 			c.ReplyNotInt()
 			return
 		}

@@ -320,34 +320,3 @@ func TestRedisIncrByFloat(t *testing.T) {
 		}
 	}
 }
-
-// TestRedisBulkFloat compares AppendBulkFloat with ZSCORE replies.
-func TestRedisBulkFloat(t *testing.T) {
-	addr := startRedis(t)
-	c := dialClient(t, addr)
-	rng := rand.New(rand.NewSource(5))
-	var vals []string
-	for range 1000 {
-		vals = append(vals, randDecimal(rng, 19))
-	}
-	vals = append(vals, "inf", "-inf", "0.1", "1e20", "1.5", "-0", "1e-300", "123456789012345678")
-	// A listpack-encoded sorted set stores -0 as the integer 0; the skiplist
-	// keeps the double, so its replies show the formatting alone.
-	c.send("CONFIG", "SET", "zset-max-listpack-entries", "0")
-	c.replies(t)
-	for _, v := range vals {
-		c.send("ZADD", "z", v, "m")
-		c.send("ZSCORE", "z", "m")
-	}
-	replies := c.replies(t)
-	for i, v := range vals {
-		f, err := strconv.ParseFloat(v, 64)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want, _ := replies[2*i+1].MarshalRESP()
-		if got := AppendBulkFloat(nil, f); string(got) != string(want) {
-			t.Errorf("%s: got %q; want %q", v, got, want)
-		}
-	}
-}

@@ -1,7 +1,6 @@
 package resp
 
 import (
-	"math"
 	"strconv"
 )
 
@@ -81,23 +80,5 @@ func AppendArrayLen(b []byte, n int) []byte {
 func AppendBulkInt(b []byte, n int64) []byte {
 	var tmp [20]byte
 	d := strconv.AppendInt(tmp[:0], n, 10)
-	return AppendBulk(b, d)
-}
-
-// AppendBulkFloat appends f as a bulk string the way a double reply (ZSCORE,
-// ZINCRBY) is formatted: "%.17g", and "inf" / "-inf" for infinities.
-func AppendBulkFloat(b []byte, f float64) []byte {
-	var tmp [32]byte
-	var d []byte
-	switch {
-	case math.IsInf(f, 1):
-		d = append(tmp[:0], "inf"...)
-	case math.IsInf(f, -1):
-		d = append(tmp[:0], "-inf"...)
-	case math.IsNaN(f):
-		d = append(tmp[:0], "nan"...)
-	default:
-		d = strconv.AppendFloat(tmp[:0], f, 'g', 17, 64)
-	}
 	return AppendBulk(b, d)
 }
