@@ -208,15 +208,14 @@ func (s *Server) Done() <-chan struct{} { return s.stopped }
 
 func (s *Server) shutdownHook(c *command.Client, save, nosave bool) error {
 	s.logf(logWarning, "User requested shutdown...")
-	s.cmd.ShutdownAsked = true
 	s.Stop()
 	return nil
 }
 
 // OnOpen accepts a connection or refuses it past maxclients.
 func (s *Server) OnOpen(nc *netpoll.Conn) bool {
-	if int64(len(s.cmd.Clients)) >= s.cfg.MaxClients {
-		s.cmd.Stats.RejectedConnections++
+	if int64(s.cmd.NumClients()) >= s.cfg.MaxClients {
+		s.cmd.ConnectionRejected()
 		nc.Write([]byte("-ERR max number of clients reached\r\n"))
 		return false
 	}
@@ -237,9 +236,9 @@ func (s *Server) OnData(nc *netpoll.Conn, data []byte) int {
 		return len(data)
 	}
 	cl := cn.cl
-	s.cmd.Stats.NetInputBytes += uint64(len(data) - nc.InLen())
+	s.cmd.CountNetInput(len(data) - nc.InLen())
 	pos := 0
-	for pos < len(data) && !cl.CloseAfterReply && !cl.Killed && !s.cmd.ShutdownAsked {
+	for pos < len(data) && !cl.CloseAfterReply && !cl.Killed && !s.cmd.ShutdownAsked() {
 		cn.parser.MaxBulkLen = s.cfg.ProtoMaxBulkLen
 		cn.parser.Unauthenticated = !cl.Authenticated
 		n, args, err := cn.parser.Next(data[pos:], cn.args[:0])
@@ -278,7 +277,7 @@ func (s *Server) OnData(nc *netpoll.Conn, data []byte) int {
 			pos -= n
 			s.loop.Hold(nc)
 			s.held = append(s.held, cn)
-			s.cmd.Postponed = len(s.held)
+			s.cmd.SetPostponed(len(s.held))
 			break
 		}
 		// Back-pressure: once this client's unsent replies pass the
@@ -300,7 +299,7 @@ func (s *Server) OnData(nc *netpoll.Conn, data []byte) int {
 func (s *Server) flush(cn *conn) {
 	cl, nc := cn.cl, cn.nc
 	if len(cl.Out) > 0 {
-		s.cmd.Stats.NetOutputBytes += uint64(len(cl.Out))
+		s.cmd.CountNetOutput(len(cl.Out))
 		nc.Write(cl.Out)
 		if cap(cl.Out) > 1<<20 {
 			cl.Out = nil
@@ -336,7 +335,7 @@ func (s *Server) checkOutputLimit(cn *conn) {
 	}
 	if over {
 		s.logf(logWarning, "Client id=%d addr=%s scheduled to be closed ASAP for overcoming of output buffer limits.", cn.cl.ID, cn.cl.Addr)
-		s.cmd.Stats.ClientsKilledOutput++
+		s.cmd.OutputLimitKill()
 		s.loop.Close(cn.nc)
 	}
 }
@@ -346,7 +345,7 @@ func (s *Server) OnClose(nc *netpoll.Conn, err error) {
 	if cn, ok := nc.Context.(*conn); ok {
 		if i := slices.Index(s.held, cn); i >= 0 {
 			s.held = slices.Delete(s.held, i, i+1)
-			s.cmd.Postponed = len(s.held)
+			s.cmd.SetPostponed(len(s.held))
 		}
 		s.cmd.FreeClient(cn.cl)
 		nc.Context = nil
@@ -357,7 +356,6 @@ func (s *Server) OnClose(nc *netpoll.Conn, err error) {
 func (s *Server) OnTick() {
 	s.markTurn()
 	s.cmd.Cron()
-	s.cmd.InfoCron()
 	now := time.Now()
 	var kill []*netpoll.Conn
 	s.loop.Conns(func(nc *netpoll.Conn) bool {
@@ -395,20 +393,15 @@ func (s *Server) BeforeSleep() {
 		}
 		clear(s.held)
 		s.held = s.held[:0]
-		s.cmd.Postponed = 0
+		s.cmd.SetPostponed(0)
 	}
 	if s.turnStart.IsZero() {
 		return
 	}
-	if t := s.cfg.LatencyMonitorThreshold; t > 0 {
-		if d := time.Since(s.turnStart); d.Milliseconds() >= t {
-			s.cmd.Latency.Add("event-loop", s.turnStart, d)
-		}
-	}
+	s.cmd.LoopTurn(s.turnStart, time.Since(s.turnStart))
 	s.turnStart = time.Time{}
 	// Clients killed by CLIENT KILL from another client's command.
-	if s.cmd.KillPending {
-		s.cmd.KillPending = false
+	if s.cmd.TakeKillPending() {
 		var kill []*netpoll.Conn
 		s.loop.Conns(func(nc *netpoll.Conn) bool {
 			if cn, ok := nc.Context.(*conn); ok && cn.cl.Killed {

@@ -81,15 +81,15 @@ func configSetCommand(c *Client) {
 
 func configResetStatCommand(c *Client) {
 	s := c.srv
-	s.Stats = Stats{}
+	s.stats = Stats{}
 	s.KS.Stats = db.Stats{}
-	for _, cmd := range s.Table.Sorted() {
+	for _, cmd := range s.table.Sorted() {
 		resetCommandStats(cmd)
 		for _, sub := range cmd.SortedSubs() {
 			resetCommandStats(sub)
 		}
 	}
-	st := s.infoState()
+	st := &s.info
 	st.peak = s.usedMemory()
 	c.ReplyOK()
 }

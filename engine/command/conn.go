@@ -319,7 +319,7 @@ func clientListCommand(c *Client) {
 	var b []byte
 	if ids != nil {
 		for _, id := range ids {
-			if o := s.Clients[id]; o != nil {
+			if o := s.clients[id]; o != nil {
 				b = c.appendClientInfo(b, o)
 			}
 		}
@@ -560,7 +560,7 @@ func (c *Client) killClients(f *killFilter) int {
 			continue
 		}
 		o.Killed = true
-		s.KillPending = true
+		s.killPending = true
 	}
 	return n
 }
@@ -606,9 +606,9 @@ func clientPauseCommand(c *Client) {
 	now := time.Now()
 	end := now.Add(time.Duration(ms) * time.Millisecond)
 	s.Paused(now)
-	s.PauseType = max(s.PauseType, typ)
-	if end.After(s.PauseEnd) {
-		s.PauseEnd = end
+	s.pauseType = max(s.pauseType, typ)
+	if end.After(s.pauseEnd) {
+		s.pauseEnd = end
 	}
 	s.KS.ExpiryPaused = true
 	c.ReplyOK()

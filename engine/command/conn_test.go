@@ -196,10 +196,10 @@ func TestClientCommands(t *testing.T) {
 
 	// Kills.
 	connRun(t, s, c, []connStep{cs("+OK\r\n", "client", "kill", "10.0.0.1:1000")})
-	if !other.Killed || !s.KillPending {
+	if !other.Killed || !s.killPending {
 		t.Fatal("CLIENT KILL addr did not mark the target")
 	}
-	other.Killed, s.KillPending = false, false
+	other.Killed, s.killPending = false, false
 	connRun(t, s, c, []connStep{cs(":1\r\n", "client", "kill", "id", "2", "skipme", "yes")})
 	if !other.Killed {
 		t.Fatal("CLIENT KILL ID did not mark the target")

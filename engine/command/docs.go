@@ -315,19 +315,19 @@ func (ks *keySpec) keys(args [][]byte, out []int) ([]int, bool) {
 }
 
 func commandCommand(c *Client) {
-	cmds := c.srv.Table.Sorted()
+	cmds := c.srv.table.Sorted()
 	c.ReplyArrayLen(len(cmds))
 	for _, cmd := range cmds {
 		c.replyCommandInfo(cmd)
 	}
 }
 
-func commandCountCommand(c *Client) { c.ReplyInt(int64(c.srv.Table.Len())) }
+func commandCountCommand(c *Client) { c.ReplyInt(int64(c.srv.table.Len())) }
 
 // allCommandNames lists every command and subcommand name, sorted.
 func (s *Server) allCommandNames(keep func(*Command) bool) []string {
 	var out []string
-	for _, cmd := range s.Table.Sorted() {
+	for _, cmd := range s.table.Sorted() {
 		if keep(cmd) {
 			out = append(out, cmd.Name)
 		}
@@ -371,7 +371,7 @@ func commandInfoCommand(c *Client) {
 	}
 	c.ReplyArrayLen(len(c.Args) - 2)
 	for _, a := range c.Args[2:] {
-		if cmd := c.srv.Table.Get(Lower(a)); cmd != nil {
+		if cmd := c.srv.table.Get(Lower(a)); cmd != nil {
 			c.replyCommandInfo(cmd)
 		} else {
 			c.ReplyNull()
@@ -382,10 +382,10 @@ func commandInfoCommand(c *Client) {
 func commandDocsCommand(c *Client) {
 	var cmds []*Command
 	if len(c.Args) == 2 {
-		cmds = c.srv.Table.Sorted()
+		cmds = c.srv.table.Sorted()
 	} else {
 		for _, a := range c.Args[2:] {
-			if cmd := c.srv.Table.Get(Lower(a)); cmd != nil {
+			if cmd := c.srv.table.Get(Lower(a)); cmd != nil {
 				cmds = append(cmds, cmd)
 			}
 		}
@@ -519,7 +519,7 @@ type keyRef struct {
 // replying the error and returning nil when it cannot.
 func (c *Client) getKeys() []keyRef {
 	args := c.Args[2:]
-	cmd := c.srv.Table.Lookup(args[0])
+	cmd := c.srv.table.Lookup(args[0])
 	if cmd != nil && cmd.Sub != nil && len(args) >= 2 {
 		cmd = cmd.Sub[Lower(args[1])]
 	}

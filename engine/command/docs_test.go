@@ -92,7 +92,7 @@ func TestParseArgs(t *testing.T) {
 // Every registered row's Args must parse.
 func TestAllArgsParse(t *testing.T) {
 	s, _ := testServer(nil)
-	for _, cmd := range s.Table.Sorted() {
+	for _, cmd := range s.table.Sorted() {
 		for _, c := range append([]*Command{cmd}, cmd.SortedSubs()...) {
 			if _, err := ParseArgs(c.Args); err != nil {
 				t.Errorf("%s: %v", c.Name, err)
@@ -103,9 +103,9 @@ func TestAllArgsParse(t *testing.T) {
 
 func TestCommandInfoDocs(t *testing.T) {
 	s, c := testServer(nil)
-	s.Table.Add(&Command{Name: "testget", Arity: 2, Flags: FlagReadOnly | FlagFast, FirstKey: 1, LastKey: 1, Step: 1,
+	s.table.Add(&Command{Name: "testget", Arity: 2, Flags: FlagReadOnly | FlagFast, FirstKey: 1, LastKey: 1, Step: 1,
 		Group: "string", Since: "1.0.0", Summary: "Get the value of a key", Args: "key", Handler: func(c *Client) {}})
-	s.Table.Add(&Command{Name: "testmset", Arity: -3, Flags: FlagWrite | FlagDenyOOM, FirstKey: 1, LastKey: -1, Step: 2,
+	s.table.Add(&Command{Name: "testmset", Arity: -3, Flags: FlagWrite | FlagDenyOOM, FirstKey: 1, LastKey: -1, Step: 2,
 		Group: "string", Args: "key value [key value ...]", Handler: func(c *Client) {}})
 	keySpec := func(flags string, first, last, step int) string {
 		return fmt.Sprintf("*1\r\n*6\r\n$5\r\nflags\r\n%s$12\r\nbegin_search\r\n*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n"+
@@ -134,7 +134,7 @@ func TestCommandInfoDocs(t *testing.T) {
 			"$9\r\narguments\r\n*1\r\n*6\r\n$4\r\nname\r\n$3\r\nkey\r\n$4\r\ntype\r\n$3\r\nkey\r\n$14\r\nkey_spec_index\r\n:0\r\n",
 			"command", "docs", "testget"),
 		cs("*0\r\n", "command", "docs", "nosuch"),
-		cs(":"+fmt.Sprint(s.Table.Len())+"\r\n", "command", "count"),
+		cs(":"+fmt.Sprint(s.table.Len())+"\r\n", "command", "count"),
 		cs("*1\r\n$1\r\na\r\n", "command", "getkeys", "testget", "a"),
 		cs("*2\r\n$1\r\na\r\n$1\r\nc\r\n", "command", "getkeys", "testmset", "a", "b", "c", "d"),
 		cs("*1\r\n*2\r\n$1\r\na\r\n*2\r\n+RO\r\n+access\r\n", "command", "getkeysandflags", "testget", "a"),
@@ -159,7 +159,7 @@ func TestCommandInfoDocs(t *testing.T) {
 		t.Errorf("COMMAND LIST FILTERBY ACLCAT connection has too much: %q", acl)
 	}
 	all := do(s, c, "command")
-	if !strings.HasPrefix(all, "*"+fmt.Sprint(s.Table.Len())+"\r\n") {
+	if !strings.HasPrefix(all, "*"+fmt.Sprint(s.table.Len())+"\r\n") {
 		t.Errorf("COMMAND: %.40q", all)
 	}
 	if got := do(s, c, "command", "info"); got != all {
@@ -175,11 +175,11 @@ func TestCommandInfoDocs(t *testing.T) {
 // commands whose keys a first/last/step row cannot describe.
 func TestCommandKeySpecs(t *testing.T) {
 	s, c := testServer(nil)
-	if s.Table.Get("lmpop") == nil {
-		s.Table.Add(&Command{Name: "lmpop", Arity: -4, Flags: FlagWrite, Group: "list", Handler: func(c *Client) {}})
+	if s.table.Get("lmpop") == nil {
+		s.table.Add(&Command{Name: "lmpop", Arity: -4, Flags: FlagWrite, Group: "list", Handler: func(c *Client) {}})
 	}
-	if s.Table.Get("set") == nil {
-		s.Table.Add(&Command{Name: "set", Arity: -3, Flags: FlagWrite | FlagDenyOOM, FirstKey: 1, LastKey: 1, Step: 1,
+	if s.table.Get("set") == nil {
+		s.table.Add(&Command{Name: "set", Arity: -3, Flags: FlagWrite | FlagDenyOOM, FirstKey: 1, LastKey: 1, Step: 1,
 			Group: "string", Handler: func(c *Client) {}})
 	}
 	connRun(t, s, c, []connStep{

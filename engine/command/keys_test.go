@@ -804,7 +804,7 @@ func TestKeysCommandRows(t *testing.T) {
 		{"debug", -2, FlagAdmin | FlagNoScript | FlagLoading | FlagStale, 0, 0, "server", "1.0.0"},
 		{"expiretime", 2, FlagReadOnly | FlagFast, 1, 1, "generic", "7.0.0"},
 	} {
-		cmd := s.Table.Get(tc.name)
+		cmd := s.table.Get(tc.name)
 		if cmd == nil {
 			t.Errorf("%s not registered", tc.name)
 			continue

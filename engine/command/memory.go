@@ -145,9 +145,9 @@ func (s *Server) memOverview() memOverview {
 	var o memOverview
 	o.st = s.KS.Alloc.Stats()
 	o.clients = s.clientMemory()
-	o.nclients = len(s.Clients)
+	o.nclients = len(s.clients)
 	o.used = o.st.Allocated + o.clients
-	is := s.infoState()
+	is := &s.info
 	if o.used > is.peak {
 		is.peak = o.used
 	}

@@ -161,7 +161,7 @@ func TestMemoryDoctorAndMallocStats(t *testing.T) {
 	for i := 0; i < 6; i++ {
 		do(s, c, "SET", strconv.Itoa(i), strings.Repeat("v", 1<<20))
 	}
-	s.InfoCron()
+	s.infoCron()
 	if got := do(s, c, "MEMORY", "DOCTOR"); !strings.Contains(got, "I can't find any memory issue") &&
 		!strings.Contains(got, "High total RSS") {
 		t.Errorf("MEMORY DOCTOR with 6 MB of values: %q", got)
@@ -170,7 +170,7 @@ func TestMemoryDoctorAndMallocStats(t *testing.T) {
 	for i := 0; i < 6; i++ {
 		do(s, c, "SET", "p"+strconv.Itoa(i), strings.Repeat("v", 1<<20))
 	}
-	s.InfoCron()
+	s.infoCron()
 	for i := 0; i < 6; i++ {
 		do(s, c, "DEL", "p"+strconv.Itoa(i))
 	}

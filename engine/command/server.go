@@ -41,16 +41,16 @@ const maxErrorKinds = 128
 // first word of msg (within its first 32 bytes; ERR when there is none),
 // in INFO errorstats.
 func (s *Server) CountError(msg string) {
-	s.Stats.ErrorReplies++
+	s.stats.ErrorReplies++
 	kind := "ERR"
 	if i := strings.IndexByte(msg[:min(len(msg), 32)], ' '); i > 0 {
 		kind = msg[:i]
 	}
-	if s.Stats.Errors == nil {
-		s.Stats.Errors = map[string]uint64{}
+	if s.stats.Errors == nil {
+		s.stats.Errors = map[string]uint64{}
 	}
-	if _, ok := s.Stats.Errors[kind]; ok || len(s.Stats.Errors) < maxErrorKinds {
-		s.Stats.Errors[kind]++
+	if _, ok := s.stats.Errors[kind]; ok || len(s.stats.Errors) < maxErrorKinds {
+		s.stats.Errors[kind]++
 	}
 }
 
@@ -77,33 +77,34 @@ type Hooks struct {
 // Server is the state the command handlers share: the keyspace, the
 // configuration, the clients and the counters. One event loop owns it.
 type Server struct {
-	Table  *Table
+	table  *Table
 	KS     *db.Keyspace
 	Config *config.Config
-	Stats  Stats
+	stats  Stats
 	hooks  Hooks
 
-	Clients   map[int64]*Client
-	nextID    int64
-	StartTime time.Time
-	RunID     string
-	Latency   *LatencyMonitor
+	clients    map[int64]*Client
+	nextID     int64
+	startTime  time.Time
+	runID      string
+	latencyMon *LatencyMonitor
+	info       infoState
 
 	// watchers maps a watched (db, key) to the clients watching it.
 	watchers map[watchID][]*Client
 
-	// ShutdownAsked is set by SHUTDOWN; the server stops after the turn.
-	ShutdownAsked bool
-	// CLIENT PAUSE: until PauseEnd, PauseType (PauseWrite or PauseAll)
-	// postpones the commands it covers; Postponed counts the clients
+	// shutdownAsked is set by SHUTDOWN; the server stops after the turn.
+	shutdownAsked bool
+	// CLIENT PAUSE: until pauseEnd, pauseType (PauseWrite or PauseAll)
+	// postpones the commands it covers; postponed counts the clients
 	// waiting (the server keeps them).
-	PauseType int
-	PauseEnd  time.Time
-	Postponed int
+	pauseType int
+	pauseEnd  time.Time
+	postponed int
 
-	// KillPending is set when CLIENT KILL marked clients Killed; the
+	// killPending is set when CLIENT KILL marked clients Killed; the
 	// server closes them before the loop sleeps.
-	KillPending bool
+	killPending bool
 
 	// startupMemory is the allocator's bytes when the server was built
 	// (MEMORY STATS startup.allocated, INFO used_memory_startup).
@@ -124,25 +125,66 @@ type watchID struct {
 // NewServer builds the command table over a keyspace.
 func NewServer(cfg *config.Config, ks *db.Keyspace) *Server {
 	s := &Server{
-		Table:     NewTable(),
-		KS:        ks,
-		Config:    cfg,
-		Clients:   make(map[int64]*Client),
-		StartTime: time.Now(),
-		watchers:  make(map[watchID][]*Client),
-		Latency:   NewLatencyMonitor(),
+		table:      NewTable(),
+		KS:         ks,
+		Config:     cfg,
+		clients:    make(map[int64]*Client),
+		startTime:  time.Now(),
+		watchers:   make(map[watchID][]*Client),
+		latencyMon: NewLatencyMonitor(),
 	}
 	var id [20]byte
 	_, _ = rand.Read(id[:])
-	s.RunID = hex.EncodeToString(id[:])
+	s.runID = hex.EncodeToString(id[:])
 	s.rngState = uint64(time.Now().UnixNano()) | 1
 	s.wireWriteHooks()
 	s.startupMemory = ks.Alloc.Stats().Allocated
 	s.applyLFU()
 	for _, reg := range registry {
-		reg(s.Table)
+		reg(s.table)
 	}
 	return s
+}
+
+// NumClients is the number of connected clients.
+func (s *Server) NumClients() int { return len(s.clients) }
+
+// ConnectionRejected counts a connection refused at maxclients
+// (rejected_connections).
+func (s *Server) ConnectionRejected() { s.stats.RejectedConnections++ }
+
+// CountNetInput adds n bytes read from clients (total_net_input_bytes).
+func (s *Server) CountNetInput(n int) { s.stats.NetInputBytes += uint64(n) }
+
+// CountNetOutput adds n bytes of replies (total_net_output_bytes).
+func (s *Server) CountNetOutput(n int) { s.stats.NetOutputBytes += uint64(n) }
+
+// OutputLimitKill counts a client closed for passing
+// client-output-buffer-limit.
+func (s *Server) OutputLimitKill() { s.stats.ClientsKilledOutput++ }
+
+// ShutdownAsked reports whether SHUTDOWN ran: the server stops after the
+// turn and runs no more commands.
+func (s *Server) ShutdownAsked() bool { return s.shutdownAsked }
+
+// SetPostponed says how many clients a CLIENT PAUSE holds (INFO
+// blocked_clients).
+func (s *Server) SetPostponed(n int) { s.postponed = n }
+
+// TakeKillPending reports whether CLIENT KILL marked clients Killed since
+// the last call; the server closes them.
+func (s *Server) TakeKillPending() bool {
+	k := s.killPending
+	s.killPending = false
+	return k
+}
+
+// LoopTurn records a loop turn that started at start and took d as an
+// event-loop latency sample when latency-monitor-threshold asks for it.
+func (s *Server) LoopTurn(start time.Time, d time.Duration) {
+	if t := s.Config.LatencyMonitorThreshold; t > 0 && d.Milliseconds() >= t {
+		s.latencyMon.Add("event-loop", start, d)
+	}
 }
 
 // SetHooks gives the command layer what it asks of the server around it.
@@ -173,8 +215,8 @@ func (s *Server) NewClient(addr, laddr string, fd int) *Client {
 		DB: s.KS.DBs[0], Resp: 2, Created: now, LastActive: now,
 		Authenticated: s.Config.RequirePass == "",
 	}
-	s.Clients[c.ID] = c
-	s.Stats.ConnectionsReceived++
+	s.clients[c.ID] = c
+	s.stats.ConnectionsReceived++
 	return c
 }
 
@@ -182,13 +224,13 @@ func (s *Server) NewClient(addr, laddr string, fd int) *Client {
 func (s *Server) FreeClient(c *Client) {
 	s.unwatchAll(c)
 	c.Queue = nil
-	delete(s.Clients, c.ID)
+	delete(s.clients, c.ID)
 }
 
 // SortedClients returns the clients ordered by ID.
 func (s *Server) SortedClients() []*Client {
-	out := make([]*Client, 0, len(s.Clients))
-	for _, c := range s.Clients {
+	out := make([]*Client, 0, len(s.clients))
+	for _, c := range s.clients {
 		out = append(out, c)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
@@ -213,7 +255,7 @@ func (s *Server) Execute(c *Client) {
 func (s *Server) execute(c *Client) {
 	now := time.Now()
 	c.LastActive = now
-	cmd := s.Table.Lookup(c.Args[0])
+	cmd := s.table.Lookup(c.Args[0])
 	if cmd == nil {
 		s.rejectUnknown(c)
 		return
@@ -261,15 +303,15 @@ const (
 // Paused reports whether a CLIENT PAUSE is in force at now, ending it
 // (and the pause of expiry) once its time is up.
 func (s *Server) Paused(now time.Time) bool {
-	if s.PauseType != PauseNone && !now.Before(s.PauseEnd) {
+	if s.pauseType != PauseNone && !now.Before(s.pauseEnd) {
 		s.Unpause()
 	}
-	return s.PauseType != PauseNone
+	return s.pauseType != PauseNone
 }
 
 // Unpause ends a CLIENT PAUSE.
 func (s *Server) Unpause() {
-	s.PauseType, s.PauseEnd = PauseNone, time.Time{}
+	s.pauseType, s.pauseEnd = PauseNone, time.Time{}
 	s.KS.ExpiryPaused = false
 }
 
@@ -280,7 +322,7 @@ func (s *Server) postpones(c *Client, cmd *Command, now time.Time) bool {
 	if !s.Paused(now) {
 		return false
 	}
-	if s.PauseType == PauseAll || cmd.Flags&FlagWrite != 0 {
+	if s.pauseType == PauseAll || cmd.Flags&FlagWrite != 0 {
 		return true
 	}
 	if cmd.Name == "exec" && c.InMulti {
@@ -296,7 +338,7 @@ func (s *Server) postpones(c *Client, cmd *Command, now time.Time) bool {
 // call runs one command, started at start, and keeps its statistics.
 func (s *Server) call(c *Client, cmd *Command, start time.Time) {
 	s.KS.Tick(start.UnixMilli())
-	errs := s.Stats.ErrorReplies
+	errs := s.stats.ErrorReplies
 	c.Cmd = cmd
 	before, muted, saved := c.muteBegin()
 	dirty := s.KS.Dirty
@@ -311,7 +353,7 @@ func (s *Server) call(c *Client, cmd *Command, start time.Time) {
 	dur := time.Since(start)
 	cmd.Calls++
 	cmd.Usec += uint64(dur.Microseconds())
-	if s.Stats.ErrorReplies != errs {
+	if s.stats.ErrorReplies != errs {
 		cmd.Failed++
 	}
 	if s.Config.LatencyTracking {
@@ -320,10 +362,10 @@ func (s *Server) call(c *Client, cmd *Command, start time.Time) {
 		}
 		cmd.latency.Record(dur.Nanoseconds())
 	}
-	s.Stats.CommandsProcessed++
+	s.stats.CommandsProcessed++
 	c.LastCmdName = cmd.Name
 	if t := s.Config.LatencyMonitorThreshold; t > 0 && dur.Milliseconds() >= t {
-		s.Latency.Add("command", start, dur)
+		s.latencyMon.Add("command", start, dur)
 	}
 }
 
@@ -389,8 +431,10 @@ func cloneArgs(args [][]byte) [][]byte {
 	return out
 }
 
-// Cron runs the server's periodic work (called hz times per second).
+// Cron runs the server's periodic work (called hz times per second): the
+// samples behind INFO's rates and memory peak, and incremental rehashing.
 func (s *Server) Cron() {
+	s.infoCron()
 	for _, d := range s.KS.DBs {
 		d.RehashStep(16)
 	}

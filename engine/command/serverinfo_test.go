@@ -154,8 +154,8 @@ func TestConfigCommands(t *testing.T) {
 	if s.Config.Hz != 20 || s.Config.MaxMemory != 1<<20 {
 		t.Errorf("config after SET: hz=%d maxmemory=%d", s.Config.Hz, s.Config.MaxMemory)
 	}
-	if s.Stats.CommandsProcessed != 1 { // RESETSTAT itself is counted after it ran
-		t.Errorf("RESETSTAT left commands=%d", s.Stats.CommandsProcessed)
+	if s.stats.CommandsProcessed != 1 { // RESETSTAT itself is counted after it ran
+		t.Errorf("RESETSTAT left commands=%d", s.stats.CommandsProcessed)
 	}
 	help := do(s, c, "config", "help")
 	if help != "*11\r\n+CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n+GET <pattern>\r\n"+
@@ -198,9 +198,9 @@ func TestLatencyTimeShutdown(t *testing.T) {
 		cs("-ERR unknown subcommand 'foo'. Try LATENCY HELP.\r\n", "latency", "foo"),
 	})
 	at := time.Unix(1700000000, 0)
-	s.Latency.Add("command", at, 250*time.Millisecond)
-	s.Latency.Add("command", at.Add(5*time.Second), 120*time.Millisecond)
-	s.Latency.Add("event-loop", at, 300*time.Millisecond)
+	s.latencyMon.Add("command", at, 250*time.Millisecond)
+	s.latencyMon.Add("command", at.Add(5*time.Second), 120*time.Millisecond)
+	s.latencyMon.Add("event-loop", at, 300*time.Millisecond)
 	connRun(t, s, c, []connStep{
 		cs("*2\r\n*4\r\n$7\r\ncommand\r\n:1700000005\r\n:120\r\n:250\r\n*4\r\n$10\r\nevent-loop\r\n:1700000000\r\n:300\r\n:300\r\n", "latency", "latest"),
 		cs("*2\r\n*2\r\n:1700000000\r\n:250\r\n*2\r\n:1700000005\r\n:120\r\n", "latency", "history", "command"),
@@ -208,7 +208,7 @@ func TestLatencyTimeShutdown(t *testing.T) {
 		cs(":1\r\n", "latency", "reset"),
 		cs("*0\r\n", "latency", "latest"),
 	})
-	s.Latency.Add("command", at, 250*time.Millisecond)
+	s.latencyMon.Add("command", at, 250*time.Millisecond)
 	if d := do(s, c, "latency", "doctor"); !strings.Contains(d, "\n1. command: 1 latency spikes (average 250ms, mean deviation 0ms). Worst all time event 250ms.\n") {
 		t.Errorf("LATENCY DOCTOR: %q", d)
 	}
@@ -220,7 +220,7 @@ func TestLatencyTimeShutdown(t *testing.T) {
 	if !regexp.MustCompile(`^\*2\r\n\$10\r\n\d{10}\r\n\$\d\r\n\d{1,6}\r\n$`).MatchString(r) {
 		t.Errorf("TIME: %q", r)
 	}
-	if r := do(s, c, "lastsave"); r != ":"+strconv.FormatInt(s.StartTime.Unix(), 10)+"\r\n" {
+	if r := do(s, c, "lastsave"); r != ":"+strconv.FormatInt(s.startTime.Unix(), 10)+"\r\n" {
 		t.Errorf("LASTSAVE: %q", r)
 	}
 
@@ -241,7 +241,7 @@ func TestLatencyTimeShutdown(t *testing.T) {
 		t.Fatal("SHUTDOWN hook called on a syntax error")
 	}
 	connRun(t, s, c, []connStep{cs("", "shutdown", "NOSAVE", "now")})
-	if calls != 1 || gotSave || !gotNoSave || !s.ShutdownAsked || !c.CloseAfterReply {
-		t.Errorf("SHUTDOWN NOSAVE: calls=%d save=%v nosave=%v asked=%v", calls, gotSave, gotNoSave, s.ShutdownAsked)
+	if calls != 1 || gotSave || !gotNoSave || !s.shutdownAsked || !c.CloseAfterReply {
+		t.Errorf("SHUTDOWN NOSAVE: calls=%d save=%v nosave=%v asked=%v", calls, gotSave, gotNoSave, s.shutdownAsked)
 	}
 }

@@ -104,7 +104,7 @@ func wpState(s *Server) map[string]string {
 
 func TestWritePathHooks(t *testing.T) {
 	s, _ := testServer(nil)
-	for _, cmd := range s.Table.Sorted() {
+	for _, cmd := range s.table.Sorted() {
 		for _, x := range append([]*Command{cmd}, cmd.SortedSubs()...) {
 			switch {
 			case x.Flags&FlagWrite != 0 && writeExamples[x.Name] == nil:
@@ -266,7 +266,7 @@ func TestPropagation(t *testing.T) {
 	got = nil
 	c.Args = [][]byte{[]byte("set"), []byte("gone"), []byte("w")}
 	c.Out = c.Out[:0]
-	s.call(c, s.Table.Get("set"), timeAt(s.KS.NowMs+5))
+	s.call(c, s.table.Get("set"), timeAt(s.KS.NowMs+5))
 	want := []string{"2 MULTI", "2 DEL gone", "2 set gone w", "2 EXEC"}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("expired then set propagated %q; want %q", got, want)

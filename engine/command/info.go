@@ -8,7 +8,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -16,42 +15,21 @@ import (
 	"rundb/engine/mem"
 )
 
-// Server commands: INFO, LATENCY (LATEST, HISTORY, RESET, HELP), TIME, LASTSAVE, SHUTDOWN.
+// INFO: the sections, their rendering, and the samples behind the rates
+// and the memory peak. Each section is a function that adds its lines to an
+// infoSection; the server around the command layer extends INFO server and
+// INFO memory through Hooks.ServerInfo and Hooks.MemoryInfo.
 
 func init() {
 	register(func(t *Table) {
-		const admin = FlagAdmin | FlagNoScript | FlagLoading | FlagStale
 		t.Add(
 			&Command{Name: "info", Arity: -1, Flags: FlagLoading | FlagStale, Group: "server", Since: "1.0.0",
 				Summary: "Get information and statistics about the server", Args: "[section [section ...]]", Handler: infoCommand},
-			&Command{Name: "time", Arity: 1, Flags: FlagLoading | FlagStale | FlagFast, Group: "server", Since: "2.6.0",
-				Summary: "Return the current server time", Handler: timeCommand},
-			&Command{Name: "lastsave", Arity: 1, Flags: FlagLoading | FlagStale | FlagFast, Group: "server", Since: "1.0.0",
-				Summary: "Get the UNIX time stamp of the last successful save to disk", Handler: lastsaveCommand},
-			&Command{Name: "shutdown", Arity: -1, Flags: admin | FlagNoMulti | FlagAllowBusy, Group: "server", Since: "1.0.0",
-				Summary: "Synchronously save the dataset to disk and then shut down the server",
-				Args:    "[NOSAVE|SAVE] [NOW]@7.0.0 [FORCE]@7.0.0 [ABORT]@7.0.0", Handler: shutdownCommand},
-
-			&Command{Name: "latency", Arity: -2, Group: "server", Since: "2.8.13",
-				Summary: "A container for latency diagnostics commands"},
-			&Command{Name: "latency|latest", Arity: 2, Flags: admin, Since: "2.8.13",
-				Summary: "Return the latest latency samples for all events.", Handler: latencyLatestCommand},
-			&Command{Name: "latency|history", Arity: 3, Flags: admin, Since: "2.8.13",
-				Summary: "Return timestamp-latency samples for the event.", Args: "event", Handler: latencyHistoryCommand},
-			&Command{Name: "latency|reset", Arity: -2, Flags: admin, Since: "2.8.13",
-				Summary: "Reset latency data for one or more events.", Args: "[event [event ...]]", Handler: latencyResetCommand},
-			&Command{Name: "latency|doctor", Arity: 2, Flags: admin, Since: "2.8.13",
-				Summary: "Return a human readable latency analysis report.", Handler: latencyDoctorCommand},
-			&Command{Name: "latency|histogram", Arity: -2, Flags: admin, Since: "7.0.0",
-				Summary: "Return the cumulative distribution of latencies of a subset of commands or all.",
-				Args:    "[command [command ...]]", Handler: latencyHistogramCommand},
-			&Command{Name: "latency|help", Arity: 2, Flags: FlagLoading | FlagStale, Since: "2.8.13",
-				Summary: "Show helpful text about the different subcommands.", Handler: latencyHelpCommand},
 		)
 	})
 }
 
-// infoState is what INFO keeps between calls for one server: the memory
+// infoState is what INFO keeps between calls (Server.info): the memory
 // peak and the samples behind the instantaneous rates.
 type infoState struct {
 	peak uint64
@@ -64,38 +42,22 @@ type infoState struct {
 
 const infoSamples = 16
 
-var (
-	infoMu     sync.Mutex
-	infoStates = map[*Server]*infoState{}
-)
-
-func (s *Server) infoState() *infoState {
-	infoMu.Lock()
-	defer infoMu.Unlock()
-	st := infoStates[s]
-	if st == nil {
-		st = &infoState{}
-		infoStates[s] = st
-	}
-	return st
-}
-
 // usedMemory is used_memory: the allocator's live bytes (keys, values and
 // tables) plus the clients' buffers.
 func (s *Server) usedMemory() uint64 { return s.KS.Alloc.Stats().Allocated + s.clientMemory() }
 
-// InfoCron samples the counters INFO reports as rates and tracks the
+// infoCron samples the counters INFO reports as rates and tracks the
 // memory peak; the server calls it from its cron (every 100ms or more is
 // enough).
-func (s *Server) InfoCron() {
-	st := s.infoState()
+func (s *Server) infoCron() {
+	st := &s.info
 	if m := s.usedMemory(); m > st.peak {
 		st.peak = m
 	}
 	now := time.Now()
 	if st.lastSample.IsZero() {
 		st.lastSample = now
-		st.lastOps, st.lastIn, st.lastOut = s.Stats.CommandsProcessed, s.Stats.NetInputBytes, s.Stats.NetOutputBytes
+		st.lastOps, st.lastIn, st.lastOut = s.stats.CommandsProcessed, s.stats.NetInputBytes, s.stats.NetOutputBytes
 		return
 	}
 	dt := now.Sub(st.lastSample).Seconds()
@@ -103,12 +65,12 @@ func (s *Server) InfoCron() {
 		return
 	}
 	i := st.n % infoSamples
-	st.ops[i] = float64(s.Stats.CommandsProcessed-st.lastOps) / dt
-	st.in[i] = float64(s.Stats.NetInputBytes-st.lastIn) / dt
-	st.out[i] = float64(s.Stats.NetOutputBytes-st.lastOut) / dt
+	st.ops[i] = float64(s.stats.CommandsProcessed-st.lastOps) / dt
+	st.in[i] = float64(s.stats.NetInputBytes-st.lastIn) / dt
+	st.out[i] = float64(s.stats.NetOutputBytes-st.lastOut) / dt
 	st.n++
 	st.lastSample = now
-	st.lastOps, st.lastIn, st.lastOut = s.Stats.CommandsProcessed, s.Stats.NetInputBytes, s.Stats.NetOutputBytes
+	st.lastOps, st.lastIn, st.lastOut = s.stats.CommandsProcessed, s.stats.NetInputBytes, s.stats.NetOutputBytes
 }
 
 func (st *infoState) mean(v *[infoSamples]float64) float64 {
@@ -258,7 +220,7 @@ func (s *Server) infoLines(section string) [][2]string {
 		sec.add("role", "master")
 		sec.add("connected_slaves", "0")
 		sec.add("master_failover_state", "no-failover")
-		sec.add("master_replid", s.RunID[:40])
+		sec.add("master_replid", s.runID[:40])
 		sec.add("master_replid2", strings.Repeat("0", 40))
 		sec.add("master_repl_offset", "0")
 		sec.add("second_repl_offset", "-1")
@@ -273,13 +235,13 @@ func (s *Server) infoLines(section string) [][2]string {
 	case "latencystats":
 		s.infoLatencyStats(&sec)
 	case "errorstats":
-		kinds := make([]string, 0, len(s.Stats.Errors))
-		for k := range s.Stats.Errors {
+		kinds := make([]string, 0, len(s.stats.Errors))
+		for k := range s.stats.Errors {
 			kinds = append(kinds, k)
 		}
 		sort.Strings(kinds)
 		for _, k := range kinds {
-			sec.add("errorstat_"+k, "count="+strconv.FormatUint(s.Stats.Errors[k], 10))
+			sec.add("errorstat_"+k, "count="+strconv.FormatUint(s.stats.Errors[k], 10))
 		}
 	case "cluster":
 		sec.add("cluster_enabled", "0")
@@ -295,7 +257,7 @@ func (s *Server) infoLines(section string) [][2]string {
 
 func (s *Server) infoServer(sec *infoSection) {
 	now := time.Now()
-	up := int64(now.Sub(s.StartTime) / time.Second)
+	up := int64(now.Sub(s.startTime) / time.Second)
 	sec.add("redis_version", RedisVersion)
 	sec.add("redis_git_sha1", "00000000")
 	sec.add("redis_git_dirty", "0")
@@ -315,7 +277,7 @@ func (s *Server) infoServer(sec *infoSection) {
 	sec.add("go_version", runtime.Version())
 	sec.addInt("process_id", int64(os.Getpid()))
 	sec.add("process_supervised", "no")
-	sec.add("run_id", s.RunID)
+	sec.add("run_id", s.runID)
 	sec.addInt("tcp_port", s.Config.Port)
 	sec.addInt("server_time_usec", now.UnixMicro())
 	sec.addInt("uptime_in_seconds", up)
@@ -340,7 +302,7 @@ func (s *Server) infoServer(sec *infoSection) {
 
 func (s *Server) infoClients(sec *infoSection) {
 	maxIn, maxOut := 0, 0
-	for _, c := range s.Clients {
+	for _, c := range s.clients {
 		if c.InBufLen != nil {
 			maxIn = max(maxIn, c.InBufLen())
 		}
@@ -348,12 +310,12 @@ func (s *Server) infoClients(sec *infoSection) {
 			maxOut = max(maxOut, c.OutBufLen())
 		}
 	}
-	sec.addInt("connected_clients", int64(len(s.Clients)))
+	sec.addInt("connected_clients", int64(len(s.clients)))
 	sec.add("cluster_connections", "0")
 	sec.addInt("maxclients", s.Config.MaxClients)
 	sec.addInt("client_recent_max_input_buffer", int64(maxIn))
 	sec.addInt("client_recent_max_output_buffer", int64(maxOut))
-	sec.add("blocked_clients", strconv.Itoa(s.Postponed))
+	sec.add("blocked_clients", strconv.Itoa(s.postponed))
 	sec.add("tracking_clients", "0")
 	sec.add("clients_in_timeout_table", "0")
 }
@@ -432,7 +394,7 @@ func (s *Server) infoPersistence(sec *infoSection) {
 	sec.add("async_loading", "0")
 	sec.add("rdb_changes_since_last_save", strconv.FormatUint(s.KS.Dirty, 10)) // no save yet: every change since start
 	sec.add("rdb_bgsave_in_progress", "0")
-	sec.addInt("rdb_last_save_time", s.StartTime.Unix())
+	sec.addInt("rdb_last_save_time", s.startTime.Unix())
 	sec.add("rdb_last_bgsave_status", "ok")
 	sec.add("rdb_last_bgsave_time_sec", "-1")
 	sec.add("rdb_current_bgsave_time_sec", "-1")
@@ -449,24 +411,24 @@ func (s *Server) infoPersistence(sec *infoSection) {
 }
 
 func (s *Server) infoStats(sec *infoSection) {
-	is := s.infoState()
+	is := &s.info
 	ks := s.KS.Stats
-	sec.addUint("total_connections_received", s.Stats.ConnectionsReceived)
-	sec.addUint("total_commands_processed", s.Stats.CommandsProcessed)
+	sec.addUint("total_connections_received", s.stats.ConnectionsReceived)
+	sec.addUint("total_commands_processed", s.stats.CommandsProcessed)
 	sec.addInt("instantaneous_ops_per_sec", int64(is.mean(&is.ops)+0.5))
-	sec.addUint("total_net_input_bytes", s.Stats.NetInputBytes)
-	sec.addUint("total_net_output_bytes", s.Stats.NetOutputBytes)
+	sec.addUint("total_net_input_bytes", s.stats.NetInputBytes)
+	sec.addUint("total_net_output_bytes", s.stats.NetOutputBytes)
 	sec.add("instantaneous_input_kbps", fmt.Sprintf("%.2f", is.mean(&is.in)/1024))
 	sec.add("instantaneous_output_kbps", fmt.Sprintf("%.2f", is.mean(&is.out)/1024))
-	sec.addUint("rejected_connections", s.Stats.RejectedConnections)
+	sec.addUint("rejected_connections", s.stats.RejectedConnections)
 	sec.addUint("expired_keys", ks.ExpiredKeys)
 	sec.addUint("evicted_keys", ks.EvictedKeys)
 	sec.addUint("keyspace_hits", ks.KeyspaceHits)
 	sec.addUint("keyspace_misses", ks.KeyspaceMisses)
 	sec.add("pubsub_channels", "0")
 	sec.add("pubsub_patterns", "0")
-	sec.addUint("total_error_replies", s.Stats.ErrorReplies)
-	sec.addUint("client_output_buffer_limit_disconnections", s.Stats.ClientsKilledOutput)
+	sec.addUint("total_error_replies", s.stats.ErrorReplies)
+	sec.addUint("client_output_buffer_limit_disconnections", s.stats.ClientsKilledOutput)
 }
 
 func (s *Server) infoCPU(sec *infoSection) {
@@ -497,7 +459,7 @@ func (s *Server) infoCommandStats(sec *infoSection) {
 		sec.add("cmdstat_"+cmd.Name, fmt.Sprintf("calls=%d,usec=%d,usec_per_call=%.2f,rejected_calls=%d,failed_calls=%d",
 			cmd.Calls, cmd.Usec, per, cmd.Rejected, cmd.Failed))
 	}
-	for _, cmd := range s.Table.Sorted() {
+	for _, cmd := range s.table.Sorted() {
 		add(cmd)
 		for _, sub := range cmd.SortedSubs() {
 			add(sub)
@@ -524,199 +486,10 @@ func (s *Server) infoLatencyStats(sec *infoSection) {
 		}
 		sec.add("latency_percentiles_usec_"+cmd.Name, string(b))
 	}
-	for _, cmd := range s.Table.Sorted() {
+	for _, cmd := range s.table.Sorted() {
 		add(cmd)
 		for _, sub := range cmd.SortedSubs() {
 			add(sub)
 		}
 	}
-}
-
-func timeCommand(c *Client) {
-	now := time.Now()
-	c.ReplyArrayLen(2)
-	c.ReplyBulkInt(now.Unix())
-	c.ReplyBulkInt(int64(now.Nanosecond() / 1000))
-}
-
-func lastsaveCommand(c *Client) {
-	// Nothing is saved yet: the last save is the start, as INFO
-	// persistence's rdb_last_save_time says.
-	c.ReplyInt(c.srv.StartTime.Unix())
-}
-
-func shutdownCommand(c *Client) {
-	var save, nosave, abort bool
-	for _, a := range c.Args[1:] {
-		switch {
-		case EqualFold(a, "nosave"):
-			nosave = true
-		case EqualFold(a, "save"):
-			save = true
-		case EqualFold(a, "now"), EqualFold(a, "force"):
-		case EqualFold(a, "abort"):
-			abort = true
-		default:
-			c.ReplySyntaxErr()
-			return
-		}
-	}
-	if (abort && len(c.Args) > 2) || (save && nosave) {
-		c.ReplySyntaxErr()
-		return
-	}
-	if abort {
-		c.ReplyError("ERR No shutdown in progress.")
-		return
-	}
-	s := c.srv
-	if s.hooks.Shutdown != nil {
-		if err := s.hooks.Shutdown(c, save, nosave); err != nil {
-			c.ReplyError("ERR Errors trying to SHUTDOWN. Check logs.")
-			return
-		}
-	}
-	s.ShutdownAsked = true
-	c.CloseAfterReply = true
-}
-
-// LATENCY
-
-func latencyLatestCommand(c *Client) {
-	m := c.srv.Latency
-	events := m.Events()
-	sort.Strings(events)
-	c.ReplyArrayLen(len(events))
-	for _, e := range events {
-		last, maxMs, _ := m.Latest(e)
-		c.ReplyArrayLen(4)
-		c.ReplyBulkString(e)
-		c.ReplyInt(last.Time)
-		c.ReplyInt(last.Ms)
-		c.ReplyInt(maxMs)
-	}
-}
-
-func latencyHistoryCommand(c *Client) {
-	h := c.srv.Latency.History(string(c.Args[2]))
-	c.ReplyArrayLen(len(h))
-	for _, s := range h {
-		c.ReplyArrayLen(2)
-		c.ReplyInt(s.Time)
-		c.ReplyInt(s.Ms)
-	}
-}
-
-func latencyResetCommand(c *Client) {
-	names := make([]string, 0, len(c.Args)-2)
-	for _, a := range c.Args[2:] {
-		names = append(names, string(a))
-	}
-	c.ReplyInt(int64(c.srv.Latency.Reset(names...)))
-}
-
-func latencyDoctorCommand(c *Client) {
-	s := c.srv
-	m := s.Latency
-	events := m.Events()
-	if len(events) == 0 {
-		if s.Config.LatencyMonitorThreshold == 0 {
-			c.ReplyBulkString("I'm sorry, Dave, I can't do that. Latency monitoring is disabled in this Redis instance. " +
-				"You may use \"CONFIG SET latency-monitor-threshold <milliseconds>.\" in order to enable it. " +
-				"If we weren't in a deep space mission I'd suggest to take a look at https://redis.io/topics/latency-monitor.\n")
-			return
-		}
-		c.ReplyBulkString("Dave, no latency spike was observed during the lifetime of this Redis instance, not in the " +
-			"slightest bit. I honestly think you ought to sit down calmly, take a stress pill, and think things over.\n")
-		return
-	}
-	sort.Strings(events)
-	var b strings.Builder
-	b.WriteString("Dave, I have observed latency spikes in this Redis instance. You don't mind talking about it, is that right?\n\n")
-	for i, e := range events {
-		h := m.History(e)
-		_, maxMs, _ := m.Latest(e)
-		sum := int64(0)
-		for _, x := range h {
-			sum += x.Ms
-		}
-		avg := sum / int64(len(h))
-		dev := int64(0)
-		for _, x := range h {
-			d := x.Ms - avg
-			if d < 0 {
-				d = -d
-			}
-			dev += d
-		}
-		dev /= int64(len(h))
-		fmt.Fprintf(&b, "%d. %s: %d latency spikes (average %dms, mean deviation %dms). Worst all time event %dms.\n",
-			i+1, e, len(h), avg, dev, maxMs)
-	}
-	b.WriteString("\nI have no advice to offer: the events above are loop stalls and slow commands; " +
-		"check the workload and the allocator backend.\n")
-	c.ReplyBulkString(b.String())
-}
-
-// latencyHistogramCommand replies, for the named commands (all when none
-// is named; a container names its subcommands too), the call count and the
-// cumulative count of calls at or under each power-of-two microsecond
-// level. Unknown names and commands never called are left out.
-func latencyHistogramCommand(c *Client) {
-	s := c.srv
-	var cmds []*Command
-	addWith := func(cmd *Command) {
-		if cmd.latency != nil {
-			cmds = append(cmds, cmd)
-		}
-		for _, sub := range cmd.SortedSubs() {
-			if sub.latency != nil {
-				cmds = append(cmds, sub)
-			}
-		}
-	}
-	if len(c.Args) == 2 {
-		for _, cmd := range s.Table.Sorted() {
-			addWith(cmd)
-		}
-	} else {
-		for _, name := range c.Args[2:] {
-			if cmd := s.Table.Get(Lower(name)); cmd != nil {
-				addWith(cmd)
-			}
-		}
-	}
-	c.ReplyArrayLen(2 * len(cmds))
-	for _, cmd := range cmds {
-		c.ReplyBulkString(cmd.Name)
-		c.ReplyArrayLen(4)
-		c.ReplyBulkString("calls")
-		c.ReplyInt(int64(cmd.latency.total))
-		c.ReplyBulkString("histogram_usec")
-		var pairs []int64
-		cmd.latency.Cumulative(func(upTo int64, n uint64) { pairs = append(pairs, upTo/1000, int64(n)) })
-		c.ReplyArrayLen(len(pairs))
-		for _, v := range pairs {
-			c.ReplyInt(v)
-		}
-	}
-}
-
-func latencyHelpCommand(c *Client) {
-	c.replyHelp("LATENCY",
-		"DOCTOR",
-		"    Return a human readable latency analysis report.",
-		"GRAPH <event>",
-		"    Return an ASCII latency graph for the <event> class.",
-		"HISTORY <event>",
-		"    Return time-latency samples for the <event> class.",
-		"LATEST",
-		"    Return the latest latency samples for all events.",
-		"RESET [<event> ...]",
-		"    Reset latency data of one or more <event> classes.",
-		"    (default: reset all data for all event classes)",
-		"HISTOGRAM [COMMAND ...]",
-		"    Return a cumulative distribution of latencies in the format of a histogram for the specified command names.",
-		"    If no commands are specified then all histograms are replied.",
-	)
 }
