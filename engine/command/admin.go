@@ -6,17 +6,10 @@ import "time"
 // in latency.go, CONFIG in config.go.)
 
 func init() {
-	register(func(t *Table) {
-		const admin = FlagAdmin | FlagNoScript | FlagLoading | FlagStale
-		t.Add(
-			&Command{Name: "time", Arity: 1, Flags: FlagLoading | FlagStale | FlagFast, Group: "server", Since: "2.6.0",
-				Summary: "Return the current server time", Handler: timeCommand},
-			&Command{Name: "lastsave", Arity: 1, Flags: FlagLoading | FlagStale | FlagFast, Group: "server", Since: "1.0.0",
-				Summary: "Get the UNIX time stamp of the last successful save to disk", Handler: lastsaveCommand},
-			&Command{Name: "shutdown", Arity: -1, Flags: admin | FlagNoMulti | FlagAllowBusy, Group: "server", Since: "1.0.0",
-				Summary: "Synchronously save the dataset to disk and then shut down the server",
-				Args:    "[NOSAVE|SAVE] [NOW]@7.0.0 [FORCE]@7.0.0 [ABORT]@7.0.0", Handler: shutdownCommand},
-		)
+	handle(map[string]func(c *Client){
+		"time":     timeCommand,
+		"lastsave": lastsaveCommand,
+		"shutdown": shutdownCommand,
 	})
 }
 

@@ -1,13 +1,15 @@
 // Package command holds rundb's command table and the handlers of every
-// command family (one file each: strings, keys, server, conn, tx, config),
-// plus the per-client state those handlers work on. The parameters CONFIG
-// reads and writes live in engine/config.
+// command family (one file each: strings, keys, conn, tx, admin, config,
+// info, latency, docs), plus the per-client state those handlers work on.
+// The parameters CONFIG reads and writes live in engine/config.
 //
-// A command is one row of the table: name, arity, flags, key positions and a
-// handler. Arity follows the usual convention: N means exactly N arguments
-// (the command name included), -N means at least N. Arity, authentication
-// and transaction queueing are checked once, in Server.Execute, so handlers
-// only deal with their own arguments.
+// The table is data (specs.go): one row per command with its name, arity,
+// flags, key specifications, ACL categories and documentation; each family
+// file attaches its handlers to rows by name. Arity follows the usual
+// convention: N means exactly N arguments (the command name included), -N
+// means at least N. Arity, authentication and transaction queueing are
+// checked once, in Server.Execute, so handlers only deal with their own
+// arguments.
 package command
 
 import (
@@ -69,25 +71,19 @@ var flagNames = []struct {
 	{FlagAllowBusy, "allow_busy"},
 }
 
-// Command is one row of the command table.
+// Command is one command of a server's table: its row (Spec, shared
+// data), its handler, its subcommands and its statistics.
 type Command struct {
-	Name     string // lower case; "parent|sub" for subcommands
-	Arity    int
-	Flags    Flag
-	FirstKey int // position of the first key argument, 0 if none
-	LastKey  int // position of the last key; -1 means the last argument
-	Step     int // distance between keys
-	Group    string
-	Summary  string
-	Since    string
-	// Args is the syntax shown by COMMAND DOCS (and redis-cli hints), in
-	// the usual notation: "key value [EX seconds|PX milliseconds] [NX|XX]".
-	Args    string
+	*Spec
 	Handler func(c *Client)
 	// Sub holds subcommands (CLIENT, CONFIG, OBJECT...), keyed by lower-case name.
 	Sub map[string]*Command
 
 	parent *Command
+	// COMMAND INFO's legacy key range and movablekeys flag, derived from
+	// the key specifications (legacyRange).
+	firstKey, lastKey, step int
+	movable                 bool
 	// Calls, Usec, RejectedCalls, FailedCalls feed INFO commandstats.
 	Calls    uint64
 	Usec     uint64
@@ -96,6 +92,72 @@ type Command struct {
 	// latency is the duration histogram (INFO latencystats), made on the
 	// first call.
 	latency *latencyHistogram
+}
+
+// handlers maps command names to their handlers; each family file adds
+// its own (handle).
+var handlers = map[string]func(c *Client){}
+
+// handle registers handlers by command name; called from each family
+// file's init.
+func handle(m map[string]func(c *Client)) {
+	for name, h := range m {
+		if _, dup := handlers[name]; dup {
+			panic("command: two handlers for " + name)
+		}
+		handlers[name] = h
+	}
+}
+
+// newTable builds a table from the rows in specs and the registered
+// handlers.
+func newTable() *Table {
+	t := NewTable()
+	for _, sp := range specs {
+		t.Add(&Command{Spec: sp, Handler: handlers[sp.Name]})
+	}
+	return t
+}
+
+// legacyRange derives COMMAND INFO's first key, last key and step from
+// key specifications, and whether the keys are movable (not all described
+// by that range), by Redis 7.0's rules: a single index/range spec is the
+// range itself; otherwise index/range specs with a step of 1 that follow
+// one another are merged, and any other spec makes the keys movable.
+func legacyRange(specs []keySpec) (first, last, step int, movable bool) {
+	plain := func(ks keySpec) bool { return ks.keyword == "" && ks.begin > 0 && ks.find == 'r' }
+	abs := func(ks keySpec) int { // the range's last key as an absolute position
+		if ks.a >= 0 {
+			return ks.a + ks.begin
+		}
+		return ks.a
+	}
+	if len(specs) == 1 && plain(specs[0]) {
+		return specs[0].begin, abs(specs[0]), specs[0].b, strings.Contains(specs[0].flags, "incomplete")
+	}
+	prev := 0
+	for _, ks := range specs {
+		if !plain(ks) || ks.b != 1 || (prev != 0 && prev != ks.begin-1) {
+			movable = true
+			continue
+		}
+		if strings.Contains(ks.flags, "incomplete") {
+			movable = true
+		}
+		if first == 0 || ks.begin < first {
+			first = ks.begin
+		}
+		// Compared unsigned, as Redis does: a negative (from the end)
+		// last key wins over any position.
+		if uint(abs(ks)) > uint(last) {
+			last = abs(ks)
+		}
+		prev = last
+	}
+	if first == 0 {
+		return 0, 0, 0, movable
+	}
+	return first, last, 1, movable
 }
 
 // Table maps lower-case names to commands.
@@ -110,6 +172,7 @@ func NewTable() *Table { return &Table{m: make(map[string]*Command)} }
 // must be registered first.
 func (t *Table) Add(cmds ...*Command) {
 	for _, c := range cmds {
+		c.firstKey, c.lastKey, c.step, c.movable = legacyRange(c.KeySpecs)
 		if i := strings.IndexByte(c.Name, '|'); i >= 0 {
 			p := t.m[c.Name[:i]]
 			if p == nil {
@@ -119,9 +182,6 @@ func (t *Table) Add(cmds ...*Command) {
 				p.Sub = make(map[string]*Command)
 			}
 			c.parent = p
-			if c.Group == "" {
-				c.Group = p.Group
-			}
 			p.Sub[c.Name[i+1:]] = c
 			continue
 		}

@@ -12,23 +12,12 @@ import (
 // running server is asked of the server through Hooks.ApplyConfig.
 
 func init() {
-	register(func(t *Table) {
-		const admin = FlagAdmin | FlagNoScript | FlagLoading | FlagStale
-		t.Add(
-			&Command{Name: "config", Arity: -2, Group: "server", Since: "2.0.0",
-				Summary: "A container for server configuration commands"},
-			&Command{Name: "config|get", Arity: -3, Flags: admin, Since: "2.0.0",
-				Summary: "Get the values of configuration parameters", Args: "(parameter):block...", Handler: configGetCommand},
-			&Command{Name: "config|set", Arity: -4, Flags: admin, Since: "2.0.0",
-				Summary: "Set configuration parameters to the given values", Args: "parameter value [parameter value ...]",
-				Handler: configSetCommand},
-			&Command{Name: "config|resetstat", Arity: 2, Flags: admin, Since: "2.0.0",
-				Summary: "Reset the stats returned by INFO", Handler: configResetStatCommand},
-			&Command{Name: "config|rewrite", Arity: 2, Flags: admin, Since: "2.8.0",
-				Summary: "Rewrite the configuration file with the in memory configuration", Handler: configRewriteCommand},
-			&Command{Name: "config|help", Arity: 2, Flags: FlagLoading | FlagStale, Since: "5.0.0",
-				Summary: "Show helpful text about the different subcommands", Handler: configHelpCommand},
-		)
+	handle(map[string]func(c *Client){
+		"config|get":       configGetCommand,
+		"config|set":       configSetCommand,
+		"config|resetstat": configResetStatCommand,
+		"config|rewrite":   configRewriteCommand,
+		"config|help":      configHelpCommand,
 	})
 }
 

@@ -11,63 +11,27 @@ import (
 // NO-EVICT, HELP).
 
 func init() {
-	register(func(t *Table) {
-		const connFast = FlagLoading | FlagStale | FlagFast
-		const noAuth = FlagNoScript | FlagLoading | FlagStale | FlagFast | FlagNoAuth | FlagAllowBusy
-		const clientSub = FlagNoScript | FlagLoading | FlagStale
-		const clientAdmin = FlagAdmin | FlagNoScript | FlagLoading | FlagStale
-		// QUIT and RESET run at once inside MULTI, as EXEC and DISCARD do.
-		const noAuthNow = noAuth | FlagRunsInMulti
-		t.Add(
-			&Command{Name: "ping", Arity: -1, Flags: FlagFast, Group: "connection", Since: "1.0.0",
-				Summary: "Ping the server", Args: "[message]", Handler: pingCommand},
-			&Command{Name: "echo", Arity: 2, Flags: connFast, Group: "connection", Since: "1.0.0",
-				Summary: "Echo the given string", Args: "message", Handler: echoCommand},
-			&Command{Name: "quit", Arity: -1, Flags: noAuthNow, Group: "connection", Since: "1.0.0",
-				Summary: "Close the connection", Handler: quitCommand},
-			&Command{Name: "select", Arity: 2, Flags: connFast, Group: "connection", Since: "1.0.0",
-				Summary: "Change the selected database for the current connection", Args: "index", Handler: selectCommand},
-			&Command{Name: "hello", Arity: -1, Flags: noAuth, Group: "connection", Since: "6.0.0",
-				Summary: "Handshake with Redis", Args: "[protover [AUTH username password] [SETNAME clientname]]=arguments", Handler: helloCommand},
-			&Command{Name: "auth", Arity: -2, Flags: noAuth, Group: "connection", Since: "1.0.0",
-				Summary: "Authenticate to the server", Args: "[username]@6.0.0 password", Handler: authCommand},
-			&Command{Name: "reset", Arity: 1, Flags: noAuthNow, Group: "connection", Since: "6.2.0",
-				Summary: "Reset the connection", Handler: resetCommand},
-
-			&Command{Name: "client", Arity: -2, Group: "connection", Since: "2.4.0",
-				Summary: "A container for client connection commands"},
-			&Command{Name: "client|id", Arity: 2, Flags: clientSub, Since: "5.0.0",
-				Summary: "Returns the client ID for the current connection", Handler: clientIDCommand},
-			&Command{Name: "client|setname", Arity: 3, Flags: clientSub, Since: "2.6.9",
-				Summary: "Set the current connection name", Args: "connection-name", Handler: clientSetNameCommand},
-			&Command{Name: "client|getname", Arity: 2, Flags: clientSub, Since: "2.6.9",
-				Summary: "Get the current connection name", Handler: clientGetNameCommand},
-			&Command{Name: "client|list", Arity: -2, Flags: clientAdmin, Since: "2.4.0",
-				Summary: "Get the list of client connections",
-				Args:    "[TYPE (NORMAL|MASTER|REPLICA|PUBSUB)]@5.0.0 [ID (client-id [client-id ...]):block]=id@6.2.0", Handler: clientListCommand},
-			&Command{Name: "client|info", Arity: 2, Flags: clientSub, Since: "6.2.0",
-				Summary: "Returns information about the current client connection.", Handler: clientInfoCommand},
-			&Command{Name: "client|setinfo", Arity: 4, Flags: clientSub, Since: "7.2.0",
-				Summary: "Set client or connection specific info", Args: "(LIB-NAME libname|LIB-VER libver)", Handler: clientSetInfoCommand},
-			&Command{Name: "client|kill", Arity: -3, Flags: clientAdmin, Since: "2.4.0",
-				Summary: "Kill the connection of a client",
-				Args: "(ip:port!2.8.12|([ID client-id]@2.8.12|" +
-					"[TYPE (NORMAL|MASTER@3.2.0|SLAVE|REPLICA@5.0.0|PUBSUB)]=normal_master_slave_pubsub@2.8.12|" +
-					"[USER username]|[ADDR ip:port]|[LADDR ip:port]@6.2.0|[SKIPME yes/no])=new-format...)=filter", Handler: clientKillCommand},
-			&Command{Name: "client|pause", Arity: -3, Flags: clientAdmin, Since: "2.9.50",
-				Summary: "Stop processing commands from clients for some time", Args: "timeout [WRITE|ALL]@6.2.0=mode", Handler: clientPauseCommand},
-			&Command{Name: "client|unpause", Arity: 2, Flags: clientAdmin, Since: "6.2.0",
-				Summary: "Resume processing of clients that were paused", Handler: clientUnpauseCommand},
-			&Command{Name: "client|unblock", Arity: -3, Flags: clientAdmin, Since: "5.0.0",
-				Summary: "Unblock a client blocked in a blocking command from a different connection",
-				Args:    "client-id [TIMEOUT|ERROR]", Handler: clientUnblockCommand},
-			&Command{Name: "client|reply", Arity: 3, Flags: clientSub, Since: "3.2.0",
-				Summary: "Instruct the server whether to reply to commands", Args: "ON|OFF|SKIP", Handler: clientReplyCommand},
-			&Command{Name: "client|no-evict", Arity: 3, Flags: clientAdmin, Since: "7.0.0",
-				Summary: "Set client eviction mode for the current connection", Args: "(ON|OFF)=enabled", Handler: clientNoEvictCommand},
-			&Command{Name: "client|help", Arity: 2, Flags: FlagLoading | FlagStale, Since: "5.0.0",
-				Summary: "Show helpful text about the different subcommands", Handler: clientHelpCommand},
-		)
+	handle(map[string]func(c *Client){
+		"ping":            pingCommand,
+		"echo":            echoCommand,
+		"quit":            quitCommand,
+		"select":          selectCommand,
+		"hello":           helloCommand,
+		"auth":            authCommand,
+		"reset":           resetCommand,
+		"client|id":       clientIDCommand,
+		"client|setname":  clientSetNameCommand,
+		"client|getname":  clientGetNameCommand,
+		"client|list":     clientListCommand,
+		"client|info":     clientInfoCommand,
+		"client|setinfo":  clientSetInfoCommand,
+		"client|kill":     clientKillCommand,
+		"client|pause":    clientPauseCommand,
+		"client|unpause":  clientUnpauseCommand,
+		"client|unblock":  clientUnblockCommand,
+		"client|reply":    clientReplyCommand,
+		"client|no-evict": clientNoEvictCommand,
+		"client|help":     clientHelpCommand,
 	})
 }
 

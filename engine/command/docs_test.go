@@ -103,10 +103,12 @@ func TestAllArgsParse(t *testing.T) {
 
 func TestCommandInfoDocs(t *testing.T) {
 	s, c := testServer(nil)
-	s.table.Add(&Command{Name: "testget", Arity: 2, Flags: FlagReadOnly | FlagFast, FirstKey: 1, LastKey: 1, Step: 1,
-		Group: "string", Since: "1.0.0", Summary: "Get the value of a key", Args: "key", Handler: func(c *Client) {}})
-	s.table.Add(&Command{Name: "testmset", Arity: -3, Flags: FlagWrite | FlagDenyOOM, FirstKey: 1, LastKey: -1, Step: 2,
-		Group: "string", Args: "key value [key value ...]", Handler: func(c *Client) {}})
+	s.table.Add(&Command{Spec: &Spec{Name: "testget", Arity: 2, Flags: FlagReadOnly | FlagFast,
+		Group: "string", Since: "1.0.0", Summary: "Get the value of a key", Args: "key", ACL: "@read @string @fast",
+		KeySpecs: []keySpec{{flags: "RO access", begin: 1, find: 'r', a: 0, b: 1}}}, Handler: func(c *Client) {}})
+	s.table.Add(&Command{Spec: &Spec{Name: "testmset", Arity: -3, Flags: FlagWrite | FlagDenyOOM,
+		Group: "string", Args: "key value [key value ...]", ACL: "@write @string @slow",
+		KeySpecs: []keySpec{{flags: "RW update", begin: 1, find: 'r', a: -1, b: 2}}}, Handler: func(c *Client) {}})
 	keySpec := func(flags string, first, last, step int) string {
 		return fmt.Sprintf("*1\r\n*6\r\n$5\r\nflags\r\n%s$12\r\nbegin_search\r\n*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n"+
 			"*2\r\n$5\r\nindex\r\n:%d\r\n$9\r\nfind_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\nspec\r\n*6\r\n"+
@@ -176,11 +178,9 @@ func TestCommandInfoDocs(t *testing.T) {
 func TestCommandKeySpecs(t *testing.T) {
 	s, c := testServer(nil)
 	if s.table.Get("lmpop") == nil {
-		s.table.Add(&Command{Name: "lmpop", Arity: -4, Flags: FlagWrite, Group: "list", Handler: func(c *Client) {}})
-	}
-	if s.table.Get("set") == nil {
-		s.table.Add(&Command{Name: "set", Arity: -3, Flags: FlagWrite | FlagDenyOOM, FirstKey: 1, LastKey: 1, Step: 1,
-			Group: "string", Handler: func(c *Client) {}})
+		// Redis 7.0's row: a keynum spec makes the keys movable.
+		s.table.Add(&Command{Spec: &Spec{Name: "lmpop", Arity: -4, Flags: FlagWrite, Group: "list", ACL: "@write @list @slow",
+			KeySpecs: []keySpec{{flags: "RW access delete", begin: 1, find: 'n', a: 0, b: 1, c: 1}}}, Handler: func(c *Client) {}})
 	}
 	connRun(t, s, c, []connStep{
 		// As Redis 7.0 replies.
@@ -200,7 +200,7 @@ func TestCommandKeySpecs(t *testing.T) {
 	})
 }
 
-// COMMAND DOCS fields from the docMeta table (doc_flags, deprecated_since,
+// COMMAND DOCS fields from the rows (specs.go) (doc_flags, deprecated_since,
 // replaced_by, history) and key_spec_index counted over key arguments.
 func TestCommandDocsMeta(t *testing.T) {
 	s, c := testServer(nil)

@@ -21,11 +21,8 @@ import (
 // INFO memory through Hooks.ServerInfo and Hooks.MemoryInfo.
 
 func init() {
-	register(func(t *Table) {
-		t.Add(
-			&Command{Name: "info", Arity: -1, Flags: FlagLoading | FlagStale, Group: "server", Since: "1.0.0",
-				Summary: "Get information and statistics about the server", Args: "[section [section ...]]", Handler: infoCommand},
-		)
+	handle(map[string]func(c *Client){
+		"info": infoCommand,
 	})
 }
 

@@ -809,9 +809,9 @@ func TestKeysCommandRows(t *testing.T) {
 			t.Errorf("%s not registered", tc.name)
 			continue
 		}
-		if cmd.Arity != tc.arity || cmd.Flags != tc.flags || cmd.FirstKey != tc.first || cmd.LastKey != tc.last ||
+		if cmd.Arity != tc.arity || cmd.Flags != tc.flags || cmd.firstKey != tc.first || cmd.lastKey != tc.last ||
 			cmd.Group != tc.group || cmd.Since != tc.since {
-			t.Errorf("%s: got %d %b %d %d %s %s", tc.name, cmd.Arity, cmd.Flags, cmd.FirstKey, cmd.LastKey, cmd.Group, cmd.Since)
+			t.Errorf("%s: got %d %b %d %d %s %s", tc.name, cmd.Arity, cmd.Flags, cmd.firstKey, cmd.lastKey, cmd.Group, cmd.Since)
 		}
 	}
 }

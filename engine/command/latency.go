@@ -12,25 +12,13 @@ import (
 // per-command latency histograms (latencyHistogram, histogram.go).
 
 func init() {
-	register(func(t *Table) {
-		const admin = FlagAdmin | FlagNoScript | FlagLoading | FlagStale
-		t.Add(
-			&Command{Name: "latency", Arity: -2, Group: "server", Since: "2.8.13",
-				Summary: "A container for latency diagnostics commands"},
-			&Command{Name: "latency|latest", Arity: 2, Flags: admin, Since: "2.8.13",
-				Summary: "Return the latest latency samples for all events.", Handler: latencyLatestCommand},
-			&Command{Name: "latency|history", Arity: 3, Flags: admin, Since: "2.8.13",
-				Summary: "Return timestamp-latency samples for the event.", Args: "event", Handler: latencyHistoryCommand},
-			&Command{Name: "latency|reset", Arity: -2, Flags: admin, Since: "2.8.13",
-				Summary: "Reset latency data for one or more events.", Args: "[event [event ...]]", Handler: latencyResetCommand},
-			&Command{Name: "latency|doctor", Arity: 2, Flags: admin, Since: "2.8.13",
-				Summary: "Return a human readable latency analysis report.", Handler: latencyDoctorCommand},
-			&Command{Name: "latency|histogram", Arity: -2, Flags: admin, Since: "7.0.0",
-				Summary: "Return the cumulative distribution of latencies of a subset of commands or all.",
-				Args:    "[command [command ...]]", Handler: latencyHistogramCommand},
-			&Command{Name: "latency|help", Arity: 2, Flags: FlagLoading | FlagStale, Since: "2.8.13",
-				Summary: "Show helpful text about the different subcommands.", Handler: latencyHelpCommand},
-		)
+	handle(map[string]func(c *Client){
+		"latency|latest":    latencyLatestCommand,
+		"latency|history":   latencyHistoryCommand,
+		"latency|reset":     latencyResetCommand,
+		"latency|doctor":    latencyDoctorCommand,
+		"latency|histogram": latencyHistogramCommand,
+		"latency|help":      latencyHelpCommand,
 	})
 }
 

@@ -15,23 +15,13 @@ import (
 // accounting, per key, per structure and per purpose.
 
 func init() {
-	register(func(t *Table) {
-		t.Add(
-			&Command{Name: "memory", Arity: -2, Group: "server", Since: "4.0.0",
-				Summary: "A container for memory diagnostics commands"},
-			&Command{Name: "memory|usage", Arity: -3, Flags: FlagReadOnly, FirstKey: 2, LastKey: 2, Step: 1, Since: "4.0.0",
-				Summary: "Estimate the memory usage of a key", Args: "key [SAMPLES count]", Handler: memoryUsageCommand},
-			&Command{Name: "memory|stats", Arity: 2, Since: "4.0.0",
-				Summary: "Show memory usage details", Handler: memoryStatsCommand},
-			&Command{Name: "memory|doctor", Arity: 2, Since: "4.0.0",
-				Summary: "Outputs memory problems report", Handler: memoryDoctorCommand},
-			&Command{Name: "memory|malloc-stats", Arity: 2, Since: "4.0.0",
-				Summary: "Show allocator internal stats", Handler: memoryMallocStatsCommand},
-			&Command{Name: "memory|purge", Arity: 2, Since: "4.0.0",
-				Summary: "Ask the allocator to release memory", Handler: memoryPurgeCommand},
-			&Command{Name: "memory|help", Arity: 2, Flags: FlagLoading | FlagStale, Since: "4.0.0",
-				Summary: "Show helpful text about the different subcommands", Handler: memoryHelpCommand},
-		)
+	handle(map[string]func(c *Client){
+		"memory|usage":        memoryUsageCommand,
+		"memory|stats":        memoryStatsCommand,
+		"memory|doctor":       memoryDoctorCommand,
+		"memory|malloc-stats": memoryMallocStatsCommand,
+		"memory|purge":        memoryPurgeCommand,
+		"memory|help":         memoryHelpCommand,
 	})
 }
 

@@ -125,7 +125,7 @@ type watchID struct {
 // NewServer builds the command table over a keyspace.
 func NewServer(cfg *config.Config, ks *db.Keyspace) *Server {
 	s := &Server{
-		table:      NewTable(),
+		table:      newTable(),
 		KS:         ks,
 		Config:     cfg,
 		clients:    make(map[int64]*Client),
@@ -140,9 +140,6 @@ func NewServer(cfg *config.Config, ks *db.Keyspace) *Server {
 	s.wireWriteHooks()
 	s.startupMemory = ks.Alloc.Stats().Allocated
 	s.applyLFU()
-	for _, reg := range registry {
-		reg(s.table)
-	}
 	return s
 }
 
@@ -189,12 +186,6 @@ func (s *Server) LoopTurn(start time.Time, d time.Duration) {
 
 // SetHooks gives the command layer what it asks of the server around it.
 func (s *Server) SetHooks(h Hooks) { s.hooks = h }
-
-// registry holds the per-family registration functions (strings, keys, ...).
-var registry []func(t *Table)
-
-// register is called from each family file's init.
-func register(f func(t *Table)) { registry = append(registry, f) }
 
 // Rand returns a pseudo-random number (xorshift; not for cryptography).
 func (s *Server) Rand() uint64 {

@@ -10,20 +10,12 @@ import (
 // EXEC fail when a watched key changed (or expired) after it was watched.
 
 func init() {
-	register(func(t *Table) {
-		t.Add(
-			&Command{Name: "multi", Arity: 1, Flags: FlagNoScript | FlagLoading | FlagStale | FlagFast | FlagRunsInMulti | FlagAllowBusy,
-				Group: "transactions", Since: "1.2.0", Summary: "Mark the start of a transaction block", Handler: multiCommand},
-			&Command{Name: "exec", Arity: 1, Flags: FlagNoScript | FlagLoading | FlagStale | FlagSkipSlowlog | FlagRunsInMulti,
-				Group: "transactions", Since: "1.2.0", Summary: "Execute all commands issued after MULTI", Handler: execCommand},
-			&Command{Name: "discard", Arity: 1, Flags: FlagNoScript | FlagLoading | FlagStale | FlagFast | FlagRunsInMulti | FlagAllowBusy,
-				Group: "transactions", Since: "2.0.0", Summary: "Discard all commands issued after MULTI", Handler: discardCommand},
-			&Command{Name: "watch", Arity: -2, Flags: FlagNoScript | FlagLoading | FlagStale | FlagFast | FlagRunsInMulti | FlagAllowBusy,
-				FirstKey: 1, LastKey: -1, Step: 1, Args: "key [key ...]",
-				Group: "transactions", Since: "2.2.0", Summary: "Watch the given keys to determine execution of the MULTI/EXEC block", Handler: watchCommand},
-			&Command{Name: "unwatch", Arity: 1, Flags: FlagNoScript | FlagLoading | FlagStale | FlagFast | FlagAllowBusy,
-				Group: "transactions", Since: "2.2.0", Summary: "Forget about all watched keys", Handler: unwatchCommand},
-		)
+	handle(map[string]func(c *Client){
+		"multi":   multiCommand,
+		"exec":    execCommand,
+		"discard": discardCommand,
+		"watch":   watchCommand,
+		"unwatch": unwatchCommand,
 	})
 }
 
