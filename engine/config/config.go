@@ -56,6 +56,10 @@ type Config struct {
 	ClientOutputHard        int64
 	ClientOutputSoft        int64
 	ClientOutputSoftSeconds int64
+	// The replica and pubsub classes' limits (hard, soft, soft seconds):
+	// kept and reported; rundb has no replicas or subscribers yet, so no
+	// client is of those classes.
+	ClientOutputReplica, ClientOutputPubsub [3]int64
 
 	LatencyMonitorThreshold int64
 	// LatencyTracking keeps a latency histogram per command for INFO
@@ -82,6 +86,7 @@ func Default() *Config {
 		AppendFilename: "appendonly.aof", AppendFsync: "everysec", Dir: ".",
 		Save: "", ProtoMaxBulkLen: 512 << 20, ClientQueryBufferLimit: 1 << 30,
 		ClientOutputHard: 256 << 20, ClientOutputSoft: 64 << 20, ClientOutputSoftSeconds: 60,
+		ClientOutputReplica: [3]int64{256 << 20, 64 << 20, 60}, ClientOutputPubsub: [3]int64{32 << 20, 8 << 20, 60},
 		LatencyTracking: true, LatencyPercentiles: []float64{50, 99, 99.9},
 		Alloc: "arena", LogLevel: "notice",
 	}
@@ -287,16 +292,19 @@ func floatParam(name string, min, max float64, f func(c *Config) *float64, help 
 
 func outputLimitParam() *Param {
 	return &Param{Name: "client-output-buffer-limit", Kind: kindSpecial,
-		Help: "normal <hard> <soft> <soft-seconds>: close clients whose output grows past it",
+		Help: "normal <hard> <soft> <soft-seconds>: close clients whose output grows past it (the replica and pubsub classes are kept; no client is of them yet)",
 		get: func(c *Config) string {
-			return fmt.Sprintf("normal %d %d %d slave 268435456 67108864 60 pubsub 33554432 8388608 60",
-				c.ClientOutputHard, c.ClientOutputSoft, c.ClientOutputSoftSeconds)
+			r, p := c.ClientOutputReplica, c.ClientOutputPubsub
+			return fmt.Sprintf("normal %d %d %d slave %d %d %d pubsub %d %d %d",
+				c.ClientOutputHard, c.ClientOutputSoft, c.ClientOutputSoftSeconds, r[0], r[1], r[2], p[0], p[1], p[2])
 		},
 		set: func(c *Config, v string) error {
 			f := strings.Fields(v)
 			if len(f)%4 != 0 || len(f) == 0 {
 				return fmt.Errorf("Wrong number of arguments in buffer limit configuration.")
 			}
+			normal := [3]int64{c.ClientOutputHard, c.ClientOutputSoft, c.ClientOutputSoftSeconds}
+			replica, pubsub := c.ClientOutputReplica, c.ClientOutputPubsub
 			for i := 0; i < len(f); i += 4 {
 				class := strings.ToLower(f[i])
 				if class != "normal" && class != "slave" && class != "replica" && class != "pubsub" {
@@ -308,10 +316,17 @@ func outputLimitParam() *Param {
 				if !ok1 || !ok2 || err != nil || secs < 0 {
 					return fmt.Errorf("Error in hard, soft or soft_seconds setting in buffer limit configuration.")
 				}
-				if class == "normal" {
-					c.ClientOutputHard, c.ClientOutputSoft, c.ClientOutputSoftSeconds = hard, soft, secs
+				switch class {
+				case "normal":
+					normal = [3]int64{hard, soft, secs}
+				case "pubsub":
+					pubsub = [3]int64{hard, soft, secs}
+				default:
+					replica = [3]int64{hard, soft, secs}
 				}
 			}
+			c.ClientOutputHard, c.ClientOutputSoft, c.ClientOutputSoftSeconds = normal[0], normal[1], normal[2]
+			c.ClientOutputReplica, c.ClientOutputPubsub = replica, pubsub
 			return nil
 		}}
 }

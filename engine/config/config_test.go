@@ -113,3 +113,26 @@ func TestRewrite(t *testing.T) {
 		t.Errorf("rewritten file:\n%s\nwant:\n%s", got, want)
 	}
 }
+
+// Every class of client-output-buffer-limit is kept and reported, and a
+// bad class leaves all of them as they were.
+func TestOutputBufferLimit(t *testing.T) {
+	c := Default()
+	p := Lookup("client-output-buffer-limit")
+	if got := p.Get(c); got != "normal 268435456 67108864 60 slave 268435456 67108864 60 pubsub 33554432 8388608 60" {
+		t.Errorf("default: %s", got)
+	}
+	if err := p.Set(c, "pubsub 1mb 2mb 3 normal 0 0 0 replica 4 5 6"); err != nil {
+		t.Fatal(err)
+	}
+	want := "normal 0 0 0 slave 4 5 6 pubsub 1048576 2097152 3"
+	if got := p.Get(c); got != want {
+		t.Errorf("after set: %s; want %s", got, want)
+	}
+	if err := p.Set(c, "normal 1 1 1 bogus 1 1 1"); err == nil {
+		t.Error("bogus class accepted")
+	}
+	if got := p.Get(c); got != want {
+		t.Errorf("after a refused set: %s; want %s", got, want)
+	}
+}
