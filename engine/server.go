@@ -90,6 +90,7 @@ func NewServer(cfg *config.Config, a mem.Allocator) (*Server, error) {
 		ClientMemory: s.clientMemory,
 		ServerInfo:   s.serverInfo,
 		ApplyConfig:  s.applyConfig,
+		Host:         hostInfo,
 	})
 	loop, err := netpoll.New(netpoll.Config{
 		Addrs:        bindAddrs(cfg.Bind, cfg.Port),
@@ -472,4 +473,18 @@ func readRSS() uint64 {
 	}
 	pages, _ := strconv.ParseUint(f[1], 10, 64)
 	return pages * uint64(os.Getpagesize())
+}
+
+// osName and totalMemory do not change while the server runs.
+var (
+	osName      = netpoll.OSName()
+	totalMemory = netpoll.TotalMemory()
+)
+
+// hostInfo is INFO's view of the machine (command.Hooks.Host).
+func hostInfo() command.HostInfo {
+	c := netpoll.CPU()
+	return command.HostInfo{OS: osName, TotalMemory: totalMemory,
+		Sys: c.Sys, User: c.User, SysChildren: c.SysChildren, UserChildren: c.UserChildren,
+		SysThread: c.SysThread, UserThread: c.UserThread}
 }

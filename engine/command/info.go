@@ -10,8 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"rundb/engine/mem"
 )
 
@@ -260,11 +258,9 @@ func (s *Server) infoServer(sec *infoSection) {
 	sec.add("redis_git_dirty", "0")
 	sec.add("redis_build_id", "0")
 	sec.add("redis_mode", "standalone")
-	var u unix.Utsname
 	osName := runtime.GOOS
-	if unix.Uname(&u) == nil {
-		osName = unix.ByteSliceToString(u.Sysname[:]) + " " + unix.ByteSliceToString(u.Release[:]) + " " +
-			unix.ByteSliceToString(u.Machine[:])
+	if s.hooks.Host != nil {
+		osName = s.hooks.Host().OS
 	}
 	sec.add("os", osName)
 	sec.add("arch_bits", "64")
@@ -317,12 +313,12 @@ func (s *Server) infoClients(sec *infoSection) {
 	sec.add("clients_in_timeout_table", "0")
 }
 
-func totalSystemMemory() uint64 {
-	var si unix.Sysinfo_t
-	if unix.Sysinfo(&si) != nil {
-		return 0
+// host is what the engine reports of the machine (zero without the hook).
+func (s *Server) host() HostInfo {
+	if s.hooks.Host == nil {
+		return HostInfo{}
 	}
-	return uint64(si.Totalram) * uint64(si.Unit)
+	return s.hooks.Host()
 }
 
 func (s *Server) infoMemory(sec *infoSection) {
@@ -355,7 +351,7 @@ func (s *Server) infoMemory(sec *infoSection) {
 	sec.addUint("allocator_allocated", st.Allocated)
 	sec.addUint("allocator_active", st.Allocated)
 	sec.addUint("allocator_resident", o.resident())
-	tot := totalSystemMemory()
+	tot := s.host().TotalMemory
 	sec.addUint("total_system_memory", tot)
 	sec.add("total_system_memory_human", BytesToHuman(tot))
 	sec.addInt("maxmemory", s.Config.MaxMemory)
@@ -429,19 +425,16 @@ func (s *Server) infoStats(sec *infoSection) {
 }
 
 func (s *Server) infoCPU(sec *infoSection) {
-	tv := func(t unix.Timeval) string {
-		return fmt.Sprintf("%d.%06d", t.Sec, t.Usec)
+	tv := func(d time.Duration) string {
+		return fmt.Sprintf("%d.%06d", d/time.Second, d%time.Second/time.Microsecond)
 	}
-	var self, children, thread unix.Rusage
-	_ = unix.Getrusage(unix.RUSAGE_SELF, &self)
-	_ = unix.Getrusage(unix.RUSAGE_CHILDREN, &children)
-	_ = unix.Getrusage(unix.RUSAGE_THREAD, &thread)
-	sec.add("used_cpu_sys", tv(self.Stime))
-	sec.add("used_cpu_user", tv(self.Utime))
-	sec.add("used_cpu_sys_children", tv(children.Stime))
-	sec.add("used_cpu_user_children", tv(children.Utime))
-	sec.add("used_cpu_sys_main_thread", tv(thread.Stime))
-	sec.add("used_cpu_user_main_thread", tv(thread.Utime))
+	h := s.host()
+	sec.add("used_cpu_sys", tv(h.Sys))
+	sec.add("used_cpu_user", tv(h.User))
+	sec.add("used_cpu_sys_children", tv(h.SysChildren))
+	sec.add("used_cpu_user_children", tv(h.UserChildren))
+	sec.add("used_cpu_sys_main_thread", tv(h.SysThread))
+	sec.add("used_cpu_user_main_thread", tv(h.UserThread))
 }
 
 func (s *Server) infoCommandStats(sec *infoSection) {

@@ -68,10 +68,22 @@ type Hooks struct {
 	ClientMemory func() uint64
 	// ServerInfo appends extra lines to INFO server.
 	ServerInfo func() [][2]string
+	// Host describes the machine and the process's CPU times for INFO
+	// (the engine reads them through netpoll, the room that makes system
+	// calls). May be nil.
+	Host func() HostInfo
 	// ApplyConfig makes the running server follow a parameter CONFIG SET
 	// changed (the cron rate, the listening port...); an error refuses
 	// the change.
 	ApplyConfig func(name string) error
+}
+
+// HostInfo is what INFO reports of the machine and the process's CPU use.
+type HostInfo struct {
+	OS          string // kernel name, release and machine
+	TotalMemory uint64 // RAM in bytes, 0 if unknown
+	// CPU times of the process, its children and the loop's thread.
+	Sys, User, SysChildren, UserChildren, SysThread, UserThread time.Duration
 }
 
 // Server is the state the command handlers share: the keyspace, the
