@@ -342,7 +342,7 @@ func (st *runState) freshTask(b string, w *Workload, p string, r int) task {
 			return
 		}
 		defer srv.Stop(cfg.StopTimeout)
-		guard := watchdog(srv, cfg.Sizes.runTimeout())
+		guard := watchdog(srv, max(cfg.Sizes.runTimeout(), w.MinTimeout))
 		m, err := w.Run(&Env{Server: srv, Tools: cfg.Tools, Sizes: cfg.Sizes, Param: p, Progress: progress})
 		rs.add(m, guard(err))
 	}}

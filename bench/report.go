@@ -89,6 +89,12 @@ func RenderReport(r *Results, plots []string) string {
 			b.WriteString(throughputTable(r, w.Name))
 		}
 	}
+	for _, w := range r.Workloads {
+		if w.Kind == KindLarge {
+			fmt.Fprintf(&b, "## %s `%s`\n\n%s\n\n", w.Name, w.Title, w.Doc)
+			b.WriteString(largeTable(r, w.Name))
+		}
+	}
 	b.WriteString(failureList(r))
 	b.WriteString("Regenerate with `make bench`; raw figures with every repeat are in `results.json`.\n")
 	return b.String()
@@ -331,6 +337,44 @@ func throughputTable(r *Results, w string) string {
 				ratioCell(r, row, w, p, MRPS), cell(row, ok, MP50, f2), cell(row, ok, MP99, f2),
 				cell(row, ok, MP999, f2), cell(row, ok, MMax, f2), cell(row, ok, MRBRPS, kfmt))
 		}
+	}
+	b.WriteString("\n")
+	return b.String()
+}
+
+// largeTable shows a large-value workload: per phase its time and the
+// longest PING another client saw, with ratios to Redis.
+func largeTable(r *Results, w string) string {
+	cols := []struct{ head, m string }{
+		{"APPEND 400×1MB s", MAppendSec}, {"slowest APPEND ms", MAppendMaxMs}, {"PING max ms (APPENDs)", MAppendPingMs},
+		{"SET 512MB s", MBigSetSec}, {"PING max ms (SET)", MBigSetPingMs}, {"RSS +MiB (SET)", MBigSetRSSMB},
+		{"GET 512MB s", MBigGetSec}, {"PING max ms (GET)", MBigGetPingMs},
+		{"RSS +MiB 1 s after a dropped 100MB bulk", MAbandonRSSMB},
+	}
+	var b strings.Builder
+	b.WriteString("Figure, and its ratio to Redis in the same run below it.\n\n| backend |")
+	for _, c := range cols {
+		b.WriteString(" " + c.head + " |")
+	}
+	b.WriteString("\n|---|" + strings.Repeat("---:|", len(cols)) + "\n")
+	for _, be := range r.Backends {
+		row, ok := r.Find(w, "", be)
+		if !ok {
+			continue
+		}
+		if row.Status != StatusOK {
+			fmt.Fprintf(&b, "| %s | %s |%s\n", backendLabel(be), statusCell(row), strings.Repeat(" |", len(cols)-1))
+			continue
+		}
+		fmt.Fprintf(&b, "| %s |", backendLabel(be))
+		for _, c := range cols {
+			v := cell(row, ok, c.m, f2)
+			if x := ratioCell(r, row, w, "", c.m); x != "" {
+				v += " (" + x + ")"
+			}
+			b.WriteString(" " + v + " |")
+		}
+		b.WriteString("\n")
 	}
 	b.WriteString("\n")
 	return b.String()

@@ -12,6 +12,9 @@ import (
 const (
 	KindMemory     = "memory"
 	KindThroughput = "throughput"
+	// KindLarge is a large-value workload (L1): stalls and memory of
+	// very large requests, each its own report section.
+	KindLarge = "large"
 )
 
 // Env is what a workload run sees: one running server and the run's sizes.
@@ -33,8 +36,13 @@ type Metrics map[string]float64
 type Workload struct {
 	Name  string // "W1"
 	Title string // "strings-small"
-	Kind  string // KindMemory or KindThroughput
+	Kind  string // KindMemory, KindThroughput or KindLarge
 	Doc   string // one line for the report
+	// OptIn leaves the workload out of "all": it runs only when named.
+	OptIn bool
+	// MinTimeout, when longer than the profile's run timeout, replaces it
+	// for this workload (fresh-server workloads only).
+	MinTimeout time.Duration
 	// Fixture names a registered Fixture. Empty: every run gets a fresh
 	// server. Otherwise the workloads sharing the fixture run, one after the
 	// other, on one server that ran the fixture's setup once per repeat.
@@ -67,7 +75,7 @@ func Register(w *Workload) {
 	if LookupWorkload(w.Name) != nil {
 		panic(fmt.Sprintf("bench: workload %q registered twice", w.Name))
 	}
-	if w.Run == nil || (w.Kind != KindMemory && w.Kind != KindThroughput) {
+	if w.Run == nil || (w.Kind != KindMemory && w.Kind != KindThroughput && w.Kind != KindLarge) {
 		panic(fmt.Sprintf("bench: workload %q needs Run and a known Kind", w.Name))
 	}
 	workloads = append(workloads, w)
@@ -89,10 +97,17 @@ func LookupWorkload(name string) *Workload {
 	return nil
 }
 
-// SelectWorkloads resolves a list of names ("" or "all": every workload).
+// SelectWorkloads resolves a list of names ("" or "all": every workload
+// but the opt-in ones).
 func SelectWorkloads(names []string) ([]*Workload, error) {
 	if len(names) == 0 || (len(names) == 1 && (names[0] == "" || names[0] == "all")) {
-		return Workloads(), nil
+		var out []*Workload
+		for _, w := range workloads {
+			if !w.OptIn {
+				out = append(out, w)
+			}
+		}
+		return out, nil
 	}
 	var out []*Workload
 	for _, n := range names {

@@ -54,6 +54,19 @@ type Server struct {
 // handed to the connection and back-pressure is checked.
 const maxOutPerTurn = 64 << 10
 
+// bigBulkMin is the bulk length from which a request's argument is read
+// straight from the socket into an allocator block of exactly its size
+// (netpoll's ReadInto), which a command that stores it as a value takes
+// over without copying (command.Client.TakeArgBlock). Below it, arguments
+// stay zero-copy slices of the read buffer, which is cheaper: a 32 KB bulk
+// fits in one 64 KB read, so splitting it off would cost an allocation and a
+// copy for nothing. Above it a bulk spans reads and would be copied into the
+// connection's growing leftover buffer (and again into the value), which is
+// what makes a 512 MB SET stall the loop. 32 KB is also past the longest
+// embstr and every small size class, so an adopted block is always a raw
+// value's own block.
+const bigBulkMin = 32 << 10
+
 // conn is the engine's per-connection state.
 type conn struct {
 	cl     *command.Client
@@ -61,6 +74,12 @@ type conn struct {
 	args   [][]byte
 	nc     *netpoll.Conn
 	overAt time.Time // when output first passed the soft limit (zero: under)
+	// sinking is the ReadInto buffer length not yet counted as input.
+	sinking int
+	// replay is a postponed command whose arguments cannot be parsed again
+	// from the input (a large argument was read into a block): it runs
+	// when the pause ends.
+	replay [][]byte
 }
 
 // NewServer builds a server over allocator a (nil: the Go heap backend is
@@ -238,6 +257,10 @@ func (s *Server) OnData(nc *netpoll.Conn, data []byte) int {
 	}
 	cl := cn.cl
 	s.cmd.CountNetInput(len(data) - nc.InLen())
+	if cn.sinking > 0 {
+		s.cmd.CountNetInput(cn.sinking - nc.SinkLen())
+		cn.sinking = nc.SinkLen()
+	}
 	pos := 0
 	for pos < len(data) && !cl.CloseAfterReply && !cl.Killed && !s.cmd.ShutdownAsked() {
 		cn.parser.MaxBulkLen = s.cfg.ProtoMaxBulkLen
@@ -251,11 +274,18 @@ func (s *Server) OnData(nc *netpoll.Conn, data []byte) int {
 				cl.Out = resp.AppendError(cl.Out, "ERR Protocol error: "+err.Error())
 			}
 			s.cmd.CountError("ERR Protocol error")
+			s.freeArgBlocks(cl)
 			cl.CloseAfterReply = true
 			pos = len(data)
 			break
 		}
 		if n == 0 {
+			if size, have, ok := cn.parser.Awaiting(data[pos:]); ok && size >= bigBulkMin && have < size {
+				// Consumes all of data, or kills the client.
+				s.detachBulk(cn, data[pos:], size)
+				pos = len(data)
+				break
+			}
 			if int64(len(data)-pos) > s.cfg.ClientQueryBufferLimit {
 				s.logf(logWarning, "Closing client that reached max query buffer length: id=%d addr=%s qbuf=%d", cl.ID, cl.Addr, len(data)-pos)
 				cl.Killed = true
@@ -273,14 +303,21 @@ func (s *Server) OnData(nc *netpoll.Conn, data []byte) int {
 		cl.Args = nil
 		if cl.Postponed {
 			// CLIENT PAUSE: the command stays in the input, and the
-			// connection is not read until the pause ends.
+			// connection is not read until the pause ends. A command
+			// with an argument read into a block is no longer whole in
+			// the input: its arguments are kept instead.
 			cl.Postponed, cl.Held = false, true
-			pos -= n
+			if len(cl.ArgBlocks) > 0 {
+				cn.replay = keepArgs(args, cl.ArgBlocks)
+			} else {
+				pos -= n
+			}
 			s.loop.Hold(nc)
 			s.held = append(s.held, cn)
 			s.cmd.SetPostponed(len(s.held))
 			break
 		}
+		s.freeArgBlocks(cl)
 		// Back-pressure: once this client's unsent replies pass the
 		// loop's limit, stop running its commands; the loop offers the
 		// rest of the input again when the output has drained.
@@ -295,16 +332,87 @@ func (s *Server) OnData(nc *netpoll.Conn, data []byte) int {
 	return pos
 }
 
+// detachBulk moves the request in progress, which awaits a bulk of size
+// bytes that data (the unconsumed input from the request's start) holds
+// only part of, out of the input: the bulk gets an allocator block of its
+// own and the loop reads the rest of it straight into that block. It
+// kills the client instead when its query buffer limit does not allow it.
+func (s *Server) detachBulk(cn *conn, data []byte, size int) {
+	cl := cn.cl
+	held := int64(size)
+	for _, b := range cl.ArgBlocks {
+		held += int64(len(b.Buf))
+	}
+	if held+int64(len(data)) > s.cfg.ClientQueryBufferLimit {
+		s.logf(logWarning, "Closing client that reached max query buffer length: id=%d addr=%s qbuf=%d", cl.ID, cl.Addr, held+int64(len(data)))
+		cl.Killed = true
+		return
+	}
+	r := s.alloc.Alloc(mem.PurposeClient, size)
+	buf := s.alloc.Bytes(r, size)
+	cl.ArgBlocks = append(cl.ArgBlocks, command.ArgBlock{Ref: r, Buf: buf})
+	_, have := cn.parser.Detach(data, buf)
+	cn.nc.ReadInto(buf[have:])
+	cn.sinking = cn.nc.SinkLen()
+}
+
+// freeArgBlocks frees the argument blocks of the client's last command
+// that no handler took over.
+func (s *Server) freeArgBlocks(cl *command.Client) {
+	for i, b := range cl.ArgBlocks {
+		if !b.Taken {
+			s.alloc.Free(mem.PurposeClient, b.Ref, len(b.Buf))
+		}
+		cl.ArgBlocks[i] = command.ArgBlock{}
+	}
+	cl.ArgBlocks = cl.ArgBlocks[:0]
+}
+
+// keepArgs copies a postponed command's arguments, except those held in
+// argument blocks, which stay where they are.
+func keepArgs(args [][]byte, blocks []command.ArgBlock) [][]byte {
+	out := make([][]byte, len(args))
+next:
+	for i, a := range args {
+		for _, b := range blocks {
+			if len(a) > 0 && len(b.Buf) == len(a) && &b.Buf[0] == &a[0] {
+				out[i] = a
+				continue next
+			}
+		}
+		out[i] = append([]byte(nil), a...)
+	}
+	return out
+}
+
+// runReplay runs a postponed command kept by keepArgs, as OnData would.
+func (s *Server) runReplay(cn *conn) {
+	s.markTurn()
+	cl := cn.cl
+	cl.Args, cn.replay = cn.replay, nil
+	s.cmd.Execute(cl)
+	if cl.Postponed {
+		cl.Postponed = false
+		cn.replay = cl.Args
+	} else {
+		s.freeArgBlocks(cl)
+	}
+	cl.Args = nil
+	s.flush(cn)
+}
+
 // flush moves the client's replies to the connection and enforces the
 // output buffer limits and close requests.
 func (s *Server) flush(cn *conn) {
 	cl, nc := cn.cl, cn.nc
 	if len(cl.Out) > 0 {
 		s.cmd.CountNetOutput(len(cl.Out))
-		nc.Write(cl.Out)
 		if cap(cl.Out) > 1<<20 {
+			// A large reply (GET of a big value) is handed over, not copied.
+			nc.WriteOwned(cl.Out)
 			cl.Out = nil
 		} else {
+			nc.Write(cl.Out)
 			cl.Out = cl.Out[:0]
 		}
 	}
@@ -348,6 +456,11 @@ func (s *Server) OnClose(nc *netpoll.Conn, err error) {
 			s.held = slices.Delete(s.held, i, i+1)
 			s.cmd.SetPostponed(len(s.held))
 		}
+		// A request cut off mid-bulk, or a postponed one, gives its
+		// argument blocks back now.
+		cn.parser.Reset()
+		cn.replay = nil
+		s.freeArgBlocks(cn.cl)
 		s.cmd.FreeClient(cn.cl)
 		nc.Context = nil
 	}
@@ -388,13 +501,21 @@ func (s *Server) OnWake() { s.markTurn() }
 // BeforeSleep runs once per loop turn: records loop stalls for LATENCY.
 func (s *Server) BeforeSleep() {
 	if len(s.held) > 0 && !s.cmd.Paused(time.Now()) {
-		for _, cn := range s.held {
+		held := s.held
+		s.held = nil
+		for _, cn := range held {
+			if cn.replay != nil && !cn.nc.Closed() {
+				s.runReplay(cn)
+				if cn.replay != nil {
+					// Postponed again by a pause that a command run here began.
+					s.held = append(s.held, cn)
+					continue
+				}
+			}
 			cn.cl.Held = false
 			s.loop.Release(cn.nc)
 		}
-		clear(s.held)
-		s.held = s.held[:0]
-		s.cmd.SetPostponed(0)
+		s.cmd.SetPostponed(len(s.held))
 	}
 	if s.turnStart.IsZero() {
 		return

@@ -7,6 +7,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,12 +23,31 @@ type heap struct {
 	free   []mem.Ref
 	st     mem.Stats
 	trims  int
+
+	mu  sync.Mutex
+	big []int // sizes of Allocs of 1 MB or more, negated for their Frees
+}
+
+// bigLog returns the sizes logged so far (safe from the test goroutine).
+func (h *heap) bigLog() []int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]int(nil), h.big...)
+}
+
+func (h *heap) logBig(n int) {
+	if n >= 1<<20 || n <= -1<<20 {
+		h.mu.Lock()
+		h.big = append(h.big, n)
+		h.mu.Unlock()
+	}
 }
 
 func (h *heap) Trim() { h.trims++ }
 
 func (h *heap) Name() string { return "testheap" }
 func (h *heap) Alloc(p mem.Purpose, n int) mem.Ref {
+	h.logBig(n)
 	h.st.Add(p, n, n)
 	if k := len(h.free); k > 0 {
 		r := h.free[k-1]
@@ -39,12 +59,14 @@ func (h *heap) Alloc(p mem.Purpose, n int) mem.Ref {
 	return mem.Ref(len(h.blocks))
 }
 func (h *heap) Free(p mem.Purpose, r mem.Ref, n int) {
+	h.logBig(-n)
 	h.st.Sub(p, n, n)
 	h.blocks[r-1] = nil
 	h.free = append(h.free, r)
 }
-func (h *heap) Bytes(r mem.Ref, n int) []byte { return h.blocks[r-1][:n] }
-func (h *heap) Stats() mem.Stats              { return h.st }
+func (h *heap) Repurpose(r mem.Ref, n int, from, to mem.Purpose) { h.st.Move(from, to, n, n) }
+func (h *heap) Bytes(r mem.Ref, n int) []byte                    { return h.blocks[r-1][:n] }
+func (h *heap) Stats() mem.Stats                                 { return h.st }
 
 func start(t *testing.T, edit func(c *config.Config)) *engine.Server {
 	t.Helper()
@@ -349,8 +371,11 @@ func TestUsedMemoryCountsClientBuffers(t *testing.T) {
 	c.do(t, "SET a 1")
 	check := func(m map[string]int64) {
 		t.Helper()
-		if m["used_memory"] != m["allocator_allocated"]+m["mem_clients_normal"] {
-			t.Errorf("used_memory %d; want allocator_allocated %d + mem_clients_normal %d",
+		// The client buffers the allocator does not hold (Go slices) are
+		// what used_memory adds to its figure; a large bulk being read is
+		// in an allocator block, counted in both.
+		if goBufs := m["used_memory"] - m["allocator_allocated"]; goBufs < 0 || goBufs > m["mem_clients_normal"] {
+			t.Errorf("used_memory %d; want allocator_allocated %d + at most mem_clients_normal %d",
 				m["used_memory"], m["allocator_allocated"], m["mem_clients_normal"])
 		}
 		if m["mem_purpose_clients"] != m["mem_clients_normal"] {

@@ -5,6 +5,7 @@ import (
 
 	"rundb/engine/db"
 	"rundb/engine/ds"
+	"rundb/engine/mem"
 	"rundb/engine/resp"
 )
 
@@ -24,6 +25,11 @@ type Client struct {
 	DB   *db.DB
 	Args [][]byte // the command being executed; aliases the input buffer
 	Cmd  *Command // the command being executed (nil when unknown)
+
+	// ArgBlocks are the allocator blocks that hold large arguments of the
+	// command being executed (read from the socket straight into them, see
+	// TakeArgBlock); the server frees those no handler took.
+	ArgBlocks []ArgBlock
 
 	// Out accumulates replies; the server moves it to the connection.
 	Out []byte
@@ -67,6 +73,43 @@ type Client struct {
 	LastCmdName string
 	InBufLen    func() int // bytes of unparsed input (for CLIENT LIST qbuf)
 	OutBufLen   func() int // bytes of output pending in the connection
+}
+
+// ArgBlock is one allocator block holding a whole argument.
+type ArgBlock struct {
+	Ref   mem.Ref
+	Buf   []byte // the argument: the block's bytes, exactly
+	Taken bool   // a handler took it over
+}
+
+// TakeArgBlock hands over the block that holds arg, when arg is a whole
+// argument in a block of its own that nothing took yet: the block, of
+// len(arg) bytes, moves from the clients purpose to purpose p and the caller
+// owns it, so it may keep it (as a value) instead of copying arg. ok is
+// false otherwise.
+func (c *Client) TakeArgBlock(arg []byte, p mem.Purpose) (r mem.Ref, ok bool) {
+	if len(arg) == 0 {
+		return 0, false
+	}
+	for i := range c.ArgBlocks {
+		b := &c.ArgBlocks[i]
+		if !b.Taken && len(b.Buf) == len(arg) && &b.Buf[0] == &arg[0] {
+			b.Taken = true
+			return mem.Repurpose(c.srv.KS.Alloc, b.Ref, len(arg), mem.PurposeClient, p), true
+		}
+	}
+	return 0, false
+}
+
+// setString stores val as key's whole value (db's SetString), except that a
+// large val read into an argument block of its own becomes the value as is,
+// without a copy.
+func setString(c *Client, key, val []byte, x db.Expiry) {
+	if r, ok := c.TakeArgBlock(val, mem.PurposeValue); ok {
+		c.DB.SetStringOwned(key, r, len(val), x)
+		return
+	}
+	c.DB.SetString(key, val, x)
 }
 
 // Muted reports whether replies written now are dropped (CLIENT REPLY OFF

@@ -134,9 +134,13 @@ func (s *Server) clientMemory() uint64 {
 func (s *Server) memOverview() memOverview {
 	var o memOverview
 	o.st = s.KS.Alloc.Stats()
-	o.clients = s.clientMemory()
+	// Client buffers are Go slices the server counts, plus the allocator
+	// blocks of large arguments being read (the clients purpose), which
+	// Allocated already holds.
+	goBufs := s.clientMemory()
+	o.clients = goBufs + o.st.Purposes[mem.PurposeClient].Allocated
 	o.nclients = len(s.clients)
-	o.used = o.st.Allocated + o.clients
+	o.used = o.st.Allocated + goBufs
 	is := &s.info
 	if o.used > is.peak {
 		is.peak = o.used
@@ -156,7 +160,7 @@ func (s *Server) memOverview() memOverview {
 	for p, ps := range o.st.Purposes {
 		o.purposes[p] = ps.Allocated
 	}
-	o.purposes[mem.PurposeClient] += o.clients
+	o.purposes[mem.PurposeClient] = o.clients
 	o.rss = s.rss()
 	return o
 }

@@ -233,7 +233,7 @@ func setCommand(c *Client) {
 	key, val := c.Args[1], c.Args[2]
 	if len(c.Args) == 3 {
 		// The common case: no options, no lookup needed.
-		c.DB.SetString(key, val, db.Expiry{})
+		setString(c, key, val, db.Expiry{})
 		c.ReplyOK()
 		return
 	}
@@ -271,7 +271,7 @@ func setCommand(c *Client) {
 	if flags&optKeepTTL != 0 {
 		x = db.KeepTTL
 	}
-	c.DB.SetString(key, val, x)
+	setString(c, key, val, x)
 	if flags&optGet == 0 {
 		c.ReplyOK()
 	}
@@ -289,7 +289,7 @@ func setnxCommand(c *Client) {
 		c.ReplyInt(0)
 		return
 	}
-	c.DB.SetString(key, c.Args[2], db.Expiry{})
+	setString(c, key, c.Args[2], db.Expiry{})
 	c.ReplyInt(1)
 }
 
@@ -301,7 +301,7 @@ func setexGeneric(c *Client, seconds bool, name string) {
 	if !ok {
 		return
 	}
-	c.DB.SetString(c.Args[1], c.Args[3], db.At(deadline))
+	setString(c, c.Args[1], c.Args[3], db.At(deadline))
 	c.ReplyOK()
 	c.rewriteArgs([]byte("SET"), c.Args[1], c.Args[3], []byte("PXAT"), strconv.AppendInt(nil, deadline, 10))
 }
@@ -317,7 +317,7 @@ func getsetCommand(c *Client) {
 	} else {
 		c.ReplyNull()
 	}
-	c.DB.SetString(key, c.Args[2], db.Expiry{})
+	setString(c, key, c.Args[2], db.Expiry{})
 }
 
 func getdelCommand(c *Client) {
@@ -387,13 +387,30 @@ func msetGeneric(c *Client, nx bool) {
 		}
 	}
 	for j := 1; j < len(c.Args); j += 2 {
-		c.DB.SetString(c.Args[j], c.Args[j+1], db.Expiry{})
+		if len(c.ArgBlocks) > 0 && keyRepeats(c.Args, j) {
+			// A later pair overwrites this key: copy the value, so that
+			// no argument points into a block freed by this command.
+			c.DB.SetString(c.Args[j], c.Args[j+1], db.Expiry{})
+			continue
+		}
+		setString(c, c.Args[j], c.Args[j+1], db.Expiry{})
 	}
 	if nx {
 		c.ReplyInt(1)
 	} else {
 		c.ReplyOK()
 	}
+}
+
+// keyRepeats reports whether the key of MSET's pair at j appears again in a
+// later pair.
+func keyRepeats(args [][]byte, j int) bool {
+	for k := j + 2; k < len(args); k += 2 {
+		if string(args[k]) == string(args[j]) {
+			return true
+		}
+	}
+	return false
 }
 
 func mgetCommand(c *Client) {
@@ -430,7 +447,7 @@ func appendCommand(c *Client) {
 		return
 	}
 	if !found {
-		c.DB.SetString(key, val, db.Expiry{})
+		setString(c, key, val, db.Expiry{})
 		c.ReplyInt(int64(len(val)))
 		return
 	}

@@ -85,7 +85,7 @@ func Default() *Config {
 		EvictionRatio: 0.05, EvictionPoolSize: 16, LFULogFactor: 10, LFUDecayTime: 1,
 		AppendFilename: "appendonly.aof", AppendFsync: "everysec", Dir: ".",
 		Save: "", ProtoMaxBulkLen: 512 << 20, ClientQueryBufferLimit: 1 << 30,
-		ClientOutputHard: 256 << 20, ClientOutputSoft: 64 << 20, ClientOutputSoftSeconds: 60,
+		ClientOutputHard: 0, ClientOutputSoft: 0, ClientOutputSoftSeconds: 0,
 		ClientOutputReplica: [3]int64{256 << 20, 64 << 20, 60}, ClientOutputPubsub: [3]int64{32 << 20, 8 << 20, 60},
 		LatencyTracking: true, LatencyPercentiles: []float64{50, 99, 99.9},
 		Alloc: "arena", LogLevel: "notice",

@@ -148,6 +148,20 @@ func (d *DB) SetStringAs(key, val []byte, enc uint8, x Expiry) {
 	d.after(key, CauseCommand)
 }
 
+// SetStringOwned stores the n-byte value held in block r as key's whole
+// value, taking the block over without copying it (ds.NewRawOwned): r is a
+// block of mem.PurposeValue that a.Alloc(mem.PurposeValue, n) returned, as
+// a large request argument read straight into its block becomes.
+func (d *DB) SetStringOwned(key []byte, r mem.Ref, n int, x Expiry) {
+	ks := d.ks
+	old, found := d.Lookup(key)
+	hasTTL, deadline := x.resolve(old, found)
+	d.before(key, old, found)
+	d.link(ds.NewRawOwned(ks.Alloc, key, r, n, deadline, hasTTL, ks.LRUClock), old, found)
+	ks.Dirty++
+	d.after(key, CauseCommand)
+}
+
 // SetInt stores the integer v as key's value, keeping its deadline (INCR
 // and friends); old and found are key's live entry as just looked up. An
 // int value is rewritten in place.
@@ -217,6 +231,16 @@ func (d *DB) SetRange(key []byte, old ds.Entry, found bool, off int, val []byte)
 func (d *DB) growRaw(e ds.Entry, need int) ds.Entry {
 	if e.Enc() == ds.EncRaw && e.RawCap() >= need {
 		return e
+	}
+	if e.Enc() == ds.EncRaw && e.RawCap() > 0 {
+		// The value block is resized where it lies when the backend can
+		// (mem.Reallocator): growing a large value then copies nothing.
+		ne := ds.GrowRaw(d.ks.Alloc, &e, ds.GrowCap(need))
+		if ne.Ref() != e.Ref() {
+			// A new entry block; e now frees only its own.
+			d.link(ne, e, true)
+		}
+		return ne
 	}
 	cur := e.AppendStr(nil)
 	capacity := need

@@ -465,6 +465,54 @@ func NewRawCap(a mem.Allocator, key, val []byte, capacity int, deadline int64, h
 	return e
 }
 
+// NewRawOwned builds an EncRaw string entry that takes over block r, which
+// a.Alloc(mem.PurposeValue, n) returned and which already holds the n-byte
+// value (n > 0): nothing is copied, and the entry frees r with itself. A
+// large argument read straight from the socket into r becomes the value
+// this way.
+func NewRawOwned(a mem.Allocator, key []byte, r mem.Ref, n int, deadline int64, hasTTL bool, lru uint32) Entry {
+	if n <= 0 || r == 0 {
+		panic("ds: NewRawOwned needs a block")
+	}
+	w := uvarintLen(uint64(n))
+	er, b, v := newBlock(a, TypeString, EncRaw, key, deadline, hasTTL, lru, 2*w+refSize)
+	putUvarintWidth(b[v:], uint64(n), w)
+	binary.PutUvarint(b[v+w:], uint64(n))
+	binary.LittleEndian.PutUint64(b[v+2*w:], uint64(r))
+	e := Entry{b: b, ref: er, kLen: uint32(len(key)), vOff: uint32(v)}.fixKey()
+	e.val = a.Bytes(r, n)[:n:n]
+	return e
+}
+
+// GrowRaw resizes the value block of raw string entry *e to capacity bytes
+// (at least its length) with mem.Realloc, so a backend that can grow or move
+// a block without copying does so, and returns the entry. When the
+// capacity's uvarint width is unchanged the entry block is rewritten in
+// place and the result has e's Ref. Otherwise it is a new entry block, and
+// *e is left owning no value block, so that freeing it (db's Replace does)
+// frees only its entry block; the caller stores the new one.
+func GrowRaw(a mem.Allocator, e *Entry, capacity int) Entry {
+	if e.Enc() != EncRaw || cap(e.val) == 0 || capacity < len(e.val) {
+		panic("ds: GrowRaw needs a raw value with a block, and room for its length")
+	}
+	n := len(e.val)
+	rr := mem.Realloc(a, mem.PurposeValue, e.rawRef(), cap(e.val), capacity)
+	v := int(e.vOff)
+	_, w := binary.Uvarint(e.b[v:])
+	if uvarintLen(uint64(capacity)) <= w {
+		// The length stays padded to w bytes; rewrite cap to w bytes too.
+		putUvarintWidth(e.b[v+w:], uint64(capacity), w)
+		binary.LittleEndian.PutUint64(e.b[v+2*w:], uint64(rr))
+		e.val = a.Bytes(rr, capacity)[:n:capacity]
+		return *e
+	}
+	ne := NewRawOwned(a, e.Key(), rr, capacity, e.Deadline(), e.HasTTL(), e.LRU())
+	ne.b[0] |= e.b[0] & ownBit
+	ne.SetRawLen(n)
+	e.val = e.val[:0:0]
+	return ne
+}
+
 // NewContainer builds an entry of type typ whose value is the container c,
 // which the caller owns.
 func NewContainer(a mem.Allocator, typ, enc uint8, key []byte, c mem.Ref, deadline int64, hasTTL bool, lru uint32) Entry {
@@ -573,17 +621,13 @@ func (e *Entry) Overwrite(val []byte, enc uint8) {
 }
 
 // GrowCap is the capacity given to a raw value that must grow to n bytes:
-// doubling below RawPreallocMax, then n plus RawPreallocMax, so repeated
-// appends are amortized.
-func GrowCap(n int) int {
-	if n < RawPreallocMax {
-		return 2 * n
-	}
-	return n + RawPreallocMax
-}
-
-// RawPreallocMax bounds the spare capacity a growing raw value gets.
-const RawPreallocMax = 1 << 20
+// twice n at every size, so that a string built by repeated APPEND or
+// SETRANGE is copied O(1) times per byte however large it gets (adding a
+// fixed step past some size, as Redis's sds does, copies it O(n) times
+// unless realloc can grow it in place). Where the backend can resize a
+// block without copying (mem.Reallocator), the spare capacity also costs no
+// resident memory until it is written.
+func GrowCap(n int) int { return 2 * n }
 
 // Free gives back the entry block, a raw string's value block and a
 // container (through its encoding's ContainerOps.Free).

@@ -431,3 +431,44 @@ func TestEntryAllocatedBytes(t *testing.T) {
 		checkLive(t, a, 0)
 	})
 }
+
+func TestNewRawOwnedAndGrowRaw(t *testing.T) {
+	a := newExact()
+	val := bytes.Repeat([]byte("v"), 100)
+	r := a.Alloc(mem.PurposeValue, len(val))
+	copy(a.Bytes(r, len(val)), val)
+	e := NewRawOwned(a, []byte("key"), r, len(val), 1700000000000, true, 7)
+	if l := Load(a, e.Ref()); !bytes.Equal(l.Str(), val) || l.RawCap() != 100 || l.Deadline() != 1700000000000 || string(l.Key()) != "key" {
+		t.Fatalf("NewRawOwned: got %q cap %d deadline %d", l.Str(), l.RawCap(), l.Deadline())
+	}
+	if &e.Str()[0] != &a.Bytes(r, 1)[0] {
+		t.Fatal("NewRawOwned copied the block")
+	}
+	// 100 -> 120: the capacity's width (1 byte) holds; same entry block.
+	ref := e.Ref()
+	e = GrowRaw(a, &e, 120)
+	if e.Ref() != ref || e.RawCap() != 120 || !bytes.Equal(e.Str(), val) {
+		t.Fatalf("GrowRaw in place: ref %v->%v cap %d", ref, e.Ref(), e.RawCap())
+	}
+	if l := Load(a, ref); l.RawCap() != 120 || !bytes.Equal(l.Str(), val) {
+		t.Fatalf("after GrowRaw in place, Load: cap %d %q", l.RawCap(), l.Str())
+	}
+	// 120 -> 20000: the width grows (1 -> 3 bytes), a new entry block; the
+	// old one then frees only itself.
+	old := e
+	e = GrowRaw(a, &old, 20000)
+	if e.Ref() == ref || e.RawCap() != 20000 || !bytes.Equal(e.Str(), val) || e.Deadline() != 1700000000000 || e.LRU() != 7 {
+		t.Fatalf("GrowRaw with a wider capacity: cap %d deadline %d lru %d", e.RawCap(), e.Deadline(), e.LRU())
+	}
+	old.Free(a) // exactAlloc panics if this freed the value block too
+	buf := e.RawBuf()
+	copy(buf[100:], "tail")
+	e.SetRawLen(104)
+	if l := Load(a, e.Ref()); string(l.Str()[96:]) != "vvvvtail" || l.RawCap() != 20000 {
+		t.Fatalf("after growth and append: %q cap %d", l.Str()[90:], l.RawCap())
+	}
+	e.Free(a)
+	if st := a.Stats(); st.Live() != 0 || st.Requested != 0 {
+		t.Fatalf("leak: %+v", st)
+	}
+}

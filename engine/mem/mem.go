@@ -166,3 +166,82 @@ func Trim(a Allocator) {
 		t.Trim()
 	}
 }
+
+// Reallocator is implemented by backends that can resize a block without
+// always copying it (the arena grows a large block in place, or moves its
+// pages with mremap; malloc has realloc). A string grown by APPEND uses it,
+// so that growing a value of hundreds of megabytes neither copies it nor
+// touches fresh memory for all of it.
+type Reallocator interface {
+	// Realloc resizes block r of purpose p and oldSize bytes (as passed to
+	// Alloc) to newSize bytes (both > 0), keeping its first
+	// min(oldSize, newSize) bytes, and returns the block, which Free then
+	// takes with newSize. The returned Ref may differ from r, which is then
+	// invalid. Stats count a resize in Requested and Allocated, not in
+	// Allocs or Frees.
+	Realloc(p Purpose, r Ref, oldSize, newSize int) Ref
+}
+
+// Realloc resizes block r with a's Realloc, or else by Alloc, copy and Free
+// (which Stats then count as one Alloc and one Free).
+func Realloc(a Allocator, p Purpose, r Ref, oldSize, newSize int) Ref {
+	if ra, ok := a.(Reallocator); ok {
+		return ra.Realloc(p, r, oldSize, newSize)
+	}
+	nr := a.Alloc(p, newSize)
+	n := min(oldSize, newSize)
+	copy(a.Bytes(nr, n), a.Bytes(r, n))
+	a.Free(p, r, oldSize)
+	return nr
+}
+
+// Repurposer is implemented by backends that can move a live block from one
+// purpose's books to another's. A large request argument is read into a
+// block of the clients purpose; when SET keeps it as the value, it becomes
+// a values block without being copied.
+type Repurposer interface {
+	// Repurpose moves block r of size bytes from purpose from to purpose
+	// to; Free then takes it with to.
+	Repurpose(r Ref, size int, from, to Purpose)
+}
+
+// Repurpose moves block r to purpose to with a's Repurpose, or else by
+// Alloc, copy and Free; it returns the block, which may have moved.
+func Repurpose(a Allocator, r Ref, size int, from, to Purpose) Ref {
+	if from == to {
+		return r
+	}
+	if rp, ok := a.(Repurposer); ok {
+		rp.Repurpose(r, size, from, to)
+		return r
+	}
+	nr := a.Alloc(to, size)
+	copy(a.Bytes(nr, size), a.Bytes(r, size))
+	a.Free(from, r, size)
+	return nr
+}
+
+// Move moves one live block of size bytes (allocated bytes spent) from
+// purpose from to purpose to, for a backend's Repurpose.
+func (s *Stats) Move(from, to Purpose, size, allocated int) {
+	f, t := &s.Purposes[from], &s.Purposes[to]
+	f.Requested -= uint64(size)
+	f.Allocated -= uint64(allocated)
+	f.Blocks--
+	t.Requested += uint64(size)
+	t.Allocated += uint64(allocated)
+	t.Blocks++
+}
+
+// Resize counts a block of purpose p resized in place of Alloc and Free:
+// size and allocated bytes from the old figures to the new, for a backend's
+// Realloc.
+func (s *Stats) Resize(p Purpose, oldSize, oldAllocated, newSize, newAllocated int) {
+	d := uint64(newSize) - uint64(oldSize)
+	da := uint64(newAllocated) - uint64(oldAllocated)
+	s.Requested += d
+	s.Allocated += da
+	ps := &s.Purposes[p]
+	ps.Requested += d
+	ps.Allocated += da
+}

@@ -697,6 +697,10 @@ func (l *Loop) read(c *Conn) {
 	if c.closing || c.paused || c.held {
 		return
 	}
+	if len(c.sink) > 0 {
+		l.readSink(c)
+		return
+	}
 	// With leftover input, read straight behind it (one copy less for
 	// large arguments); otherwise into the shared buffer.
 	dst := l.buf
@@ -734,6 +738,36 @@ func (l *Loop) read(c *Conn) {
 	}
 }
 
+// readSink reads once into c's ReadInto buffer.
+func (l *Loop) readSink(c *Conn) {
+	dst := c.sink
+	if len(dst) > maxSinkRead {
+		dst = dst[:maxSinkRead]
+	}
+	var n int
+	var err error
+	for {
+		n, err = rawRead(c.Fd, dst)
+		if err != unix.EINTR {
+			break
+		}
+	}
+	if err != nil {
+		if err != unix.EAGAIN {
+			l.closeConn(c, os.NewSyscallError("read", err))
+		}
+		return
+	}
+	if n == 0 {
+		l.closeConn(c, io.EOF)
+		return
+	}
+	c.sink = c.sink[n:]
+	if len(c.sink) == 0 {
+		c.sink = nil
+	}
+}
+
 // dispatch calls OnData and keeps what it did not consume. inOwn says data
 // is c.in rather than the shared read buffer.
 func (l *Loop) dispatch(c *Conn, data []byte, inOwn bool) {
@@ -748,6 +782,9 @@ func (l *Loop) dispatch(c *Conn, data []byte, inOwn bool) {
 		consumed = len(data)
 	}
 	rest := data[consumed:]
+	if len(c.sink) > 0 && len(rest) > 0 {
+		panic("netpoll: ReadInto from an OnData call that did not consume all of its data")
+	}
 	switch {
 	case len(rest) == 0:
 		if cap(c.in) > l.keepIn {
@@ -953,6 +990,7 @@ func (l *Loop) closeConn(c *Conn, err error) {
 	l.nconns.Add(-1)
 	l.retryAccept()
 	c.in = nil
+	c.sink = nil
 	c.out = nil
 	c.outPos = 0
 	l.h.OnClose(c, err)

@@ -34,6 +34,7 @@ type closeEvent struct {
 //	QUIT       reply "BYE\n", then close after flush
 //	QUITBIG n  reply n pattern bytes, then close after flush
 //	KILL       close now
+//	SINK n     the next n bytes go into a buffer of their own (ReadInto)
 //	anything   echo the line
 //
 // It stops consuming while the conn is back-pressured.
@@ -54,6 +55,7 @@ type lineHandler struct {
 	sleeps   int
 	newBytes int // sum of len(data)-InLen() over OnData calls
 	outCaps  []int
+	sinks    [][]byte // SINK buffers, in order
 }
 
 func newLineHandler() *lineHandler {
@@ -97,6 +99,20 @@ func (h *lineHandler) OnData(c *Conn, data []byte) int {
 		line := string(data[consumed : consumed+i])
 		consumed += i + 1
 		h.consumed += i + 1
+		if n, ok := strings.CutPrefix(line, "SINK "); ok {
+			// What data already holds of the payload is copied, the rest
+			// is read straight into the buffer.
+			size, _ := strconv.Atoi(n)
+			buf := make([]byte, size)
+			have := copy(buf, data[consumed:])
+			consumed += have
+			h.sinks = append(h.sinks, buf)
+			if have < size {
+				c.ReadInto(buf[have:])
+				return consumed
+			}
+			continue
+		}
 		h.command(c, line)
 		if n := c.OutLen(); n > h.maxOut {
 			h.maxOut = n
@@ -262,6 +278,67 @@ func TestEchoAndEOF(t *testing.T) {
 	if n := l.NumConns(); n != 0 {
 		t.Fatalf("NumConns got %d; want 0", n)
 	}
+}
+
+func TestReadInto(t *testing.T) {
+	h := newLineHandler()
+	l := start(t, Config{}, h)
+	c := dial(t, l)
+	r := bufio.NewReader(c)
+	const size = 3*maxSinkRead + 12345
+	payload := pattern(nil, size)
+	var sleeps0 int
+	h.do(t, func() { sleeps0 = h.sleeps })
+	// The payload goes in pieces, so the sink fills over several reads.
+	msg := append([]byte("SINK "+strconv.Itoa(size)+"\n"), payload...)
+	msg = append(msg, "after\n"...)
+	for len(msg) > 0 {
+		k := min(len(msg), 1+rand.Intn(700<<10))
+		if _, err := c.Write(msg[:k]); err != nil {
+			t.Fatal(err)
+		}
+		msg = msg[k:]
+	}
+	if got := readLine(t, r); got != "after\n" {
+		t.Fatalf("got %q; want the line after the payload", got)
+	}
+	h.do(t, func() {
+		if len(h.sinks) != 1 {
+			t.Fatalf("%d sinks", len(h.sinks))
+		}
+		checkPattern(t, h.sinks[0], 0)
+		// OnData saw the two lines and at most one read's share of the
+		// payload, never the bytes read into the sink.
+		if h.newBytes > len("SINK "+strconv.Itoa(size)+"\nafter\n")+defaultReadBufSize {
+			t.Fatalf("OnData was offered %d bytes", h.newBytes)
+		}
+		// At most maxSinkRead bytes a turn: at least 3 turns.
+		if h.sleeps-sleeps0 < 3 {
+			t.Fatalf("the payload took %d loop turns; want at least 3", h.sleeps-sleeps0)
+		}
+	})
+}
+
+func TestReadIntoPeerGone(t *testing.T) {
+	h := newLineHandler()
+	l := start(t, Config{}, h)
+	c := dial(t, l)
+	if _, err := c.Write(append([]byte("SINK 1000000\n"), pattern(nil, 400000)...)); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(50 * time.Millisecond)
+	c.Close()
+	if ev := waitClose(t, h); ev.err != io.EOF {
+		t.Fatalf("OnClose error %v; want EOF", ev.err)
+	}
+	h.do(t, func() {
+		b := h.sinks[0]
+		n := bytes.IndexByte(b, 0)
+		if n != 400000 {
+			t.Fatalf("sink filled to %d bytes; want 400000", n)
+		}
+		checkPattern(t, b[:n], 0)
+	})
 }
 
 func TestManyClients(t *testing.T) {

@@ -26,6 +26,14 @@
 // The data passed to OnData is only valid during the call: a handler that keeps
 // bytes must copy them.
 //
+// Large input: a handler that learns from a header that the next N bytes of
+// the stream are one large payload (a big bulk string) can have them read
+// straight into a buffer of its own with Conn.ReadInto, instead of through
+// the shared buffer and the connection's leftover buffer: the loop then
+// reads at most maxSinkRead bytes a turn into it, so one client's large
+// request never keeps the loop from serving the others, and those bytes are
+// not offered to OnData. Once the buffer is full, reading goes on as before.
+//
 // Back-pressure: while a connection's unwritten output exceeds
 // Config.MaxPendingOut the loop stops reading from it (EPOLLIN is removed), and
 // resumes once the output has drained to half of that. A handler that turns
@@ -65,6 +73,13 @@ const (
 
 	// maxWrite bounds the bytes passed to one write(2).
 	maxWrite = 256 << 10
+
+	// maxSinkRead bounds the bytes read into a ReadInto buffer in one loop
+	// turn. Copying 1 MB out of the socket, into pages touched for the
+	// first time, takes a few hundred microseconds, so other clients wait
+	// well under a millisecond for a turn, while a 512 MB payload needs
+	// only 512 turns.
+	maxSinkRead = 1 << 20
 )
 
 // Config configures a Loop.
@@ -120,6 +135,7 @@ type Conn struct {
 	loop   *Loop
 	id     uint32 // distinguishes this conn from a later one reusing Fd
 	in     []byte // leftover input
+	sink   []byte // ReadInto: the part of the handler's buffer still to fill
 	fresh  int    // during OnData: bytes at the end of in that were just read
 	out    []byte // output; out[outPos:] is not yet written
 	outPos int
@@ -148,6 +164,22 @@ func (c *Conn) Write(b []byte) {
 	c.markDirty()
 }
 
+// WriteOwned is Write for a buffer the caller gives away: when no output is
+// pending, b becomes the connection's output buffer instead of being copied
+// (a reply of hundreds of megabytes then costs no second copy). The caller
+// must not touch b afterwards.
+func (c *Conn) WriteOwned(b []byte) {
+	if c.closed {
+		return
+	}
+	if c.outPos == len(c.out) {
+		c.out, c.outPos = b, 0
+	} else {
+		c.out = append(c.out, b...)
+	}
+	c.markDirty()
+}
+
 // AppendOut lets f append to the pending output without copying:
 // f gets the output buffer and returns it extended, as the append-style reply
 // builders do (c.AppendOut(func(b []byte) []byte { return appendBulk(b, v) })).
@@ -163,6 +195,23 @@ func (c *Conn) AppendOut(f func([]byte) []byte) {
 // BufBytes is the memory the connection's input and output buffers hold
 // (their capacities), for the server's used_memory.
 func (c *Conn) BufBytes() int { return cap(c.in) + cap(c.out) }
+
+// ReadInto makes the loop read the connection's next len(dst) bytes straight
+// into dst, at most maxSinkRead bytes a loop turn, without offering them to
+// OnData; once dst is full, reading and OnData go on as before. It may only
+// be called from OnData, and that call must then consume all of its data
+// (the bytes of dst follow it in the stream). dst must stay valid until it
+// is full or the connection is closed; SinkLen tells how much is missing.
+func (c *Conn) ReadInto(dst []byte) {
+	if c.closed || len(dst) == 0 {
+		return
+	}
+	c.sink = dst
+}
+
+// SinkLen returns how many bytes of the ReadInto buffer are still to be
+// read (0 when there is none).
+func (c *Conn) SinkLen() int { return len(c.sink) }
 
 // OutLen returns the number of output bytes not yet written.
 func (c *Conn) OutLen() int { return len(c.out) - c.outPos }

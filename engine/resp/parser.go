@@ -107,11 +107,21 @@ type Parser struct {
 	// its $<len> header has not been parsed.
 	bulk int64
 	// offs holds (start, len) pairs of the arguments parsed so far. A
-	// negative start s refers to scratch[-s-1:], otherwise to buf[s:].
+	// negative start s refers to scratch[-s-1:], otherwise to buf[s:]; a
+	// negative len means the whole of ext[start].
 	offs []int
-	// scratch holds decoded inline arguments.
+	// scratch holds decoded inline arguments, and the arguments of a
+	// multibulk request that Detach moved out of the caller's buffer.
 	scratch []byte
+	// ext holds the payloads of detached bulks (see Detach), in order.
+	ext [][]byte
+	// extCRLF is set while the bulk in progress is detached: its payload is
+	// in ext, and buf resumes at the two bytes that follow it.
+	extCRLF bool
 }
+
+// keepScratch is the largest scratch buffer kept between requests.
+const keepScratch = 64 << 10
 
 // Reset drops the partial request, if any. Buffers are kept for reuse.
 func (p *Parser) Reset() {
@@ -122,12 +132,22 @@ func (p *Parser) Reset() {
 	p.left = 0
 	p.bulk = -1
 	p.offs = p.offs[:0]
+	p.extCRLF = false
+	if len(p.ext) > 0 {
+		// After a detached request: drop its buffers and copied arguments.
+		clear(p.ext)
+		p.ext = p.ext[:0]
+		if cap(p.scratch) > keepScratch {
+			p.scratch = nil
+		}
+		p.scratch = p.scratch[:0]
+	}
 }
 
 // Next parses one request from buf. buf must start where the previous
-// complete request ended and hold every byte not consumed yet, including
-// the bytes already seen by earlier calls that returned n == 0; it may have
-// moved in memory between calls.
+// complete request ended (or where the bytes Detach consumed end) and hold
+// every byte not consumed yet, including the bytes already seen by earlier
+// calls that returned n == 0; it may have moved in memory between calls.
 //
 // It returns n == 0, out == nil, err == nil when the request is incomplete.
 // On success n is the number of bytes consumed and out holds the arguments,
@@ -234,6 +254,18 @@ func (p *Parser) nextMultibulk(buf []byte, args [][]byte) (int, [][]byte, error)
 		}
 	}
 	for p.left > 0 {
+		if p.extCRLF {
+			// A detached payload: only its terminator is in buf.
+			if len(buf)-p.pos < 2 {
+				return 0, nil, nil
+			}
+			p.pos += 2
+			p.extCRLF = false
+			p.bulk = -1
+			p.left--
+			p.scan = p.pos
+			continue
+		}
 		if p.bulk < 0 {
 			i := p.findLine(buf, p.pos, '\r')
 			if i < 0 {
@@ -280,7 +312,9 @@ func (p *Parser) collect(buf []byte, args [][]byte) [][]byte {
 	}
 	for i := 0; i < len(p.offs); i += 2 {
 		s, l := p.offs[i], p.offs[i+1]
-		if s >= 0 {
+		if l < 0 {
+			out = append(out, p.ext[s])
+		} else if s >= 0 {
 			out = append(out, buf[s:s+l:s+l])
 		} else {
 			s = -s - 1
@@ -288,6 +322,54 @@ func (p *Parser) collect(buf []byte, args [][]byte) [][]byte {
 		}
 	}
 	return out
+}
+
+// Awaiting reports the bulk whose payload an incomplete multibulk request
+// waits for: after a call to Next that returned n == 0, buf being what was
+// passed to it, size is the bulk's length and have how many of its payload
+// bytes buf holds (at most size). ok is false when the request is not
+// inside a bulk payload (its header or a $<len> line is incomplete).
+func (p *Parser) Awaiting(buf []byte) (size, have int, ok bool) {
+	if p.kind != kindMultibulk || p.left == 0 || p.bulk < 0 || p.extCRLF {
+		return 0, 0, false
+	}
+	return int(p.bulk), min(max(len(buf)-p.pos, 0), int(p.bulk)), true
+}
+
+// Detach moves the request in progress out of buf, so that a large bulk can
+// be read straight into its final buffer instead of through buf. It must
+// follow a call to Next with the same buf that returned n == 0 and for which
+// Awaiting reports ok; ext must be exactly the awaited bulk's length.
+//
+// The arguments parsed so far are copied into the parser, and the payload
+// bytes buf holds are copied into ext. Detach returns how many bytes of buf
+// it consumed and have, how many payload bytes it copied. When have <
+// len(ext), consumed is len(buf): the caller drops buf, writes the next
+// len(ext)-have bytes of the stream into ext[have:], and then passes the
+// bytes that follow the payload (its CRLF first) to Next as usual. When buf
+// already held the whole payload (and part of its CRLF), the caller keeps
+// buf[consumed:] for Next instead.
+//
+// ext is not copied: the argument it becomes aliases it, so it must stay
+// unchanged until that argument has been used. Reset drops the parser's
+// reference to it.
+func (p *Parser) Detach(buf, ext []byte) (consumed, have int) {
+	if p.kind != kindMultibulk || p.left == 0 || p.bulk < 0 || p.extCRLF || int64(len(ext)) != p.bulk {
+		panic("resp: Detach without an awaited bulk of that length")
+	}
+	for i := 0; i < len(p.offs); i += 2 {
+		if s, l := p.offs[i], p.offs[i+1]; l >= 0 && s >= 0 {
+			p.offs[i] = -len(p.scratch) - 1
+			p.scratch = append(p.scratch, buf[s:s+l]...)
+		}
+	}
+	have = copy(ext, buf[min(p.pos, len(buf)):])
+	consumed = min(p.pos, len(buf)) + have
+	p.offs = append(p.offs, len(p.ext), -1)
+	p.ext = append(p.ext, ext)
+	p.pos, p.scan, p.nul = 0, 0, false
+	p.extCRLF = true
+	return consumed, have
 }
 
 // parseLen parses a length the way string2ll does: optional '-', no '+',

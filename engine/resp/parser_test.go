@@ -431,3 +431,151 @@ func BenchmarkParseInline(b *testing.B) {
 		}
 	}
 }
+
+// TestDetachRandomCuts runs a pipeline through the parser the way the
+// server does with large bulks: whenever a request waits for the payload of
+// a bulk of at least big bytes that the buffer holds only part of, the
+// request is detached, the payload's remaining bytes are taken from the
+// stream straight into its own buffer (as netpoll's ReadInto does), and
+// parsing resumes after it. The buffer of consumed bytes is overwritten
+// each time, so an argument that still aliased it would show.
+func TestDetachRandomCuts(t *testing.T) {
+	const big = 40
+	rng := rand.New(rand.NewSource(7))
+	for iter := range 300 {
+		var in []byte
+		var want [][]string
+		for range 20 {
+			var args []string
+			for range rng.Intn(4) + 1 {
+				b := make([]byte, rng.Intn(3*big))
+				rng.Read(b)
+				args = append(args, string(b))
+			}
+			in = append(in, encode(args...)...)
+			want = append(want, args)
+			if rng.Intn(5) == 0 {
+				in = append(in, "PING\r\n"...)
+				want = append(want, []string{"PING"})
+			}
+		}
+		var p Parser
+		var got [][]string
+		var pending []byte
+		var exts [][]byte // the buffers handed to Detach for the current request
+		detached := 0
+		pos := 0
+		for pos < len(in) {
+			// Receive a chunk; into the current ext first, when one waits.
+			if len(exts) > 0 && p.extCRLF {
+				ext := exts[len(exts)-1]
+				if fill := ext[len(ext):cap(ext)]; len(fill) > 0 {
+					n := min(len(fill), 1+rng.Intn(2*big), len(in)-pos)
+					copy(fill, in[pos:pos+n])
+					exts[len(exts)-1] = ext[:len(ext)+n]
+					pos += n
+					continue
+				}
+			}
+			n := min(1+rng.Intn(2*big), len(in)-pos)
+			pending = append(pending, in[pos:pos+n]...)
+			pos += n
+			for {
+				n, out, err := p.Next(pending, nil)
+				if err != nil {
+					t.Fatalf("iter %d: %v", iter, err)
+				}
+				if n == 0 {
+					size, have, ok := p.Awaiting(pending)
+					if ok && size >= big && have < size {
+						ext := make([]byte, size)
+						consumed, h := p.Detach(pending, ext)
+						if h != have || consumed != len(pending) {
+							t.Fatalf("iter %d: Detach = %d, %d; want %d, %d", iter, consumed, h, len(pending), have)
+						}
+						exts = append(exts, ext[:have])
+						for i := range pending {
+							pending[i] = '#'
+						}
+						pending = pending[:0]
+						detached++
+					}
+					break
+				}
+				cmd := []string{}
+				aliased := 0
+				for _, a := range out {
+					cmd = append(cmd, string(a))
+					for _, e := range exts {
+						if len(a) > 0 && &a[0] == &e[:1][0] {
+							if len(a) != cap(e) {
+								t.Fatalf("iter %d: argument aliases a detached buffer but has length %d of %d", iter, len(a), cap(e))
+							}
+							aliased++
+						}
+					}
+				}
+				if aliased != len(exts) {
+					t.Fatalf("iter %d: %d arguments alias the %d detached buffers (copied?)", iter, aliased, len(exts))
+				}
+				got = append(got, cmd)
+				exts = exts[:0]
+				for i := range pending[:n] {
+					pending[i] = '#'
+				}
+				pending = append(pending[:0], pending[n:]...)
+			}
+		}
+		if len(pending) != 0 || p.kind != kindNone {
+			t.Fatalf("iter %d: %d bytes left, parser kind %d", iter, len(pending), p.kind)
+		}
+		if fmt.Sprintf("%q", got) != fmt.Sprintf("%q", want) {
+			t.Fatalf("iter %d: got %q; want %q", iter, got, want)
+		}
+		if iter == 0 && detached == 0 {
+			t.Fatal("no request was detached: the test does not exercise Detach")
+		}
+	}
+}
+
+func TestDetachNeedsAnAwaitedBulk(t *testing.T) {
+	var p Parser
+	buf := []byte("*2\r\n$3\r\nSET\r\n$10\r\nabc")
+	if n, _, err := p.Next(buf, nil); n != 0 || err != nil {
+		t.Fatalf("Next = %d, %v", n, err)
+	}
+	if size, have, ok := p.Awaiting(buf); !ok || size != 10 || have != 3 {
+		t.Fatalf("Awaiting = %d, %d, %v; want 10, 3, true", size, have, ok)
+	}
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Fatal("Detach with a buffer of the wrong length did not panic")
+			}
+		}()
+		p.Detach(buf, make([]byte, 9))
+	}()
+	// The whole payload present but not its CRLF: Detach copies it all and
+	// leaves the '\r' unconsumed.
+	var q Parser
+	buf = []byte("*2\r\n$3\r\nSET\r\n$3\r\nabc\r")
+	q.Next(buf, nil)
+	ext := make([]byte, 3)
+	consumed, have := q.Detach(buf, ext)
+	if have != 3 || consumed != len(buf)-1 || string(ext) != "abc" {
+		t.Fatalf("Detach = %d, %d, %q", consumed, have, ext)
+	}
+	n, out, err := q.Next([]byte("\r\n"), nil)
+	if err != nil || n != 2 || len(out) != 2 || string(out[0]) != "SET" || &out[1][0] != &ext[0] {
+		t.Fatalf("after Detach: Next = %d, %q, %v", n, out, err)
+	}
+	// Reset drops the detached state.
+	var r Parser
+	buf = []byte("*1\r\n$50\r\nxx")
+	r.Next(buf, nil)
+	r.Detach(buf, make([]byte, 50))
+	r.Reset()
+	if _, _, ok := r.Awaiting(nil); ok || len(r.ext) != 0 || r.extCRLF {
+		t.Fatal("Reset kept the detached bulk")
+	}
+}

@@ -451,6 +451,11 @@ func (a *Arena) takeUnits(n int32) int32 {
 		}
 		return u
 	}
+	return a.takeTop(n)
+}
+
+// takeTop hands out the n units at the top, committing them if needed.
+func (a *Arena) takeTop(n int32) int32 {
 	if n > a.maxUnit-a.top {
 		a.oom(int(n) << unitShift)
 	}
@@ -477,9 +482,9 @@ func (a *Arena) takeUnits(n int32) int32 {
 // putUnits gives n units from u back, unbacking their first touched bytes,
 // and coalesces them with free neighbours.
 func (a *Arena) putUnits(u, n int32, touched int) {
-	off := uintptr(u) << unitShift
-	if err := unix.Madvise(a.mem[off:off+uintptr(touched)], unix.MADV_DONTNEED); err != nil {
-		panic(fmt.Sprintf("arena: madvise(MADV_DONTNEED): %v", err))
+	if touched > 0 {
+		off := uintptr(u) << unitShift
+		a.dontNeed(off, off+uintptr(touched))
 	}
 	a.meta[u] = unitMeta{spare: -1}
 	if l := u - 1; a.meta[l].kind == kindFree {
@@ -554,4 +559,126 @@ func (a *Arena) unlinkRun(u int32) {
 	}
 	a.meta[u] = unitMeta{spare: -1}
 	a.meta[u+n-1] = unitMeta{spare: -1}
+}
+
+// Realloc implements mem.Reallocator. A block that stays in one size class
+// stays where it is. A large block (a span) that grows takes the free units
+// right after it when there are enough (or the never-used units at the top),
+// so nothing moves; otherwise its touched pages are moved to a new span with
+// mremap, which moves page-table entries instead of copying bytes, and the
+// old range is mapped afresh. A span that shrinks gives its tail units back.
+// Any other resize is Alloc, copy and Free.
+func (a *Arena) Realloc(p mem.Purpose, r mem.Ref, oldSize, newSize int) mem.Ref {
+	if oldSize <= 0 || newSize <= 0 {
+		panic("arena: Realloc of non-positive size")
+	}
+	if oldSize <= MaxSmall || newSize <= MaxSmall {
+		if oldSize <= MaxSmall && newSize <= MaxSmall && sizeClass[oldSize] == sizeClass[newSize] {
+			c := RoundUp(oldSize)
+			a.stats.Resize(p, oldSize, c, newSize, c)
+			return r
+		}
+		nr := a.Alloc(p, newSize)
+		n := min(oldSize, newSize)
+		copy(a.Bytes(nr, n), a.Bytes(r, n))
+		a.Free(p, r, oldSize)
+		return nr
+	}
+	u := int32(r >> unitShift)
+	if debug {
+		a.checkFree(r, oldSize)
+	}
+	have := int32(a.meta[u].n)
+	need64 := (int64(newSize) + unitMask) >> unitShift
+	if need64 >= int64(a.maxUnit) {
+		a.oom(newSize)
+	}
+	need := int32(need64)
+	opr, npr := pageRound(oldSize), pageRound(newSize)
+	switch {
+	case need <= have:
+		// Shrink (or grow within the last unit): unback what the smaller
+		// size no longer covers, give whole units back.
+		if npr < opr {
+			off := uintptr(u)<<unitShift + uintptr(npr)
+			end := uintptr(u)<<unitShift + uintptr(min(opr, int(need)<<unitShift))
+			if end > off {
+				a.dontNeed(off, end)
+			}
+		}
+		if need < have {
+			a.putUnits(u+need, have-need, max(0, opr-int(need)<<unitShift))
+		}
+	case a.growInPlace(u, have, need):
+	default:
+		nu := a.takeUnits(need)
+		a.movePages(u, nu, opr)
+		a.putUnits(u, have, 0)
+		a.meta[nu] = unitMeta{kind: kindSpan, spare: -1}
+		u = nu
+	}
+	// takeUnits may have moved a.meta: index it afresh.
+	m := &a.meta[u]
+	m.n, m.size = uint32(need), uint64(newSize)
+	a.stats.Resize(p, oldSize, opr, newSize, npr)
+	a.stats.Mapped += uint64(npr) - uint64(opr)
+	return mem.Ref(uint64(u) << unitShift)
+}
+
+// Repurpose implements mem.Repurposer.
+func (a *Arena) Repurpose(r mem.Ref, size int, from, to mem.Purpose) {
+	a.stats.Move(from, to, size, RoundUp(size))
+}
+
+// growInPlace extends the span of have units at u to need units when the
+// units after it are free (a free run, or never used), reporting whether it
+// did.
+func (a *Arena) growInPlace(u, have, need int32) bool {
+	next, more := u+have, need-have
+	if next == a.top {
+		if more > a.maxUnit-a.top {
+			return false
+		}
+		a.takeTop(more)
+		return true
+	}
+	if a.meta[next].kind != kindFree || int32(a.meta[next].n) < more {
+		return false
+	}
+	n := int32(a.meta[next].n)
+	a.unlinkRun(next)
+	if n > more {
+		a.pushRun(next+more, n-more)
+	}
+	return true
+}
+
+// movePages moves the first touched bytes (page-rounded) of the span at
+// unit from to the span at unit to, then maps the vacated range afresh
+// (read-write, unbacked) so the reservation has no hole.
+func (a *Arena) movePages(from, to int32, touched int) {
+	if touched == 0 {
+		return
+	}
+	src := uintptr(a.base) + uintptr(from)<<unitShift
+	dst := uintptr(a.base) + uintptr(to)<<unitShift
+	_, _, errno := unix.Syscall6(unix.SYS_MREMAP, src, uintptr(touched), uintptr(touched),
+		unix.MREMAP_MAYMOVE|unix.MREMAP_FIXED, dst, 0)
+	if errno != 0 {
+		panic(fmt.Sprintf("arena: mremap: %v", errno))
+	}
+	_, _, errno = unix.Syscall6(unix.SYS_MMAP, src, uintptr(touched), unix.PROT_READ|unix.PROT_WRITE,
+		unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_NORESERVE|unix.MAP_FIXED, ^uintptr(0), 0)
+	if errno != 0 {
+		panic(fmt.Sprintf("arena: out of memory: cannot map %d bytes again after mremap: %v", touched, errno))
+	}
+	off := uintptr(from) << unitShift
+	_ = unix.Madvise(a.mem[off:off+uintptr(touched)], unix.MADV_NOHUGEPAGE)
+}
+
+// dontNeed unbacks the bytes [off, end) of the reservation.
+func (a *Arena) dontNeed(off, end uintptr) {
+	if err := unix.Madvise(a.mem[off:end], unix.MADV_DONTNEED); err != nil {
+		panic(fmt.Sprintf("arena: madvise(MADV_DONTNEED): %v", err))
+	}
 }

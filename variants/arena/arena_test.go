@@ -303,3 +303,71 @@ func TestMallocStats(t *testing.T) {
 		t.Fatalf("after frees:\n%s", out)
 	}
 }
+
+func TestReallocSpans(t *testing.T) {
+	a := newTest(t, 1<<30)
+	fillN := func(r mem.Ref, n int, v byte) {
+		b := a.Bytes(r, n)
+		for i := 0; i < n; i += 4096 {
+			b[i] = v
+		}
+		b[n-1] = v
+	}
+	check := func(r mem.Ref, n int, v byte) {
+		t.Helper()
+		b := a.Bytes(r, n)
+		for i := 0; i < n; i += 4096 {
+			if b[i] != v {
+				t.Fatalf("block %#x byte %d = %d; want %d", r, i, b[i], v)
+			}
+		}
+	}
+	r := a.Alloc(mem.PurposeValue, 1<<20)
+	fillN(r, 1<<20, 1)
+	// At the top: grows in place.
+	if r2 := a.Realloc(mem.PurposeValue, r, 1<<20, 4<<20); r2 != r {
+		t.Fatalf("growth at the top moved the block from %#x to %#x", r, r2)
+	}
+	check(r, 1<<20, 1)
+	fillN(r, 4<<20, 2)
+	// A neighbour after it: the pages move (mremap), contents kept.
+	nb := a.Alloc(mem.PurposeValue, 64<<10)
+	r3 := a.Realloc(mem.PurposeValue, r, 4<<20, 8<<20)
+	if r3 == r {
+		t.Fatalf("growth into a live neighbour stayed at %#x", r)
+	}
+	check(r3, 4<<20, 2)
+	if st := a.Stats(); st.Mapped != 8<<20+64<<10 || st.Allocated != 8<<20+64<<10 || st.Requested != 8<<20+64<<10 || st.Live() != 2 {
+		t.Fatalf("after a move: %+v", st)
+	}
+	// The vacated range is mapped again and reused by the next 4 MB span.
+	x := a.Alloc(mem.PurposeValue, 4<<20)
+	if x != r {
+		t.Fatalf("4 MB span at %#x; want the vacated %#x", x, r)
+	}
+	fillN(x, 4<<20, 3)
+	check(r3, 4<<20, 2)
+	// Shrinking keeps the block and gives back the tail.
+	if r4 := a.Realloc(mem.PurposeValue, r3, 8<<20, 100<<10); r4 != r3 {
+		t.Fatalf("shrink moved the block")
+	}
+	check(r3, 100<<10, 2)
+	if st := a.Stats(); st.Mapped != uint64(pageRound(100<<10))+64<<10+4<<20 {
+		t.Fatalf("after a shrink: Mapped %d", st.Mapped)
+	}
+	// Freed tail units coalesce with the free top part: a new 7 MB span
+	// fits right after the shrunk block.
+	y := a.Alloc(mem.PurposeValue, 7<<20)
+	if y != r3+2<<unitShift {
+		t.Fatalf("7 MB span at %#x; want %#x, right after the shrunk block", y, r3+2<<unitShift)
+	}
+	for _, b := range []struct {
+		r mem.Ref
+		n int
+	}{{r3, 100 << 10}, {nb, 64 << 10}, {x, 4 << 20}, {y, 7 << 20}} {
+		a.Free(mem.PurposeValue, b.r, b.n)
+	}
+	if st := a.Stats(); st.Requested != 0 || st.Mapped != 0 || st.Live() != 0 {
+		t.Fatalf("after freeing all: %+v", st)
+	}
+}

@@ -188,6 +188,26 @@ func (a *Allocator) Free(p mem.Purpose, r mem.Ref, size int) {
 // BlockSize implements mem.Sizer: malloc_usable_size of the block.
 func (a *Allocator) BlockSize(r mem.Ref, size int) int { return usableSize(uintptr(r)) }
 
+// Realloc implements mem.Reallocator with realloc(3), which grows a large
+// block in place or moves its pages (glibc uses mremap for mmapped chunks;
+// jemalloc extends a large extent in place when it can).
+func (a *Allocator) Realloc(p mem.Purpose, r mem.Ref, oldSize, newSize int) mem.Ref {
+	if r == 0 || oldSize <= 0 || newSize <= 0 {
+		panic("cmalloc: Realloc of the nil Ref or a non-positive size")
+	}
+	np, oldUsable, usable := cRealloc(uintptr(r), newSize)
+	if np >= refLimit {
+		panic("cmalloc: block address does not fit in 56 bits")
+	}
+	a.stats.Resize(p, oldSize, oldUsable, newSize, usable)
+	return mem.Ref(np)
+}
+
+// Repurpose implements mem.Repurposer.
+func (a *Allocator) Repurpose(r mem.Ref, size int, from, to mem.Purpose) {
+	a.stats.Move(from, to, size, usableSize(uintptr(r)))
+}
+
 // Bytes implements mem.Allocator. The slice's capacity is size.
 func (a *Allocator) Bytes(r mem.Ref, size int) []byte {
 	// Reinterpret the address's bits as a pointer: the memory is C's, so

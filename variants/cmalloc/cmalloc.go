@@ -29,6 +29,15 @@ static size_t rundb_free(void *p) {
 	return n;
 }
 
+// rundb_realloc is realloc plus the old and new usable sizes in one cgo call.
+struct rundb_resized { void *p; size_t old_usable, usable; };
+static struct rundb_resized rundb_realloc(void *p, size_t n) {
+	struct rundb_resized b = { 0, malloc_usable_size(p), 0 };
+	b.p = realloc(p, n);
+	if (b.p) b.usable = malloc_usable_size(b.p);
+	return b;
+}
+
 // rundb_malloc_lib writes the path of the shared object that defines the
 // malloc every call resolves to ("" if unknown).
 static void rundb_malloc_lib(char *buf, size_t cap) {
@@ -347,6 +356,16 @@ func cNop() { C.rundb_nop() }
 // cFree frees the block at p and returns the usable size it had.
 func cFree(p uintptr) int {
 	return int(C.rundb_free(*(*unsafe.Pointer)(unsafe.Pointer(&p))))
+}
+
+// cRealloc resizes the block at p with realloc and returns the block and
+// its usable size before and after.
+func cRealloc(p uintptr, size int) (np uintptr, oldUsable, usable int) {
+	b := C.rundb_realloc(*(*unsafe.Pointer)(unsafe.Pointer(&p)), C.size_t(size))
+	if b.p == nil {
+		panic("cmalloc: out of memory")
+	}
+	return uintptr(b.p), int(b.old_usable), int(b.usable)
 }
 
 // usableSize is malloc_usable_size of the block at p.

@@ -26,6 +26,8 @@ func cAlloc(int) (uintptr, int) { panic("cmalloc: rundb was built without cgo") 
 
 func cFree(uintptr) int { panic("cmalloc: rundb was built without cgo") }
 
+func cRealloc(uintptr, int) (uintptr, int, int) { panic("cmalloc: rundb was built without cgo") }
+
 func usableSize(uintptr) int { panic("cmalloc: rundb was built without cgo") }
 
 func cNop() {}

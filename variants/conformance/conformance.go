@@ -181,6 +181,80 @@ func (c *Checker) Free(i int) {
 	c.CheckStats()
 }
 
+// Realloc resizes the i-th live block of the model with mem.Realloc (the
+// backend's own Realloc when it has one), checks that the bytes it kept are
+// unchanged, and fills the block anew.
+func (c *Checker) Realloc(i, newSize int) mem.Ref {
+	c.T.Helper()
+	r, size, p := c.refs[i], c.sizes[i], c.purps[i]
+	c.verify(r, size, "before realloc")
+	sz, sized := c.A.(mem.Sizer)
+	if sized {
+		c.alloc -= uint64(sz.BlockSize(r, size))
+	}
+	nr := mem.Realloc(c.A, p, r, size, newSize)
+	c.ops++
+	if sized {
+		c.alloc += uint64(sz.BlockSize(nr, newSize))
+	}
+	if nr == 0 {
+		c.T.Fatalf("Realloc(%#x, %d, %d) returned the nil Ref", uint64(r), size, newSize)
+	}
+	if j, dup := c.index[nr]; dup && j != i {
+		c.T.Fatalf("Realloc(%#x, %d, %d) = %#x, which is another live block", uint64(r), size, newSize, uint64(nr))
+	}
+	b := c.A.Bytes(nr, newSize)
+	if len(b) != newSize {
+		c.T.Fatalf("Bytes(%#x, %d) has length %d", uint64(nr), newSize, len(b))
+	}
+	h := seed(r, size)
+	for k := range min(size, newSize) {
+		if want := byte(h>>(8*(k&7))) + byte(k>>3); b[k] != want {
+			c.T.Fatalf("Realloc(%#x, %d, %d) = %#x: byte %d = %#x; want %#x (op %d)",
+				uint64(r), size, newSize, uint64(nr), k, b[k], want, c.ops)
+		}
+	}
+	fill(b, nr, newSize)
+	delete(c.index, r)
+	c.index[nr] = i
+	c.refs[i], c.sizes[i] = nr, newSize
+	c.sum += uint64(newSize) - uint64(size)
+	c.psum[p] += uint64(newSize) - uint64(size)
+	c.CheckStats()
+	return nr
+}
+
+// Repurpose moves the i-th live block of the model to purpose to with
+// mem.Repurpose, checking that its bytes are unchanged.
+func (c *Checker) Repurpose(i int, to mem.Purpose) mem.Ref {
+	c.T.Helper()
+	r, size, p := c.refs[i], c.sizes[i], c.purps[i]
+	nr := mem.Repurpose(c.A, r, size, p, to)
+	c.ops++
+	if nr != r {
+		// Moved by the fallback: the bytes came along.
+		h := seed(r, size)
+		b := c.A.Bytes(nr, size)
+		for k := range b {
+			if want := byte(h>>(8*(k&7))) + byte(k>>3); b[k] != want {
+				c.T.Fatalf("Repurpose(%#x) = %#x: byte %d differs", uint64(r), uint64(nr), k)
+			}
+		}
+		fill(b, nr, size)
+		delete(c.index, r)
+		c.index[nr] = i
+		c.refs[i] = nr
+	}
+	c.purps[i] = to
+	c.psum[p] -= uint64(size)
+	c.plive[p]--
+	c.psum[to] += uint64(size)
+	c.plive[to]++
+	c.verify(nr, size, "after repurpose")
+	c.CheckStats()
+	return nr
+}
+
 // CheckStats compares the backend's accounting with the model.
 func (c *Checker) CheckStats() {
 	c.T.Helper()
@@ -274,14 +348,45 @@ func Run(t *testing.T, name string, newAlloc func() mem.Allocator) {
 				if i > n*3/4 {
 					pFree = 70
 				}
-				if c.Live() > 0 && rng.IntN(100) < pFree {
+				if p := rng.IntN(100); c.Live() > 0 && p < pFree {
 					c.Free(rng.IntN(c.Live()))
+				} else if c.Live() > 0 && p < pFree+3 {
+					c.Repurpose(rng.IntN(c.Live()), mem.Purpose(rng.IntN(int(mem.NumPurposes))))
+				} else if c.Live() > 0 && p < pFree+10 {
+					j := rng.IntN(c.Live())
+					if rng.IntN(2) == 0 {
+						c.Realloc(j, min(2*c.sizes[j]+rng.IntN(100), 8<<20))
+					} else {
+						c.Realloc(j, RandomSize(rng))
+					}
 				} else {
 					c.Alloc(RandomSize(rng))
 				}
 				if i%5000 == 4999 {
 					c.VerifyAll()
 				}
+			}
+			c.VerifyAll()
+			c.FreeAll()
+		})
+	})
+	t.Run("realloc-grow", func(t *testing.T) {
+		with(t, func(t *testing.T, a mem.Allocator) {
+			// One block doubling from 1 KiB to 32 MiB, with a neighbour
+			// allocated after each step (so that the next growth cannot
+			// always happen in place) and every other neighbour freed
+			// (so that some can), then shrinking back.
+			c := NewChecker(t, a)
+			c.Alloc(1024)
+			for s := 2048; s <= 32<<20; s *= 2 {
+				c.Realloc(0, s)
+				c.Alloc(64 << 10)
+				if n := c.Live(); n%2 == 1 {
+					c.Free(n - 2) // the neighbour before the last; never block 0
+				}
+			}
+			for s := 16 << 20; s >= 1; s /= 4 {
+				c.Realloc(0, s+1)
 			}
 			c.VerifyAll()
 			c.FreeAll()

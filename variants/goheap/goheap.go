@@ -108,6 +108,11 @@ func (h *Heap) Bytes(r mem.Ref, size int) []byte {
 // attributed to this allocator.
 func (h *Heap) Stats() mem.Stats { return h.stats }
 
+// Repurpose implements mem.Repurposer.
+func (h *Heap) Repurpose(r mem.Ref, size int, from, to mem.Purpose) {
+	h.stats.Move(from, to, size, RoundUp(size))
+}
+
 // BlockSize implements mem.Sizer: the Go heap's size class of the block.
 func (h *Heap) BlockSize(r mem.Ref, size int) int { return RoundUp(size) }
 
