@@ -114,12 +114,13 @@ func TestRewrite(t *testing.T) {
 	}
 }
 
-// Every class of client-output-buffer-limit is kept and reported, and a
+// Every class of client-output-buffer-limit is kept and reported (the
+// default is Redis 7.0's: no limit for normal clients), and a
 // bad class leaves all of them as they were.
 func TestOutputBufferLimit(t *testing.T) {
 	c := Default()
 	p := Lookup("client-output-buffer-limit")
-	if got := p.Get(c); got != "normal 268435456 67108864 60 slave 268435456 67108864 60 pubsub 33554432 8388608 60" {
+	if got := p.Get(c); got != "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60" {
 		t.Errorf("default: %s", got)
 	}
 	if err := p.Set(c, "pubsub 1mb 2mb 3 normal 0 0 0 replica 4 5 6"); err != nil {
