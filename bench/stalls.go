@@ -7,6 +7,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net"
+	"runtime"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -123,11 +124,35 @@ func (b *bigConn) send(payload []byte, args ...string) error {
 	if _, err := b.c.Write(h); err != nil {
 		return err
 	}
-	if _, err := b.c.Write(payload); err != nil {
-		return err
+	for len(payload) > 0 {
+		k := min(len(payload), ioChunk)
+		if _, err := b.c.Write(payload[:k]); err != nil {
+			return err
+		}
+		payload = payload[k:]
+		runtime.Gosched()
 	}
 	_, err := b.c.Write([]byte("\r\n"))
 	return err
+}
+
+// ioChunk is what the big client writes or reads between yields. The lab
+// runs on one CPU: a goroutine streaming hundreds of megabytes to a server
+// that keeps up would otherwise hold it for a whole scheduler time slice
+// (10 ms), and the PING client's wait would measure that, not the server.
+const ioChunk = 1 << 20
+
+// readFull is io.ReadFull in ioChunk pieces, yielding between them.
+func readFull(r io.Reader, b []byte) error {
+	for len(b) > 0 {
+		k := min(len(b), ioChunk)
+		if _, err := io.ReadFull(r, b[:k]); err != nil {
+			return err
+		}
+		b = b[k:]
+		runtime.Gosched()
+	}
+	return nil
 }
 
 // line reads a one-line reply; an error reply becomes an error.
@@ -240,7 +265,7 @@ func runL1(e *Env) (Metrics, error) {
 		return nil, fmt.Errorf("GET: header %q, want $%d", l, len(big))
 	}
 	back := make([]byte, len(big)+2)
-	if _, err := io.ReadFull(bc.rd, back); err != nil {
+	if err := readFull(bc.rd, back); err != nil {
 		return nil, fmt.Errorf("GET: reading the value back: %w", err)
 	}
 	if string(back[:len(big)]) != string(big) {
@@ -273,8 +298,11 @@ func runL1(e *Env) (Metrics, error) {
 	if _, err := ac.Write(h); err != nil {
 		return nil, err
 	}
-	if _, err := ac.Write(big[:l1Abandon/2]); err != nil {
-		return nil, err
+	for off := 0; off < l1Abandon/2; off += ioChunk {
+		if _, err := ac.Write(big[off : off+ioChunk]); err != nil {
+			return nil, err
+		}
+		runtime.Gosched()
 	}
 	time.Sleep(100 * time.Millisecond) // the server reads them meanwhile
 	ac.Close()
