@@ -710,23 +710,8 @@ func (l *Loop) read(c *Conn) {
 		}
 		dst = c.in[len(c.in) : len(c.in)+len(l.buf)]
 	}
-	var n int
-	var err error
-	for {
-		n, err = rawRead(c.Fd, dst)
-		if err != unix.EINTR {
-			break
-		}
-	}
-	if err != nil {
-		if err == unix.EAGAIN {
-			return
-		}
-		l.closeConn(c, os.NewSyscallError("read", err))
-		return
-	}
-	if n == 0 {
-		l.closeConn(c, io.EOF)
+	n, ok := l.readConn(c, dst)
+	if !ok {
 		return
 	}
 	if len(c.in) > 0 {
@@ -744,7 +729,19 @@ func (l *Loop) readSink(c *Conn) {
 	if len(dst) > maxSinkRead {
 		dst = dst[:maxSinkRead]
 	}
-	var n int
+	n, ok := l.readConn(c, dst)
+	if !ok {
+		return
+	}
+	c.sink = c.sink[n:]
+	if len(c.sink) == 0 {
+		c.sink = nil
+	}
+}
+
+// readConn reads once from c into dst. ok is false when nothing was read:
+// no data yet (EAGAIN), or the peer is gone or failed and c is closed.
+func (l *Loop) readConn(c *Conn, dst []byte) (n int, ok bool) {
 	var err error
 	for {
 		n, err = rawRead(c.Fd, dst)
@@ -752,20 +749,17 @@ func (l *Loop) readSink(c *Conn) {
 			break
 		}
 	}
-	if err != nil {
-		if err != unix.EAGAIN {
-			l.closeConn(c, os.NewSyscallError("read", err))
-		}
-		return
-	}
-	if n == 0 {
+	switch {
+	case err == unix.EAGAIN:
+		return 0, false
+	case err != nil:
+		l.closeConn(c, os.NewSyscallError("read", err))
+		return 0, false
+	case n == 0:
 		l.closeConn(c, io.EOF)
-		return
+		return 0, false
 	}
-	c.sink = c.sink[n:]
-	if len(c.sink) == 0 {
-		c.sink = nil
-	}
+	return n, true
 }
 
 // dispatch calls OnData and keeps what it did not consume. inOwn says data
