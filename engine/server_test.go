@@ -179,6 +179,16 @@ func TestOutputBufferLimit(t *testing.T) {
 
 func infoField(t *testing.T, c *client, section, field string) string {
 	t.Helper()
+	v, ok := infoSection(t, c, section)[field]
+	if !ok {
+		t.Fatalf("INFO %s has no %s", section, field)
+	}
+	return v
+}
+
+// infoSection reads one INFO section as field -> value.
+func infoSection(t *testing.T, c *client, section string) map[string]string {
+	t.Helper()
 	fmt.Fprintf(c, "INFO %s\r\n", section)
 	hdr, err := c.r.ReadString('\n')
 	if err != nil || hdr[0] != '$' {
@@ -188,13 +198,13 @@ func infoField(t *testing.T, c *client, section, field string) string {
 	fmt.Sscanf(hdr[1:], "%d", &n)
 	body := make([]byte, n+2)
 	io.ReadFull(c.r, body)
+	m := map[string]string{}
 	for _, line := range strings.Split(string(body), "\r\n") {
-		if v, ok := strings.CutPrefix(line, field+":"); ok {
-			return v
+		if k, v, ok := strings.Cut(line, ":"); ok {
+			m[k] = v
 		}
 	}
-	t.Fatalf("INFO %s has no %s", section, field)
-	return ""
+	return m
 }
 
 func TestQueryBufferLimit(t *testing.T) {
@@ -341,21 +351,10 @@ func TestClientPauseHoldsWrites(t *testing.T) {
 // infoFields reads every numeric field of one INFO section.
 func infoFields(t *testing.T, c *client, section string) map[string]int64 {
 	t.Helper()
-	fmt.Fprintf(c, "INFO %s\r\n", section)
-	hdr, err := c.r.ReadString('\n')
-	if err != nil || hdr[0] != '$' {
-		t.Fatalf("INFO: %q %v", hdr, err)
-	}
-	var n int
-	fmt.Sscanf(hdr[1:], "%d", &n)
-	body := make([]byte, n+2)
-	io.ReadFull(c.r, body)
 	m := map[string]int64{}
-	for _, line := range strings.Split(string(body), "\r\n") {
-		if k, v, ok := strings.Cut(line, ":"); ok {
-			if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-				m[k] = n
-			}
+	for k, v := range infoSection(t, c, section) {
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+			m[k] = n
 		}
 	}
 	return m
