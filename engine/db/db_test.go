@@ -1,11 +1,13 @@
 package db
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
 	"testing"
 
 	"rundb/engine/ds"
+	"rundb/engine/mem"
 	"rundb/variants/goheap"
 )
 
@@ -165,5 +167,64 @@ func TestRandomExpiringFindsOnlyTTLKeys(t *testing.T) {
 		if !ok || string(e.Key()) != "t" {
 			t.Fatalf("RandomExpiring gave %q, %v", e.Key(), ok)
 		}
+	}
+}
+
+// TestEditContainer: the container door creates a key, edits it in place
+// (an encoding change included), signals only real changes, and deletes
+// the key, freeing its blocks, when the container is left empty.
+func TestEditContainer(t *testing.T) {
+	ks, d := newDB(t)
+	a := d.Alloc()
+	// A stand-in container: one 8-byte block holding its element count.
+	count := func(r mem.Ref) uint64 { return binary.LittleEndian.Uint64(a.Bytes(r, 8)) }
+	ops := ds.ContainerOps{
+		Len:  func(a mem.Allocator, r mem.Ref) int { return int(count(r)) },
+		Free: func(a mem.Allocator, r mem.Ref) { a.Free(mem.PurposeContainer, r, 8) },
+	}
+	for _, enc := range []uint8{ds.EncIntset, ds.EncHashtable} {
+		old := ds.RegisterContainer(enc, ops)
+		defer ds.RegisterContainer(enc, old)
+	}
+	add := func(n int64, enc uint8) func(c ds.Container) (ds.Container, int) {
+		return func(c ds.Container) (ds.Container, int) {
+			if c.Ref == 0 {
+				c = ds.Container{Enc: ds.EncIntset, Ref: a.Alloc(mem.PurposeContainer, 8)}
+				binary.LittleEndian.PutUint64(a.Bytes(c.Ref, 8), 0)
+			}
+			binary.LittleEndian.PutUint64(a.Bytes(c.Ref, 8), uint64(int64(count(c.Ref))+n))
+			c.Enc = enc
+			if n < 0 {
+				n = -n
+			}
+			return c, int(n)
+		}
+	}
+	base := a.Stats().Requested
+	var signalled []string
+	ks.Hooks.AfterWrite = func(d *DB, key []byte, _ Cause) { signalled = append(signalled, string(key)) }
+	edit := func(n int64, enc uint8) bool {
+		e, found := d.LookupWrite([]byte("s"))
+		return d.EditContainer([]byte("s"), e, found, ds.TypeSet, add(n, enc))
+	}
+	if !edit(2, ds.EncIntset) {
+		t.Fatal("a created container with 2 elements: key missing")
+	}
+	if !edit(0, ds.EncHashtable) || len(signalled) != 1 {
+		t.Fatalf("an edit that changed nothing was signalled: %v", signalled)
+	}
+	e, _ := d.Lookup([]byte("s"))
+	if e.Type() != ds.TypeSet || e.Enc() != ds.EncHashtable || count(e.Container()) != 2 {
+		t.Fatalf("entry type %d enc %d count %d", e.Type(), e.Enc(), count(e.Container()))
+	}
+	dirty := ks.Dirty
+	if edit(-2, ds.EncHashtable) || d.Len() != 0 || ks.Dirty-dirty != 2 {
+		t.Fatalf("emptied container: key still there (len %d), dirty +%d", d.Len(), ks.Dirty-dirty)
+	}
+	if got := a.Stats().Requested; got != base {
+		t.Fatalf("allocator holds %d bytes; %d before the key existed", got, base)
+	}
+	if edit(0, ds.EncIntset) || d.Len() != 0 || a.Stats().Requested != base {
+		t.Fatal("a container created empty was kept")
 	}
 }

@@ -223,6 +223,48 @@ func (d *DB) SetRange(key []byte, old ds.Entry, found bool, off int, val []byte)
 	return total
 }
 
+// EditContainer is the door for the writes of list and set commands.
+// old and found are key's live entry as just looked up (found false: the key
+// does not exist yet, and edit gets the zero Container to create one in;
+// the entry it makes has type typ). edit changes the container through
+// engine/ds and returns it as it now is (its Ref and encoding may have
+// changed) and how many elements it changed (0: nothing changed, and the
+// write is neither counted nor signalled). A container left empty deletes
+// the key, as Redis deletes an emptied list or set. It returns whether the
+// key still exists.
+func (d *DB) EditContainer(key []byte, old ds.Entry, found bool, typ uint8, edit func(c ds.Container) (ds.Container, int)) bool {
+	ks := d.ks
+	d.before(key, old, found)
+	var c ds.Container
+	if found {
+		c = old.ContainerOf()
+	}
+	nc, changes := edit(c)
+	exists := found
+	switch {
+	case nc.Ref == 0 || nc.Len(ks.Alloc) == 0:
+		if nc.Ref != 0 && !found {
+			nc.Free(ks.Alloc) // created, then emptied
+		}
+		if found {
+			d.unlink(key, old)
+			old.SetContainerAs(nc)
+			old.Free(ks.Alloc)
+			exists = false
+		}
+	case found:
+		old.SetContainerAs(nc)
+	default:
+		d.link(ds.NewContainer(ks.Alloc, typ, nc.Enc, key, nc.Ref, 0, false, ks.LRUClock), old, false)
+		exists = true
+	}
+	if changes > 0 {
+		ks.Dirty += uint64(changes)
+		d.after(key, CauseCommand)
+	}
+	return exists
+}
+
 // growRaw returns string entry e (stored in d) as a raw value whose block
 // can hold need bytes, with e's current bytes: a raw entry with room is
 // returned as is; otherwise the value moves to a new raw block (the entry is

@@ -10,8 +10,29 @@ import "rundb/engine/mem"
 // registers its operations from its own file's init (RegisterContainer), so
 // nothing outside ds decides how a container is freed.
 
+// Container names a container: its encoding and its Ref. The zero
+// Container is none (a key about to be created).
+type Container struct {
+	Enc uint8
+	Ref mem.Ref
+}
+
+// Len is the number of elements of c (0 for none).
+func (c Container) Len(a mem.Allocator) int {
+	if c.Ref == 0 {
+		return 0
+	}
+	f := containerOps[c.Enc&encMask].Len
+	if f == nil {
+		panic("ds: no Len registered for container encoding " + EncodingName(c.Enc))
+	}
+	return f(a, c.Ref)
+}
+
 // ContainerOps are the per-encoding operations on a container.
 type ContainerOps struct {
+	// Len is the number of elements of c.
+	Len func(a mem.Allocator, c mem.Ref) int
 	// Free gives back every block of the container c.
 	Free func(a mem.Allocator, c mem.Ref)
 	// Copy returns a deep copy of c; nil when the encoding cannot be
@@ -37,15 +58,17 @@ func RegisterContainer(enc uint8, ops ContainerOps) ContainerOps {
 	return old
 }
 
-// freeContainer frees the container of entry e (a non-string entry).
-func (e Entry) freeContainer(a mem.Allocator) {
-	c := e.Container()
-	if c == 0 {
+// Free gives back every block of c (a container no entry holds any more).
+func (c Container) Free(a mem.Allocator) {
+	if c.Ref == 0 {
 		return
 	}
-	f := containerOps[e.Enc()].Free
+	f := containerOps[c.Enc&encMask].Free
 	if f == nil {
-		panic("ds: no Free registered for container encoding " + EncodingName(e.Enc()))
+		panic("ds: no Free registered for container encoding " + EncodingName(c.Enc))
 	}
-	f(a, c)
+	f(a, c.Ref)
 }
+
+// freeContainer frees the container of entry e (a non-string entry).
+func (e Entry) freeContainer(a mem.Allocator) { e.ContainerOf().Free(a) }

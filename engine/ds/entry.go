@@ -311,6 +311,16 @@ func (e Entry) Container() mem.Ref { return mem.Ref(binary.LittleEndian.Uint64(e
 // SetContainer replaces the container Ref in place.
 func (e Entry) SetContainer(r mem.Ref) { binary.LittleEndian.PutUint64(e.b[e.vOff:], uint64(r)) }
 
+// SetContainerAs replaces the container in place with c, whose encoding may
+// differ (a set converted from intset to hashtable).
+func (e Entry) SetContainerAs(c Container) {
+	e.b[0] = e.b[0]&^encMask | c.Enc&encMask
+	e.SetContainer(c.Ref)
+}
+
+// ContainerOf is e's container with its encoding.
+func (e Entry) ContainerOf() Container { return Container{Enc: e.Enc(), Ref: e.Container()} }
+
 // ParseInt parses val as a canonical int64 decimal: no sign but an optional
 // '-', no leading zeros (except "0" itself), no spaces, at most 20 bytes, and
 // no "-0". Exactly those strings round-trip through the int encoding.
