@@ -37,6 +37,7 @@ package ds
 
 import (
 	"encoding/binary"
+	"sync/atomic"
 	"unsafe"
 
 	"rundb/engine/mem"
@@ -57,10 +58,24 @@ func init() {
 	})
 }
 
-// memberKeyOf is the KeyFunc of member blocks of a.
+// memberKeyOf is the KeyFunc of member blocks of a. A server has one
+// allocator, so the last one made is kept (atomically: tests run several
+// allocators at once) and a set operation allocates nothing for it.
 func memberKeyOf(a mem.Allocator) KeyFunc {
-	return func(r mem.Ref) []byte { return memberBytes(a, r) }
+	if k := lastMemberKeyOf.Load(); k != nil && k.a == a {
+		return k.f
+	}
+	k := &memberKeyFunc{a: a, f: func(r mem.Ref) []byte { return memberBytes(a, r) }}
+	lastMemberKeyOf.Store(k)
+	return k.f
 }
+
+type memberKeyFunc struct {
+	a mem.Allocator
+	f KeyFunc
+}
+
+var lastMemberKeyOf atomic.Pointer[memberKeyFunc]
 
 // memberBytes is the member held by block r.
 func memberBytes(a mem.Allocator, r mem.Ref) []byte {
