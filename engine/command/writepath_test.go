@@ -44,10 +44,17 @@ var writeExamples = map[string][]string{
 	"psetex":      {"psetex s 100000 v", "psetex new 100000 v"},
 	"rename":      {"rename s n", "rename t new", "rename r t"},
 	"renamenx":    {"renamenx s new", "renamenx t n"},
+	"sadd":        {"sadd si 4 5", "sadd ss d", "sadd si x", "sadd new 1 2", "sadd si 1"},
+	"sdiffstore":  {"sdiffstore d si ss", "sdiffstore si si"},
 	"set":         {"set s v", "set n 20", "set t v keepttl", "set new v ex 100", "set s x nx", "set s x xx get", "set r " + strings.Repeat("w", 60)},
 	"setex":       {"setex s 100 v", "setex t 100 " + strings.Repeat("z", 50)},
 	"setnx":       {"setnx new v", "setnx s v"},
 	"setrange":    {"setrange s 2 XY", "setrange new 3 abc", "setrange n 0 9", "setrange r 100 x"},
+	"sinterstore": {"sinterstore d si ss", "sinterstore si si", "sinterstore s si missing"},
+	"smove":       {"smove si ss 1", "smove ss new a", "smove si si 1"},
+	"spop":        {"spop si", "spop ss 2", "spop si 10"},
+	"srem":        {"srem si 1", "srem ss a b c", "srem missing a"},
+	"sunionstore": {"sunionstore d si ss", "sunionstore s si"},
 	"swapdb":      {"swapdb 0 1"},
 	"unlink":      {"unlink s t missing"},
 }
@@ -70,8 +77,18 @@ var readExamples = map[string][]string{
 	"pttl":            {"pttl t"},
 	"randomkey":       {"randomkey"},
 	"scan":            {"scan 0 count 100"},
+	"scard":           {"scard si", "scard missing"},
+	"sdiff":           {"sdiff si ss missing"},
+	"sinter":          {"sinter si ss"},
+	"sintercard":      {"sintercard 2 si ss limit 1"},
+	"sismember":       {"sismember si 1", "sismember ss a"},
+	"smembers":        {"smembers ss"},
+	"smismember":      {"smismember si 1 2 x"},
+	"srandmember":     {"srandmember si", "srandmember ss -5", "srandmember si 2"},
+	"sscan":           {"sscan ss 0 match a* count 5", "sscan si 0"},
 	"strlen":          {"strlen s"},
 	"substr":          {"substr s 0 1"},
+	"sunion":          {"sunion si ss"},
 	"touch":           {"touch s t"},
 	"ttl":             {"ttl t"},
 	"type":            {"type s"},
@@ -84,6 +101,7 @@ func wpDataset(s *Server, c *Client) {
 		"select 1", "set s other", "set x inone",
 		"select 0", "set s hello", "set n 10", "set f 1.5", "set t9 9 ex 1000",
 		"set t x px 100000", "set r ab", "append r cdef",
+		"sadd si 1 2 3", "sadd ss a b c",
 	} {
 		do(s, c, strings.Fields(cmd)...)
 	}
@@ -95,7 +113,13 @@ func wpState(s *Server) map[string]string {
 	out := map[string]string{}
 	for _, d := range s.KS.DBs {
 		d.ForEach(func(e ds.Entry) bool {
-			out[fmt.Sprintf("%d:%s", d.ID, e.Key())] = fmt.Sprintf("%d/%d/%q/%d", e.Type(), e.Enc(), e.AppendStr(nil), e.Deadline())
+			val := e.AppendStr(nil)
+			if e.Type() != ds.TypeString {
+				// A container is rendered by its length, so that an edit
+				// that keeps the key shows.
+				val = fmt.Appendf(nil, "len=%d", e.ContainerOf().Len(s.KS.Alloc))
+			}
+			out[fmt.Sprintf("%d:%s", d.ID, e.Key())] = fmt.Sprintf("%d/%d/%q/%d", e.Type(), e.Enc(), val, e.Deadline())
 			return true
 		})
 	}

@@ -41,6 +41,10 @@ type Config struct {
 	LFULogFactor     int64
 	LFUDecayTime     int64
 
+	// SetMaxIntsetEntries: a set of integers stays an intset up to this
+	// many members, then converts to a hashtable.
+	SetMaxIntsetEntries int64
+
 	// Persistence: AppendOnly can only be false until the append log
 	// exists; the others are accepted and reported, not used yet.
 	AppendOnly     bool
@@ -83,7 +87,8 @@ func Default() *Config {
 		Port: 7379, Bind: "127.0.0.1", Databases: 16, MaxClients: 10000, Hz: 10,
 		TCPBacklog: 511, MaxMemoryPolicy: "noeviction", MaxMemorySamples: 5,
 		EvictionRatio: 0.05, EvictionPoolSize: 16, LFULogFactor: 10, LFUDecayTime: 1,
-		AppendFilename: "appendonly.aof", AppendFsync: "everysec", Dir: ".",
+		SetMaxIntsetEntries: 512,
+		AppendFilename:      "appendonly.aof", AppendFsync: "everysec", Dir: ".",
 		Save: "", ProtoMaxBulkLen: 512 << 20, ClientQueryBufferLimit: 1 << 30,
 		ClientOutputHard: 0, ClientOutputSoft: 0, ClientOutputSoftSeconds: 0,
 		ClientOutputReplica: [3]int64{256 << 20, 64 << 20, 60}, ClientOutputPubsub: [3]int64{32 << 20, 8 << 20, 60},
@@ -236,6 +241,7 @@ var params = []*Param{
 	intParam("eviction-pool-size", 1, 1024, func(c *Config) *int64 { return &c.EvictionPoolSize }, "rundb: eviction candidate pool size; not used yet"),
 	intParam("lfu-log-factor", 0, math.MaxInt32, func(c *Config) *int64 { return &c.LFULogFactor }, "LFU counter logarithm factor"),
 	intParam("lfu-decay-time", 0, math.MaxInt32, func(c *Config) *int64 { return &c.LFUDecayTime }, "LFU counter decay minutes"),
+	intParam("set-max-intset-entries", 0, math.MaxInt64, func(c *Config) *int64 { return &c.SetMaxIntsetEntries }, "largest set kept as an intset (all members integers)"),
 	only(boolParam("appendonly", func(c *Config) *bool { return &c.AppendOnly }, "keep an append log; only no until the append log exists"),
 		"rundb has no append log yet: appendonly can only be no", "no"),
 	immutable(stringParam("appendfilename", func(c *Config) *string { return &c.AppendFilename }, "append log file name; not used yet")),
