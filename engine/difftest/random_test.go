@@ -42,6 +42,7 @@ type randCmd struct {
 	args    []string
 	mode    cmpMode
 	noMulti bool // not queued: the reply inside EXEC is an implementation detail
+	fixed   bool // never one argument fewer (SPOP k 100000 would become random)
 }
 
 // randGen produces a deterministic command stream from a seed. base is the
@@ -246,7 +247,7 @@ func (g *randGen) build() randCmd {
 	switch n := g.r.Intn(100); {
 	case c.args[0] == "MULTI" || c.args[0] == "EXEC" || c.args[0] == "DISCARD" || c.args[0] == "RESET":
 		// Keep inMulti true to the servers' state.
-	case n < 2 && len(c.args) > 1: // one argument too few
+	case n < 2 && len(c.args) > 1 && !c.fixed: // one argument too few
 		c.args = c.args[:len(c.args)-1]
 	case n < 4: // one argument too many
 		c.args = append(c.args, g.value())
@@ -259,6 +260,9 @@ func (g *randGen) command() randCmd {
 	k := g.key
 	w := g.word
 	cmd := func(a ...string) randCmd { return randCmd{args: a} }
+	if c, ok := g.setCommand(); ok {
+		return c
+	}
 	switch g.r.Intn(60) {
 	case 0, 1, 2, 3:
 		return g.set()
