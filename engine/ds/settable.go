@@ -212,14 +212,19 @@ func stRemove(a mem.Allocator, r mem.Ref, m []byte) bool {
 	return true
 }
 
-// stContains reports whether m is a member.
+// stContains reports whether m is a member. It only reads: a resize under
+// way is left for the next write to move on, so a set can be read while
+// another read walks it (SINTER s s).
 func stContains(a mem.Allocator, r mem.Ref, m []byte) bool {
 	v := stLoad(a, r)
-	resizing := v.t.Resizing()
-	ok := v.t.Get(m) != 0
-	if resizing {
-		v.save() // Get moved groups of the resize
+	if v.t.Len() == 0 {
+		return false
 	}
+	h := hashKey(m)
+	if _, _, ok := v.t.find(&v.t.old, m, h); ok {
+		return true
+	}
+	_, _, ok := v.t.find(&v.t.cur, m, h)
 	return ok
 }
 
