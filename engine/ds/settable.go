@@ -182,22 +182,23 @@ func stLen(a mem.Allocator, r mem.Ref) int {
 	return int(binary.LittleEndian.Uint32(h[9:])) + int(binary.LittleEndian.Uint32(h[stOldOff+9:]))
 }
 
-// stAdd adds member m; reports whether it was absent.
+// stAdd adds member m; reports whether it was absent. The lookup only
+// reads; the insert (Table.put, hashing again: the keyspace's put is left
+// as it is measured fastest) moves a resize on.
 func stAdd(a mem.Allocator, r mem.Ref, m []byte) bool {
 	v := stLoad(a, r)
-	defer v.save()
-	if v.t.Get(m) != 0 {
-		return false
+	h := hashKey(m)
+	if v.t.Len() > 0 {
+		if _, _, ok := v.t.find(&v.t.old, m, h); ok {
+			return false
+		}
+		if _, _, ok := v.t.find(&v.t.cur, m, h); ok {
+			return false
+		}
 	}
 	v.t.put(m, newMember(a, m))
-	return true
-}
-
-// stAddNew adds member m, known to be absent.
-func stAddNew(a mem.Allocator, r mem.Ref, m []byte) {
-	v := stLoad(a, r)
-	v.t.put(m, newMember(a, m))
 	v.save()
+	return true
 }
 
 // stRemove removes member m; reports whether it was there.
