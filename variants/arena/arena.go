@@ -25,7 +25,7 @@ const (
 	MaxSmall = 16384
 
 	commitStep = 64 << 20 // the committed part grows by this much at a time
-	maxSpares  = 8        // empty slabs kept backed (512 KiB at most)
+	maxSpares  = 64       // empty slabs kept backed (4 MiB at most): a container resized through many size classes (an intset, a listpack) empties and refills a slab per class, and a smaller cache gave each of those a madvise and fresh page faults (W5 populate 3x Redis with 8)
 
 	// DefaultReserve is the address space reserved by New: enough for tens
 	// of GB of data, and free until used.
