@@ -36,7 +36,7 @@
 //     runs) so a request takes the smallest run that fits.
 //   - spare: an empty slab kept backed on its class's list, so that a loop
 //     that allocates and frees one block does not pay a madvise and a page
-//     fault each time. At most maxSpares (8, so 512 KiB) are kept; when one
+//     fault each time. At most maxSpares (64, so 4 MiB) are kept; when one
 //     more slab empties, the one that emptied longest ago is released. Trim
 //     releases all of them.
 //
