@@ -35,6 +35,15 @@ var writeExamples = map[string][]string{
 	"incr":        {"incr n", "incr new", "incr t9"},
 	"incrby":      {"incrby n 5", "incrby new 5"},
 	"incrbyfloat": {"incrbyfloat n 1.5", "incrbyfloat f 2", "incrbyfloat t9 1"},
+	"linsert":     {"linsert l before b x", "linsert l after 2 y", "linsert l before zz x", "linsert new before a b"},
+	"lmove":       {"lmove l l2 left right", "lmove l l right left", "lmove l new left left", "lmove one l2 left left", "lmove missing l left left"},
+	"lmpop":       {"lmpop 2 missing l left", "lmpop 1 l right count 10", "lmpop 1 one left count 2"},
+	"lpop":        {"lpop l", "lpop l 2", "lpop one", "lpop l 0", "lpop missing"},
+	"lpush":       {"lpush l x y", "lpush new a"},
+	"lpushx":      {"lpushx l x", "lpushx new a"},
+	"lrem":        {"lrem l 0 a", "lrem l -1 2", "lrem one 1 z"},
+	"lset":        {"lset l 0 x", "lset l -1 " + strings.Repeat("q", 70)},
+	"ltrim":       {"ltrim l 1 -2", "ltrim l 5 1", "ltrim one 0 0"},
 	"move":        {"move s 1", "move n 1", "move t 1"},
 	"mset":        {"mset s 1 n two new 3"},
 	"msetnx":      {"msetnx a 1 b 2", "msetnx a 1 s 2"},
@@ -42,7 +51,11 @@ var writeExamples = map[string][]string{
 	"pexpire":     {"pexpire s 100000", "pexpire t 1 xx"},
 	"pexpireat":   {"pexpireat s 99999999999999", "pexpireat t 1"},
 	"psetex":      {"psetex s 100000 v", "psetex new 100000 v"},
-	"rename":      {"rename s n", "rename t new", "rename r t"},
+	"rename":      {"rename s n", "rename t new", "rename r t", "rename l s"},
+	"rpop":        {"rpop l", "rpop l 9", "rpop one"},
+	"rpoplpush":   {"rpoplpush l l2", "rpoplpush one one", "rpoplpush one new"},
+	"rpush":       {"rpush l x y", "rpush new a"},
+	"rpushx":      {"rpushx l x", "rpushx new a"},
 	"renamenx":    {"renamenx s new", "renamenx t n"},
 	"sadd":        {"sadd si 4 5", "sadd ss d", "sadd si x", "sadd new 1 2", "sadd si 1"},
 	"sdiffstore":  {"sdiffstore d si ss", "sdiffstore si si"},
@@ -67,6 +80,10 @@ var readExamples = map[string][]string{
 	"get":             {"get s", "get n", "get missing"},
 	"getrange":        {"getrange r 0 3"},
 	"keys":            {"keys *"},
+	"lindex":          {"lindex l 1", "lindex l -1", "lindex missing 0"},
+	"llen":            {"llen l", "llen missing"},
+	"lpos":            {"lpos l a", "lpos l 2 rank -1 count 0 maxlen 3"},
+	"lrange":          {"lrange l 0 -1", "lrange l2 1 1"},
 	"memory|usage":    {"memory usage s", "memory usage t samples 5", "memory usage missing"},
 	"mget":            {"mget s n t r missing"},
 	"object|encoding": {"object encoding r"},
@@ -102,6 +119,7 @@ func wpDataset(s *Server, c *Client) {
 		"select 0", "set s hello", "set n 10", "set f 1.5", "set t9 9 ex 1000",
 		"set t x px 100000", "set r ab", "append r cdef",
 		"sadd si 1 2 3", "sadd ss a b c",
+		"rpush l a b c 1 2 a", "rpush l2 x", "rpush one z",
 	} {
 		do(s, c, strings.Fields(cmd)...)
 	}
@@ -114,7 +132,13 @@ func wpState(s *Server) map[string]string {
 	for _, d := range s.KS.DBs {
 		d.ForEach(func(e ds.Entry) bool {
 			val := e.AppendStr(nil)
-			if e.Type() != ds.TypeString {
+			if e.Type() == ds.TypeList {
+				q := ds.OpenQuicklist(d.Alloc(), e.Container())
+				q.Range(0, q.Len()-1, false, func(el ds.Elem) bool {
+					val = append(el.Append(val), ',')
+					return true
+				})
+			} else if e.Type() != ds.TypeString {
 				// A container is rendered by its length, so that an edit
 				// that keeps the key shows.
 				val = fmt.Appendf(nil, "len=%d", e.ContainerOf().Len(s.KS.Alloc))
@@ -277,6 +301,10 @@ func TestPropagation(t *testing.T) {
 		{"set x y", nil},
 		{"exec", []string{"1 MULTI", "1 incr n", "2 set x y", "2 EXEC"}},
 		{"set gone v px 1", []string{"2 SET gone v PXAT " + abs(1)}},
+		{"rpush l a b c", []string{"2 rpush l a b c"}},
+		{"lmpop 2 nol l right count 5", []string{"2 RPOP l 3"}},
+		{"lmpop 1 l left", nil},
+		{"lpop l", nil},
 	}
 	for _, st := range steps {
 		got = nil

@@ -65,6 +65,12 @@ type Config struct {
 	// client is of those classes.
 	ClientOutputReplica, ClientOutputPubsub [3]int64
 
+	// Lists: a new list's node bound (negative: 4 KB << (-n-1) of
+	// listpack bytes; positive: entries) and compression depth (kept with
+	// the list; rundb does not compress nodes).
+	ListMaxListpackSize int64
+	ListCompressDepth   int64
+
 	LatencyMonitorThreshold int64
 	// LatencyTracking keeps a latency histogram per command for INFO
 	// latencystats and LATENCY HISTOGRAM, which report the percentiles
@@ -94,6 +100,7 @@ func Default() *Config {
 		ClientOutputReplica: [3]int64{256 << 20, 64 << 20, 60}, ClientOutputPubsub: [3]int64{32 << 20, 8 << 20, 60},
 		LatencyTracking: true, LatencyPercentiles: []float64{50, 99, 99.9},
 		Alloc: "arena", LogLevel: "notice",
+		ListMaxListpackSize: -2,
 	}
 }
 
@@ -112,7 +119,10 @@ const (
 // Param is one configuration parameter.
 type Param struct {
 	Name string
-	Kind paramKind
+	// Alias is another name Lookup finds the parameter by (Redis's older
+	// name for it, as list-max-ziplist-size).
+	Alias string
+	Kind  paramKind
 	// Immutable parameters are set only at start (command line, config
 	// file); CONFIG SET refuses them, as Redis does.
 	Immutable bool
@@ -200,6 +210,8 @@ func stringParam(name string, f func(c *Config) *string, help string) *Param {
 		set: func(c *Config, v string) error { *f(c) = v; return nil }}
 }
 
+func alias(p *Param, name string) *Param { p.Alias = name; return p }
+
 func immutable(p *Param) *Param { p.Immutable = true; return p }
 
 func protected(p *Param) *Param { p.Protected = true; return p }
@@ -252,6 +264,8 @@ var params = []*Param{
 	memParam("proto-max-bulk-len", func(c *Config) *int64 { return &c.ProtoMaxBulkLen }, "largest bulk string accepted"),
 	memParam("client-query-buffer-limit", func(c *Config) *int64 { return &c.ClientQueryBufferLimit }, "largest unparsed input per client"),
 	outputLimitParam(),
+	alias(intParam("list-max-listpack-size", math.MinInt32, math.MaxInt32, func(c *Config) *int64 { return &c.ListMaxListpackSize }, "a new list's node bound: -1..-5 is 4..64 KB of listpack bytes, a positive value counts entries (kept between -5 and 32767)"), "list-max-ziplist-size"),
+	intParam("list-compress-depth", 0, math.MaxInt32, func(c *Config) *int64 { return &c.ListCompressDepth }, "kept with each new list; rundb does not compress list nodes"),
 	intParam("latency-monitor-threshold", 0, math.MaxInt64, func(c *Config) *int64 { return &c.LatencyMonitorThreshold }, "record loop stalls longer than this (ms; 0: off)"),
 	boolParam("latency-tracking", func(c *Config) *bool { return &c.LatencyTracking }, "keep per-command latency histograms"),
 	percentilesParam(),
@@ -368,7 +382,7 @@ func percentilesParam() *Param {
 func Lookup(name string) *Param {
 	name = strings.ToLower(name)
 	for _, p := range params {
-		if p.Name == name {
+		if p.Name == name || (p.Alias != "" && p.Alias == name) {
 			return p
 		}
 	}

@@ -72,7 +72,7 @@ func TestOnlyHonestValues(t *testing.T) {
 		}
 	}
 	for _, gone := range []string{"dbfilename", "slowlog-log-slower-than", "slowlog-max-len",
-		"list-max-listpack-size", "set-max-listpack-entries"} {
+		"set-max-listpack-entries"} {
 		if Lookup(gone) != nil {
 			t.Errorf("%s is in the table but nothing uses it", gone)
 		}
