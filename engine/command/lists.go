@@ -424,6 +424,10 @@ func ltrimCommand(c *Client) {
 
 func lposCommand(c *Client) {
 	rank, count, maxlen := int64(1), int64(-1), int64(0)
+	// RANK -9223372036854775808 has no positive counterpart: Redis then
+	// takes every match from the tail as one of the ranks wanted (and
+	// COUNT stops nothing), which rundb reproduces.
+	minRank := false
 	for j := 3; j < len(c.Args); j++ {
 		more := j+1 < len(c.Args)
 		switch {
@@ -434,15 +438,11 @@ func lposCommand(c *Client) {
 				c.ReplyNotInt()
 				return
 			}
-			if n == -1<<63 {
-				c.ReplyError("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807")
-				return
-			}
 			if n == 0 {
 				c.ReplyError(errRankZero)
 				return
 			}
-			rank = n
+			rank, minRank = n, n == -1<<63
 		case EqualFold(c.Args[j], "count") && more:
 			j++
 			n, ok := ds.ParseInt(c.Args[j])
@@ -484,6 +484,12 @@ func lposCommand(c *Client) {
 		skip = -rank - 1
 	}
 	want := count
+	if minRank {
+		skip = 0
+		if count > 0 {
+			want = 0
+		}
+	}
 	if want == 0 {
 		want = int64(n) // COUNT 0: every match
 	}

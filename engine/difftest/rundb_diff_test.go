@@ -8,7 +8,6 @@ import (
 // pendingScripts need commands rundb does not have yet; they are skipped
 // unless DIFFTEST_ALL=1. Remove an entry when its commands land.
 var pendingScripts = map[string]string{
-	"wrongtype": "needs RPUSH/LPUSH (lists arrive in a later issue)",
 }
 
 // TestScriptsRundbVsRedis replays every script against rundb and
