@@ -12,7 +12,7 @@ import (
 )
 
 // The randomized differential test sends the same seeded stream of
-// strings, keys and transaction commands to rundb and to redis-server and
+// strings, lists, keys and transaction commands to rundb and to redis-server and
 // requires identical replies. A stream only uses expiry times that are
 // clearly in the past or far in the future, so every reply except a
 // remaining-time one is deterministic; those are compared with a
@@ -263,7 +263,7 @@ func (g *randGen) command() randCmd {
 	if c, ok := g.setCommand(); ok {
 		return c
 	}
-	switch g.r.Intn(60) {
+	switch g.r.Intn(74) {
 	case 0, 1, 2, 3:
 		return g.set()
 	case 4, 5:
@@ -447,6 +447,53 @@ func (g *randGen) command() randCmd {
 		return cmd("GETEX", k(), w(u), v, w(g.pick([]string{u2, "PERSIST"})), v2)
 	case 58:
 		return cmd("APPEND", k(), strings.Repeat(g.value(), 1+g.r.Intn(6)))
+	case 59, 60, 61:
+		a := []string{g.pick([]string{"LPUSH", "RPUSH", "LPUSH", "RPUSH", "LPUSHX", "RPUSHX"}), k()}
+		for i := g.r.Intn(4) + 1; i > 0; i-- {
+			a = append(a, g.value())
+		}
+		return cmd(a...)
+	case 62, 63:
+		a := []string{g.pick([]string{"LPOP", "RPOP"}), k()}
+		if g.r.Intn(2) == 0 {
+			a = append(a, g.pick([]string{"0", "1", "2", "5", "-1", "x"}))
+		}
+		return cmd(a...)
+	case 64:
+		return cmd(g.pick([]string{"LLEN", "LINDEX", "LINDEX"}), k(), g.small())
+	case 65:
+		return cmd("LRANGE", k(), g.small(), g.pick([]string{g.small(), "-1", "-100", "100", "x"}))
+	case 66:
+		return cmd("LSET", k(), g.small(), g.value())
+	case 67:
+		return cmd("LINSERT", k(), w(g.pick([]string{"BEFORE", "AFTER", "AFTER", "MIDDLE"})), g.value(), g.value())
+	case 68:
+		return cmd("LREM", k(), g.pick([]string{"0", "1", "2", "-1", "-2", "x"}), g.value())
+	case 69:
+		return cmd("LTRIM", k(), g.small(), g.pick([]string{g.small(), "-1", "-2", "100"}))
+	case 70:
+		a := []string{"LPOS", k(), g.value()}
+		for _, o := range []string{"RANK", "COUNT", "MAXLEN"} {
+			if g.r.Intn(3) == 0 {
+				a = append(a, w(o), g.pick([]string{"1", "2", "-1", "-2", "0", "3"}))
+			}
+		}
+		return cmd(a...)
+	case 71:
+		if g.r.Intn(3) == 0 {
+			return cmd("RPOPLPUSH", k(), k())
+		}
+		return cmd("LMOVE", k(), k(), w(g.pick([]string{"LEFT", "RIGHT"})), w(g.pick([]string{"LEFT", "RIGHT", "UP"})))
+	case 72:
+		a := []string{"LMPOP", g.pick([]string{"1", "2", "2", "3", "0"})}
+		for i := g.r.Intn(3) + 1; i > 0; i-- {
+			a = append(a, k())
+		}
+		a = append(a, w(g.pick([]string{"LEFT", "RIGHT"})))
+		if g.r.Intn(2) == 0 {
+			a = append(a, w("COUNT"), g.pick([]string{"1", "2", "10", "0"}))
+		}
+		return cmd(a...)
 	default:
 		return g.set()
 	}

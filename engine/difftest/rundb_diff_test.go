@@ -7,8 +7,7 @@ import (
 
 // pendingScripts need commands rundb does not have yet; they are skipped
 // unless DIFFTEST_ALL=1. Remove an entry when its commands land.
-var pendingScripts = map[string]string{
-}
+var pendingScripts = map[string]string{}
 
 // TestScriptsRundbVsRedis replays every script against rundb and
 // redis-server and requires identical replies.
