@@ -154,12 +154,17 @@ func (q Quicklist) nodeCount(n mem.Ref) int {
 	return lpCount(q.lp(n))
 }
 
-// newNode allocates an empty node and links it after node after (0: as
-// the head).
-func (q Quicklist) newNode(after mem.Ref) mem.Ref {
-	n := q.a.Alloc(mem.PurposeContainer, qnBase+lpEmptySize)
-	b := q.a.Bytes(n, qnBase+lpEmptySize)
-	lpInit(b[qnBase:])
+// newNode allocates a node holding ents (cnt whole entries, possibly none)
+// and links it after node after (0: as the head).
+func (q Quicklist) newNode(after mem.Ref, ents []byte, cnt int) mem.Ref {
+	size := qnBase + lpEmptySize + len(ents)
+	n := q.a.Alloc(mem.PurposeContainer, size)
+	b := q.a.Bytes(n, size)
+	lp := b[qnBase:]
+	binary.LittleEndian.PutUint32(lp, uint32(len(lp)))
+	binary.LittleEndian.PutUint16(lp[4:], uint16(min(cnt, lpCountMax)))
+	copy(lp[lpHeaderSize:], ents)
+	lp[len(lp)-1] = lpEnd
 	var next mem.Ref
 	if after == 0 {
 		next = q.get(qlHead)
@@ -288,15 +293,15 @@ func (q Quicklist) Insert(i int, v []byte) {
 	defer q.addCount(1) // after locate, which reads the count
 	switch {
 	case count == 0:
-		n := q.newNode(0)
-		q.splice(n, lpHeaderSize, 0, ent, 0, 1)
+		q.newNode(0, ent, 1)
 		return
 	case i == count:
 		n := q.get(qlTail)
-		if !q.allows(n, sz) {
-			n = q.newNode(n)
+		if q.allows(n, sz) {
+			q.splice(n, len(q.lp(n))-1, 0, ent, 0, 1)
+		} else {
+			q.newNode(n, ent, 1)
 		}
-		q.splice(n, len(q.lp(n))-1, 0, ent, 0, 1)
 		return
 	}
 	n, k := q.locate(i)
@@ -308,10 +313,11 @@ func (q Quicklist) Insert(i int, v []byte) {
 	if k == 0 {
 		// At the node's head: the previous node's tail is the same place.
 		p := q.prev(n)
-		if !q.allows(p, sz) {
-			p = q.newNode(p)
+		if q.allows(p, sz) {
+			q.splice(p, len(q.lp(p))-1, 0, ent, 0, 1)
+		} else {
+			q.newNode(p, ent, 1)
 		}
-		q.splice(p, len(q.lp(p))-1, 0, ent, 0, 1)
 		return
 	}
 	// In the middle of a full node: split it at k, then put v at the end
@@ -325,8 +331,7 @@ func (q Quicklist) Insert(i int, v []byte) {
 	case q.allows(m, sz):
 		m = q.splice(m, lpHeaderSize, 0, ent, 0, 1)
 	default:
-		x := q.newNode(n)
-		q.splice(x, lpHeaderSize, 0, ent, 0, 1)
+		q.newNode(n, ent, 1)
 	}
 	// The halves may now fit with their outer neighbours.
 	q.merge(m)
@@ -336,13 +341,11 @@ func (q Quicklist) Insert(i int, v []byte) {
 // split moves the entries of node n from index k on into a new node after
 // n, which it returns.
 func (q Quicklist) split(n mem.Ref, k int) mem.Ref {
-	m := q.newNode(n)
 	b := q.lp(n)
 	cnt := q.nodeCount(n)
 	off := seekIn(b, k, cnt)
-	tail := append([]byte(nil), b[off:len(b)-1]...)
-	m = q.splice(m, lpHeaderSize, 0, tail, 0, cnt-k)
-	q.splice(n, off, len(tail), nil, cnt-k, 0)
+	m := q.newNode(n, b[off:len(b)-1], cnt-k)
+	q.splice(n, off, len(b)-1-off, nil, cnt-k, 0)
 	return m
 }
 
@@ -559,9 +562,7 @@ func (q Quicklist) Copy() Quicklist {
 	var last mem.Ref
 	for n := q.get(qlHead); n != 0; n = q.next(n) {
 		src := q.lp(n)
-		m := c.newNode(last)
-		m = c.splice(m, lpHeaderSize, 0, src[lpHeaderSize:len(src)-1], 0, q.nodeCount(n))
-		last = m
+		last = c.newNode(last, src[lpHeaderSize:len(src)-1], q.nodeCount(n))
 	}
 	binary.LittleEndian.PutUint64(c.h[qlCount:], uint64(q.Len()))
 	return c
