@@ -568,6 +568,16 @@ func (q Quicklist) Copy() Quicklist {
 	return c
 }
 
+// ListpackBytes is the sum of the nodes' listpack sizes (DEBUG OBJECT's
+// ql_uncompressed_size).
+func (q Quicklist) ListpackBytes() int {
+	n := 0
+	for r := q.get(qlHead); r != 0; r = q.next(r) {
+		n += len(q.lp(r))
+	}
+	return n
+}
+
 // Bytes is what the list's blocks cost the allocator (mem.BlockSize of
 // each). With samples > 0 and more nodes than that, the nodes' cost is
 // estimated from the first samples nodes.

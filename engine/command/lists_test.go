@@ -1,0 +1,109 @@
+package command
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"rundb/engine/config"
+	"rundb/engine/db"
+	"rundb/variants/arena"
+)
+
+// BenchmarkLists runs T4's pair (LPUSH then LPOP of a 16-byte element on
+// one of many lists, each created and deleted by the pair) and a push onto
+// and pop off a long list, on the arena backend.
+func BenchmarkLists(b *testing.B) {
+	cfg := config.Default()
+	a, err := arena.New()
+	if err != nil {
+		b.Skip(err)
+	}
+	ks := db.NewKeyspace(a, int(cfg.Databases))
+	s := NewServer(cfg, ks)
+	c := s.NewClient("1.2.3.4:5", "127.0.0.1:7379", -1)
+	for i := 0; i < 1000; i++ {
+		do(s, c, "RPUSH", "long", fmt.Sprintf("elem:%011d", i))
+	}
+	run := func(b *testing.B, cmds ...[]string) {
+		var argv [][][]byte
+		for _, cmd := range cmds {
+			var a [][]byte
+			for _, w := range cmd {
+				a = append(a, []byte(w))
+			}
+			argv = append(argv, a)
+		}
+		c.Out = make([]byte, 0, 256)
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			c.Args = argv[i%len(argv)]
+			c.Out = c.Out[:0]
+			s.Execute(c)
+		}
+	}
+	b.Run("LPUSH-LPOP-new", func(b *testing.B) {
+		run(b, []string{"LPUSH", "tlist:000001", "elem:00000000001"}, []string{"LPOP", "tlist:000001"})
+	})
+	b.Run("LPUSH-LPOP-10k-keys", func(b *testing.B) {
+		var cmds [][]string
+		for i := 0; i < 10000; i++ {
+			k := fmt.Sprintf("tlist:%06d", (i*7919)%10000)
+			cmds = append(cmds, []string{"LPUSH", k, "elem:00000000001"}, []string{"LPOP", k})
+		}
+		run(b, cmds...)
+	})
+	b.Run("RPUSH-W4", func(b *testing.B) {
+		var cmds [][]string
+		for i := 0; i < 100000; i++ {
+			cmds = append(cmds, []string{"RPUSH", fmt.Sprintf("list:%06d", i%1000), fmt.Sprintf("elem:%011d", i)})
+		}
+		run(b, cmds...)
+		b.StopTimer()
+		do(s, c, "FLUSHALL")
+	})
+	b.Run("SET-DEL-10k-keys", func(b *testing.B) {
+		var cmds [][]string
+		for i := 0; i < 10000; i++ {
+			k := fmt.Sprintf("tstr:%06d", (i*7919)%10000)
+			cmds = append(cmds, []string{"SET", k, "elem:00000000001"}, []string{"DEL", k})
+		}
+		run(b, cmds...)
+	})
+	b.Run("LPUSH-LPOP-long", func(b *testing.B) {
+		run(b, []string{"LPUSH", "long", "elem:00000000001"}, []string{"LPOP", "long"})
+	})
+	b.Run("RPUSH-RPOP-long", func(b *testing.B) {
+		run(b, []string{"RPUSH", "long", "elem:00000000001"}, []string{"RPOP", "long"})
+	})
+	b.Run("LRANGE-10", func(b *testing.B) {
+		run(b, []string{"LRANGE", "long", "0", "9"})
+	})
+}
+
+// A new list takes list-max-listpack-size as it is when the list is
+// created (DEBUG OBJECT shows its nodes); lists made before keep theirs.
+func TestListFillFromConfig(t *testing.T) {
+	s, c := testServer(nil)
+	do(s, c, "RPUSH", "before", "1", "2", "3", "4", "5")
+	if got := do(s, c, "CONFIG", "SET", "list-max-ziplist-size", "2"); got != "+OK\r\n" {
+		t.Fatalf("config set: %q", got)
+	}
+	do(s, c, "RPUSH", "after", "1", "2", "3", "4", "5")
+	do(s, c, "RPUSH", "before", "6")
+	for _, tc := range []struct{ key, want string }{
+		{"before", "encoding:quicklist serializedlength:0 lru:"},
+		{"before", " ql_nodes:1 ql_avg_node:6.00 ql_listpack_max:-2 ql_compressed:0 ql_uncompressed_size:19"},
+		{"after", " ql_nodes:3 ql_avg_node:1.67 ql_listpack_max:2 ql_compressed:0 ql_uncompressed_size:31"},
+	} {
+		if got := do(s, c, "DEBUG", "OBJECT", tc.key); !strings.Contains(got, tc.want) {
+			t.Errorf("DEBUG OBJECT %s: got %q; want it to contain %q", tc.key, got, tc.want)
+		}
+	}
+	do(s, c, "CONFIG", "SET", "list-max-listpack-size", "-100")
+	do(s, c, "RPUSH", "clamped", "x")
+	if got := do(s, c, "DEBUG", "OBJECT", "clamped"); !strings.Contains(got, "ql_listpack_max:-5 ") {
+		t.Errorf("fill -100: got %q; want it clamped to -5", got)
+	}
+}
