@@ -244,6 +244,7 @@ func (s *Server) OnOpen(nc *netpoll.Conn) bool {
 	cn.parser.MaxBulkLen = s.cfg.ProtoMaxBulkLen
 	cl.InBufLen = nc.InLen
 	cl.OutBufLen = nc.OutLen
+	cl.Owner = cn
 	nc.Context = cn
 	return true
 }
@@ -301,6 +302,14 @@ func (s *Server) OnData(nc *netpoll.Conn, data []byte) int {
 		cl.Args = args
 		s.cmd.Execute(cl)
 		cl.Args = nil
+		s.releaseUnblocked()
+		if cl.Blocked() {
+			// A blocking command waits: the rest of the input stays
+			// buffered, unread, until the client is unblocked.
+			s.freeArgBlocks(cl)
+			s.loop.Hold(nc)
+			break
+		}
 		if cl.Postponed {
 			// CLIENT PAUSE: the command stays in the input, and the
 			// connection is not read until the pause ends. A command
@@ -399,6 +408,25 @@ func (s *Server) runReplay(cn *conn) {
 	}
 	cl.Args = nil
 	s.flush(cn)
+	s.releaseUnblocked()
+	if cl.Blocked() {
+		s.loop.Hold(cn.nc)
+	}
+}
+
+// releaseUnblocked hands the replies of clients that a command, a timeout
+// or CLIENT UNBLOCK unblocked to their connections, and reads them again.
+func (s *Server) releaseUnblocked() {
+	for _, cl := range s.cmd.TakeUnblocked() {
+		cn, ok := cl.Owner.(*conn)
+		if !ok || cn.nc.Closed() {
+			continue
+		}
+		s.flush(cn)
+		if !cl.Held {
+			s.loop.Release(cn.nc)
+		}
+	}
 }
 
 // flush moves the client's replies to the connection and enforces the
@@ -470,6 +498,7 @@ func (s *Server) OnClose(nc *netpoll.Conn, err error) {
 func (s *Server) OnTick() {
 	s.markTurn()
 	s.cmd.Cron()
+	s.releaseUnblocked()
 	now := time.Now()
 	var kill []*netpoll.Conn
 	s.loop.Conns(func(nc *netpoll.Conn) bool {
@@ -481,7 +510,7 @@ func (s *Server) OnTick() {
 			kill = append(kill, nc)
 			return true
 		}
-		if t := s.cfg.Timeout; t > 0 && now.Sub(cn.cl.LastActive) > time.Duration(t)*time.Second && !cn.cl.InMulti {
+		if t := s.cfg.Timeout; t > 0 && now.Sub(cn.cl.LastActive) > time.Duration(t)*time.Second && !cn.cl.InMulti && !cn.cl.Blocked() {
 			kill = append(kill, nc)
 			return true
 		}

@@ -62,6 +62,17 @@ type Client struct {
 	// Held is set while the server holds the client's input for a pause
 	// (CLIENT LIST flag b).
 	Held bool
+	// blocked is set while the client waits in a blocking command
+	// (blocking.go); serving while serveReady runs its command again for
+	// servingKey, and stillBlocked when that found nothing to pop.
+	blocked      *blockState
+	serving      bool
+	servingKey   string
+	stillBlocked bool
+	// inExec is set while EXEC runs the queued commands.
+	inExec bool
+	// Owner is the server's own handle on the client's connection.
+	Owner any
 
 	// CloseAfterReply asks the server to flush Out and close (QUIT, errors).
 	CloseAfterReply bool

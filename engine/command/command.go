@@ -57,6 +57,8 @@ const (
 	// at once inside MULTI instead of being queued (MULTI, EXEC, DISCARD,
 	// WATCH, QUIT, RESET). COMMAND INFO does not show it.
 	FlagRunsInMulti
+	// FlagBlocking: the command may block the client (BLPOP and friends).
+	FlagBlocking
 )
 
 var flagNames = []struct {
@@ -65,7 +67,7 @@ var flagNames = []struct {
 }{
 	{FlagWrite, "write"}, {FlagReadOnly, "readonly"}, {FlagDenyOOM, "denyoom"},
 	{FlagAdmin, "admin"}, {FlagPubSub, "pubsub"}, {FlagNoScript, "noscript"},
-	{FlagLoading, "loading"}, {FlagStale, "stale"}, {FlagSkipMonitor, "skip_monitor"},
+	{FlagBlocking, "blocking"}, {FlagLoading, "loading"}, {FlagStale, "stale"}, {FlagSkipMonitor, "skip_monitor"},
 	{FlagSkipSlowlog, "skip_slowlog"},
 	{FlagFast, "fast"}, {FlagNoAuth, "no_auth"}, {FlagNoMulti, "no_multi"},
 	{FlagAllowBusy, "allow_busy"},

@@ -2,6 +2,7 @@ package command
 
 import (
 	"rundb/engine/ds"
+	"rundb/engine/resp"
 	"strconv"
 	"time"
 )
@@ -343,7 +344,7 @@ func (c *Client) appendClientInfo(b []byte, o *Client) []byte {
 	if o.InMulti {
 		flags += "x"
 	}
-	if o.Held {
+	if o.Held || o.blocked != nil {
 		flags += "b"
 	}
 	if flags == "" {
@@ -583,12 +584,12 @@ func clientUnpauseCommand(c *Client) {
 	c.ReplyOK()
 }
 
-// clientUnblockCommand unblocks a client waiting in a blocking command.
-// rundb has no blocking command yet, and a client a CLIENT PAUSE holds
-// back is not unblockable (as in Redis), so no client is ever unblocked:
-// the reply is 0 once the arguments are valid.
+// clientUnblockCommand unblocks a client waiting in a blocking command,
+// as if it timed out (TIMEOUT, the default) or with an error (ERROR). A
+// client a CLIENT PAUSE holds back is not unblockable, as in Redis.
 func clientUnblockCommand(c *Client) {
-	if _, ok := ds.ParseInt(c.Args[2]); !ok {
+	id, ok := ds.ParseInt(c.Args[2])
+	if !ok {
 		c.ReplyNotInt()
 		return
 	}
@@ -600,7 +601,21 @@ func clientUnblockCommand(c *Client) {
 		c.ReplyError("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR")
 		return
 	}
-	c.ReplyInt(0)
+	s := c.srv
+	t := s.clients[id]
+	if t == nil || t.blocked == nil {
+		c.ReplyInt(0)
+		return
+	}
+	if len(c.Args) == 4 && EqualFold(c.Args[3], "error") {
+		t.Out = resp.AppendError(t.Out, "UNBLOCKED client unblocked via CLIENT UNBLOCK")
+		s.CountError("UNBLOCKED client unblocked via CLIENT UNBLOCK")
+	} else {
+		replyTimeout(t)
+	}
+	s.unblock(t)
+	s.blk.unblocked = append(s.blk.unblocked, t)
+	c.ReplyInt(1)
 }
 
 // clientReplyCommand: OFF mutes every reply until ON, SKIP the next

@@ -308,7 +308,7 @@ func (s *Server) infoClients(sec *infoSection) {
 	sec.addInt("maxclients", s.Config.MaxClients)
 	sec.addInt("client_recent_max_input_buffer", int64(maxIn))
 	sec.addInt("client_recent_max_output_buffer", int64(maxOut))
-	sec.add("blocked_clients", strconv.Itoa(s.postponed))
+	sec.add("blocked_clients", strconv.Itoa(s.postponed+s.blk.count))
 	sec.add("tracking_clients", "0")
 	sec.add("clients_in_timeout_table", "0")
 }

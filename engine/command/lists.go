@@ -31,6 +31,12 @@ func init() {
 		"lmove":     lmoveCommand,
 		"rpoplpush": rpoplpushCommand,
 		"lmpop":     lmpopCommand,
+
+		"blpop":      blpopCommand,
+		"brpop":      brpopCommand,
+		"blmove":     blmoveCommand,
+		"brpoplpush": brpoplpushCommand,
+		"blmpop":     blmpopCommand,
 	})
 }
 
@@ -550,26 +556,37 @@ func lmoveCommand(c *Client) {
 	if !ok {
 		return
 	}
-	lmoveGeneric(c, from, to)
+	if !lmoveGeneric(c, from, to) {
+		c.ReplyNull()
+	}
 }
 
-func rpoplpushCommand(c *Client) { lmoveGeneric(c, false, true) }
+func rpoplpushCommand(c *Client) {
+	if !lmoveGeneric(c, false, true) {
+		c.ReplyNull()
+	}
+}
 
 // lmoveGeneric pops from one end of Args[1] and pushes onto one end of
-// Args[2], replying the element (null when the source is missing).
-func lmoveGeneric(c *Client, fromHead, toHead bool) {
+// Args[2], replying the element. It returns false, replying nothing, when
+// the source is missing (or, while a blocked client is served, not a
+// list: the client keeps waiting).
+func lmoveGeneric(c *Client, fromHead, toHead bool) bool {
 	src, dst := c.Args[1], c.Args[2]
-	se, found, ok := lookupListWrite(c, src)
-	if !ok {
-		return
+	se, found := c.DB.LookupWrite(src)
+	if found && se.Type() != ds.TypeList {
+		if c.serving {
+			return false
+		}
+		c.ReplyWrongType()
+		return true
 	}
 	if !found {
-		c.ReplyNull()
-		return
+		return false
 	}
 	de, dfound, ok := lookupListWrite(c, dst)
 	if !ok {
-		return
+		return true
 	}
 	var val []byte
 	if string(src) == string(dst) {
@@ -584,7 +601,7 @@ func lmoveGeneric(c *Client, fromHead, toHead bool) {
 			return q.Container(), 2
 		})
 		c.ReplyBulk(val)
-		return
+		return true
 	}
 	c.DB.EditContainer(src, se, true, ds.TypeList, func(ct ds.Container) (ds.Container, int) {
 		q := openList(c, ct)
@@ -605,51 +622,78 @@ func lmoveGeneric(c *Client, fromHead, toHead bool) {
 		return q.Container(), 1
 	})
 	c.ReplyBulk(val)
+	return true
 }
 
 func lmpopCommand(c *Client) {
-	numkeys, ok := ds.ParseInt(c.Args[1])
-	if !ok || numkeys <= 0 {
-		c.ReplyError(errNumkeys)
-		return
-	}
-	whereIdx := int64(2) + numkeys
-	if numkeys > int64(len(c.Args)) || whereIdx >= int64(len(c.Args)) {
-		c.ReplySyntaxErr()
-		return
-	}
-	head, ok := whereArg(c, int(whereIdx))
+	keys, head, count, ok := mpopArgs(c, 1)
 	if !ok {
 		return
 	}
-	count := int64(-1)
+	if !mpopGeneric(c, keys, head, count) {
+		c.ReplyNullArray()
+	}
+}
+
+// mpopArgs parses LMPOP's arguments from numkeys at Args[i] on.
+func mpopArgs(c *Client, i int) (keys [][]byte, head bool, count int64, ok bool) {
+	numkeys, ok := ds.ParseInt(c.Args[i])
+	if !ok || numkeys <= 0 {
+		c.ReplyError(errNumkeys)
+		return nil, false, 0, false
+	}
+	whereIdx := int64(i+1) + numkeys
+	if numkeys > int64(len(c.Args)) || whereIdx >= int64(len(c.Args)) {
+		c.ReplySyntaxErr()
+		return nil, false, 0, false
+	}
+	head, ok = whereArg(c, int(whereIdx))
+	if !ok {
+		return nil, false, 0, false
+	}
+	count = -1
 	for j := int(whereIdx) + 1; j < len(c.Args); j++ {
 		if count == -1 && EqualFold(c.Args[j], "count") && j+1 < len(c.Args) {
 			j++
 			n, ok := ds.ParseInt(c.Args[j])
 			if !ok || n <= 0 {
 				c.ReplyError(errCountPositive)
-				return
+				return nil, false, 0, false
 			}
 			count = n
 			continue
 		}
 		c.ReplySyntaxErr()
-		return
+		return nil, false, 0, false
 	}
 	if count == -1 {
 		count = 1
 	}
-	for _, key := range c.Args[2:whereIdx] {
-		e, found, ok := lookupListWrite(c, key)
-		if !ok {
-			return
+	return c.Args[i+1 : whereIdx], head, count, true
+}
+
+// mpopGeneric pops up to count elements from the first non-empty list of
+// keys, replying [key, [elements]]; it returns false, replying nothing,
+// when every key is missing (or, while a blocked client is served, not
+// the ready list).
+func mpopGeneric(c *Client, keys [][]byte, head bool, count int64) bool {
+	for _, key := range keys {
+		if !c.tryKey(key) {
+			continue
+		}
+		e, found := c.DB.LookupWrite(key)
+		if found && e.Type() != ds.TypeList {
+			if c.serving {
+				return false
+			}
+			c.ReplyWrongType()
+			return true
 		}
 		if !found {
 			continue
 		}
 		n := min(count, int64(listOf(c, e).Len()))
-		// LMPOP replays as the LPOP or RPOP of what it popped.
+		// LMPOP and BLMPOP replay as the LPOP or RPOP of what they popped.
 		name := []byte("RPOP")
 		if head {
 			name = []byte("LPOP")
@@ -658,7 +702,97 @@ func lmpopCommand(c *Client) {
 		c.ReplyArrayLen(2)
 		c.ReplyBulk(key)
 		popReply(c, key, e, head, count, true)
+		return true
+	}
+	return false
+}
+
+// ---------------------------------------------------------------------------
+// Blocking pops (blocking.go has the waiting)
+
+func blpopCommand(c *Client) { bpopGeneric(c, true) }
+func brpopCommand(c *Client) { bpopGeneric(c, false) }
+
+func bpopGeneric(c *Client, head bool) {
+	deadline, ok := timeoutArg(c, len(c.Args)-1)
+	if !ok {
 		return
 	}
-	c.ReplyNullArray()
+	keys := c.Args[1 : len(c.Args)-1]
+	for _, key := range keys {
+		if !c.tryKey(key) {
+			continue
+		}
+		e, found := c.DB.LookupWrite(key)
+		if found && e.Type() != ds.TypeList {
+			if c.serving {
+				break
+			}
+			c.ReplyWrongType()
+			return
+		}
+		if !found {
+			continue
+		}
+		// BLPOP and BRPOP replay as the LPOP or RPOP of the key served.
+		name := []byte("RPOP")
+		if head {
+			name = []byte("LPOP")
+		}
+		c.rewriteArgs(name, key)
+		c.ReplyArrayLen(2)
+		c.ReplyBulk(key)
+		popReply(c, key, e, head, 1, false)
+		return
+	}
+	c.block(keys, deadline, false)
+}
+
+func blmoveCommand(c *Client) {
+	from, ok := whereArg(c, 3)
+	if !ok {
+		return
+	}
+	to, ok := whereArg(c, 4)
+	if !ok {
+		return
+	}
+	bmoveGeneric(c, 5, from, to)
+}
+
+func brpoplpushCommand(c *Client) { bmoveGeneric(c, 3, false, true) }
+
+func bmoveGeneric(c *Client, timeoutIdx int, from, to bool) {
+	deadline, ok := timeoutArg(c, timeoutIdx)
+	if !ok {
+		return
+	}
+	if c.tryKey(c.Args[1]) {
+		args := c.Args
+		// BLMOVE replays as LMOVE, BRPOPLPUSH as RPOPLPUSH.
+		if timeoutIdx == 5 {
+			c.rewriteArgs([]byte("LMOVE"), args[1], args[2], args[3], args[4])
+		} else {
+			c.rewriteArgs([]byte("RPOPLPUSH"), args[1], args[2])
+		}
+		if lmoveGeneric(c, from, to) {
+			return
+		}
+		c.propArgs = nil
+	}
+	c.block(c.Args[1:2], deadline, true)
+}
+
+func blmpopCommand(c *Client) {
+	deadline, ok := timeoutArg(c, 1)
+	if !ok {
+		return
+	}
+	keys, head, count, ok := mpopArgs(c, 2)
+	if !ok {
+		return
+	}
+	if !mpopGeneric(c, keys, head, count) {
+		c.block(keys, deadline, false)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"rundb/engine/config"
 	"rundb/engine/db"
@@ -105,5 +106,77 @@ func TestListFillFromConfig(t *testing.T) {
 	do(s, c, "RPUSH", "clamped", "x")
 	if got := do(s, c, "DEBUG", "OBJECT", "clamped"); !strings.Contains(got, "ql_listpack_max:-5 ") {
 		t.Errorf("fill -100: got %q; want it clamped to -5", got)
+	}
+}
+
+// Blocked clients: waiting, CLIENT LIST flag b and INFO blocked_clients,
+// CLIENT UNBLOCK (TIMEOUT and ERROR), timeouts through Cron, serving by a
+// push with the pop propagated as LPOP, and a client going away.
+func TestBlockingPops(t *testing.T) {
+	s, c1 := testServer(nil)
+	c2 := s.NewClient("1.2.3.4:6", "127.0.0.1:7379", -1)
+	var ops []string
+	s.SetPropagate(func(o []Op) {
+		for _, op := range o {
+			var parts []string
+			for _, a := range op.Args {
+				parts = append(parts, string(a))
+			}
+			ops = append(ops, strings.Join(parts, " "))
+		}
+	})
+	id := fmt.Sprint(c1.ID)
+	block := func(args ...string) {
+		t.Helper()
+		if got := do(s, c1, args...); got != "" || !c1.Blocked() {
+			t.Fatalf("%v: got %q, blocked %v; want no reply yet", args, got, c1.Blocked())
+		}
+	}
+	block("BLPOP", "k", "0")
+	if got := do(s, c2, "CLIENT", "LIST", "ID", id); !strings.Contains(got, " flags=b ") {
+		t.Errorf("CLIENT LIST of a blocked client: %q", got)
+	}
+	if got := do(s, c2, "INFO", "clients"); !strings.Contains(got, "blocked_clients:1\r\n") {
+		t.Errorf("INFO clients: %q", got)
+	}
+	if got := do(s, c2, "CLIENT", "UNBLOCK", id); got != ":1\r\n" || c1.Blocked() || string(c1.Out) != "*-1\r\n" {
+		t.Fatalf("CLIENT UNBLOCK: got %q, c1 out %q", got, c1.Out)
+	}
+	if u := s.TakeUnblocked(); len(u) != 1 || u[0] != c1 {
+		t.Fatalf("TakeUnblocked: %v", u)
+	}
+	if got := do(s, c2, "CLIENT", "UNBLOCK", id); got != ":0\r\n" {
+		t.Errorf("CLIENT UNBLOCK of a client not blocked: %q", got)
+	}
+	block("BRPOPLPUSH", "k", "d", "0")
+	do(s, c2, "CLIENT", "UNBLOCK", id, "ERROR")
+	if string(c1.Out) != "-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n" {
+		t.Errorf("CLIENT UNBLOCK ERROR: c1 got %q", c1.Out)
+	}
+	block("BLMPOP", "0.02", "1", "k", "LEFT")
+	time.Sleep(30 * time.Millisecond)
+	s.Cron()
+	if c1.Blocked() || string(c1.Out) != "*-1\r\n" {
+		t.Errorf("timeout: blocked %v, out %q", c1.Blocked(), c1.Out)
+	}
+	block("BLPOP", "other", "k", "0")
+	ops = nil
+	if got := do(s, c2, "RPUSH", "k", "a", "b"); got != ":2\r\n" {
+		t.Fatalf("RPUSH: %q", got)
+	}
+	if string(c1.Out) != "*2\r\n$1\r\nk\r\n$1\r\na\r\n" || c1.Blocked() {
+		t.Errorf("served: out %q, blocked %v", c1.Out, c1.Blocked())
+	}
+	if got := strings.Join(ops, "; "); got != "RPUSH k a b; LPOP k" {
+		t.Errorf("propagated: %s", got)
+	}
+	block("BLPOP", "gone", "0")
+	s.FreeClient(c1)
+	if s.BlockedClients() != 0 {
+		t.Errorf("a freed client still counts as blocked")
+	}
+	do(s, c2, "RPUSH", "gone", "x")
+	if got := do(s, c2, "LLEN", "gone"); got != ":1\r\n" {
+		t.Errorf("a push after the waiting client left: LLEN %q", got)
 	}
 }

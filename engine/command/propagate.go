@@ -41,6 +41,7 @@ func (s *Server) wireWriteHooks() {
 		switch cause {
 		case db.CauseCommand:
 			s.touchWatched(d, key)
+			s.signalReady(d, key)
 		case db.CauseExpired:
 			s.addOp(d.ID, [][]byte{[]byte("DEL"), key})
 		}

@@ -95,6 +95,7 @@ type Server struct {
 	stats  Stats
 	hooks  Hooks
 
+	blk        blocking
 	clients    map[int64]*Client
 	nextID     int64
 	startTime  time.Time
@@ -225,6 +226,7 @@ func (s *Server) NewClient(addr, laddr string, fd int) *Client {
 
 // FreeClient forgets a closed client.
 func (s *Server) FreeClient(c *Client) {
+	s.unblock(c)
 	s.unwatchAll(c)
 	c.Queue = nil
 	delete(s.clients, c.ID)
@@ -248,6 +250,9 @@ func (s *Server) Execute(c *Client) {
 	before, muted, saved := c.muteBegin()
 	s.execute(c)
 	c.muteEnd(before, muted, saved)
+	if len(s.blk.ready) > 0 {
+		s.serveReady()
+	}
 	if c.Postponed {
 		return // it runs again, as if just received, when the pause ends
 	}
@@ -438,6 +443,7 @@ func cloneArgs(args [][]byte) [][]byte {
 // samples behind INFO's rates and memory peak, and incremental rehashing.
 func (s *Server) Cron() {
 	s.infoCron()
+	s.blockTimeouts(time.Now())
 	for _, d := range s.KS.DBs {
 		d.RehashStep(16)
 	}

@@ -72,6 +72,8 @@ func execCommand(c *Client) {
 	c.InMulti = false
 	c.ReplyArrayLen(len(queue))
 	saved := c.Args
+	c.inExec = true
+	defer func() { c.inExec = false }()
 	for _, q := range queue {
 		c.Args = q.args
 		if !c.Authenticated && q.cmd.Flags&FlagNoAuth == 0 {

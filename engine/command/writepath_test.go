@@ -21,6 +21,11 @@ import (
 // dataset.
 var writeExamples = map[string][]string{
 	"append":      {"append s tail", "append n 5", "append new v", "append r more"},
+	"blmove":      {"blmove l l2 left right 0", "blmove one new right left 0.5"},
+	"blmpop":      {"blmpop 0 2 missing l left count 2", "blmpop 1 1 one right"},
+	"blpop":       {"blpop missing l 0", "blpop one 1"},
+	"brpop":       {"brpop l 0", "brpop missing one 0.01"},
+	"brpoplpush":  {"brpoplpush l l 0", "brpoplpush one l2 0"},
 	"copy":        {"copy s s2", "copy n t replace", "copy t x db 1", "copy r s db 1 replace"},
 	"decr":        {"decr n", "decr new", "decr t9"},
 	"decrby":      {"decrby n 3", "decrby new 3"},

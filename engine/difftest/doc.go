@@ -14,6 +14,10 @@
 //	@close-expected  after the next command both servers must close the
 //	                 connection; everything they sent before EOF is compared
 //	@raw BYTES       send BYTES (escapes allowed) instead of a command
+//	@send            send the next command without reading its reply (a
+//	                 blocking command); a later @recv reads it
+//	@recv            read the oldest unread reply of the current
+//	                 connection and compare it (modifiers apply to it)
 //	@sleep MS        pause MS milliseconds
 //	@conn N          switch to connection N (opened on first use); a script
 //	                 starts on connection 1

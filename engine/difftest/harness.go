@@ -302,6 +302,9 @@ func runStep(sd *side, st *Step) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if st.Kind == StepRecv {
+		return c.Read()
+	}
 	if st.Kind == StepRaw {
 		_, err = c.Write(st.Raw)
 	} else {
@@ -309,6 +312,9 @@ func runStep(sd *side, st *Step) ([]byte, error) {
 	}
 	if err != nil {
 		return nil, err
+	}
+	if st.NoReply {
+		return nil, nil
 	}
 	if st.CloseExpected {
 		b, err := c.ReadUntilClose()

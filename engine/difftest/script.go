@@ -20,6 +20,7 @@ const (
 	StepCommand StepKind = iota // send Args as a multibulk request, compare the reply
 	StepRaw                     // send Raw as is, compare the reply
 	StepSleep                   // pause for Sleep
+	StepRecv                    // read the oldest unread reply of Conn, compare it
 )
 
 // Step is one executable line of a script.
@@ -36,6 +37,7 @@ type Step struct {
 	Sorted        bool // compare after sorting every array
 	Approx        bool // integers may differ by one
 	CloseExpected bool // the server closes the connection after replying
+	NoReply       bool // send only; a later @recv reads the reply
 }
 
 // Script is a parsed script file.
@@ -97,6 +99,14 @@ func ParseScript(name, src string) (*Script, error) {
 				pending.Approx = true
 			case "@close-expected":
 				pending.CloseExpected = true
+			case "@send":
+				pending.NoReply = true
+			case "@recv":
+				st := pending
+				st.Kind, st.Line, st.Text, st.Conn = StepRecv, n, text, conn
+				s.Steps = append(s.Steps, st)
+				pending, pendingLine = Step{}, 0
+				continue
 			case "@sleep":
 				ms, err := strconv.Atoi(rest)
 				if err != nil || ms < 0 {

@@ -662,6 +662,13 @@ func (l *Loop) handleConn(fd int, id uint32, events uint32) {
 		l.closeConn(c, sockError(fd))
 		return
 	}
+	if events&unix.EPOLLRDHUP != 0 && c.held && !c.closing {
+		// The peer of a held conn shut down: the input it would still
+		// offer is never read, so the conn closes now, as a reader
+		// would close it at end of input.
+		l.closeConn(c, io.EOF)
+		return
+	}
 	if events&unix.EPOLLHUP != 0 && (events&unix.EPOLLIN == 0 || c.paused || c.held || c.closing) {
 		// Both directions are shut: nothing more can be written, and the
 		// hang-up would be reported on every turn.
@@ -846,6 +853,11 @@ func (l *Loop) syncInterest(c *Conn) {
 	var want uint32
 	if !c.closing && !c.paused && !c.held {
 		want |= unix.EPOLLIN
+	}
+	if c.held && !c.closing {
+		// A held conn is not read, but its peer going away must still be
+		// seen (a client blocked in BLPOP that disconnects).
+		want |= unix.EPOLLRDHUP
 	}
 	if c.writeArmed {
 		want |= unix.EPOLLOUT
