@@ -197,6 +197,18 @@ func (s *Server) signalReady(d *db.DB, key []byte) {
 	}
 }
 
+// signalSwapped marks every key clients wait on in databases a and b
+// ready (SWAPDB): after the swap, a list may be there; a client whose key
+// still holds none keeps waiting.
+func (s *Server) signalSwapped(a, b int) {
+	for bk := range s.blk.waiting {
+		if (bk.db == a || bk.db == b) && !s.blk.readySet[bk] {
+			s.blk.readySet[bk] = true
+			s.blk.ready = append(s.blk.ready, bk)
+		}
+	}
+}
+
 // serveReady serves the clients waiting on ready keys, in the order the
 // keys became ready and, per key, in the order the clients blocked. A
 // served client's own writes (BLMOVE's push) may make more keys ready.

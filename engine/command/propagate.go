@@ -50,6 +50,7 @@ func (s *Server) wireWriteHooks() {
 	s.KS.Hooks.BeforeSwap = func(a, b *db.DB) {
 		s.touchAllWatched(a.ID, b.ID)
 		s.touchAllWatched(b.ID, a.ID)
+		s.signalSwapped(a.ID, b.ID)
 	}
 }
 
