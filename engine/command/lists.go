@@ -192,7 +192,6 @@ func popGeneric(c *Client, head bool) {
 // popReply pops up to count elements of key's list (live entry e) from one
 // end and replies them: one bulk string, or an array when asArray.
 func popReply(c *Client, key []byte, e ds.Entry, head bool, count int64, asArray bool) {
-	var buf []byte
 	c.DB.EditContainer(key, e, true, ds.TypeList, func(ct ds.Container) (ds.Container, int) {
 		q := openList(c, ct)
 		n := int(min(count, int64(q.Len())))
@@ -200,8 +199,7 @@ func popReply(c *Client, key []byte, e ds.Entry, head bool, count int64, asArray
 			c.ReplyArrayLen(n)
 		}
 		for i := 0; i < n; i++ {
-			buf, _ = q.Pop(head, buf[:0])
-			c.ReplyBulk(buf)
+			q.PopWith(head, func(el ds.Elem) { replyElem(c, el) })
 		}
 		return q.Container(), n
 	})

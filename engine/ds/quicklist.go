@@ -414,8 +414,16 @@ func (q Quicklist) Delete(start, n int) {
 // Pop removes the first (head) or last element, appending its text to dst;
 // ok is false when the list is empty.
 func (q Quicklist) Pop(head bool, dst []byte) ([]byte, bool) {
+	ok := q.PopWith(head, func(e Elem) { dst = e.Append(dst) })
+	return dst, ok
+}
+
+// PopWith removes the first (head) or last element, calling fn with it
+// just before (the element aliases the list); it returns false, calling
+// nothing, when the list is empty.
+func (q Quicklist) PopWith(head bool, fn func(e Elem)) bool {
 	if q.Len() == 0 {
-		return dst, false
+		return false
 	}
 	var n mem.Ref
 	var off int
@@ -427,14 +435,14 @@ func (q Quicklist) Pop(head bool, dst []byte) ([]byte, bool) {
 		off = lpLast(q.lp(n))
 	}
 	b := q.lp(n)
-	dst = lpGet(b, off).Append(dst)
+	fn(lpGet(b, off))
 	q.addCount(-1)
 	if q.nodeCount(n) == 1 {
 		q.removeNode(n)
 	} else {
 		q.splice(n, off, lpEntryLen(b, off), nil, 1, 0)
 	}
-	return dst, true
+	return true
 }
 
 // Replace stores v in place of element i (0 <= i < Len).
