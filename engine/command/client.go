@@ -199,7 +199,27 @@ const (
 	ErrDBIndex       = "ERR DB index is out of range"
 	ErrInvalidExpire = "ERR invalid expire time in '%s' command"
 	ErrNoAuth        = "NOAUTH Authentication required."
+	// The count and numkeys errors the list and set families share.
+	ErrMustBePositive = "ERR value is out of range, must be positive"
+	ErrNumkeysZero    = "ERR numkeys should be greater than 0"
 )
+
+// lookupTyped returns key's live entry for a reading command (LookupRead:
+// a hit or miss is counted) or, when write is set, a writing one
+// (LookupWrite). found is false for a missing key; ok is false, after
+// replying WRONGTYPE, when the key holds another type than typ.
+func lookupTyped(c *Client, key []byte, typ uint8, write bool) (e ds.Entry, found, ok bool) {
+	if write {
+		e, found = c.DB.LookupWrite(key)
+	} else {
+		e, found = c.DB.LookupRead(key)
+	}
+	if found && e.Type() != typ {
+		c.ReplyWrongType()
+		return e, true, false
+	}
+	return e, found, true
+}
 
 func (c *Client) ReplySyntaxErr() { c.ReplyError(ErrSyntax) }
 func (c *Client) ReplyWrongType() { c.ReplyError(ErrWrongType) }

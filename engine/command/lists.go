@@ -42,36 +42,22 @@ func init() {
 
 const (
 	errIndexRange    = "ERR index out of range"
-	errMustPositive  = "ERR value is out of range, must be positive"
 	errRankZero      = "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list"
 	errCountNegative = "ERR COUNT can't be negative"
 	errMaxlenNeg     = "ERR MAXLEN can't be negative"
-	errNumkeys       = "ERR numkeys should be greater than 0"
 	errCountPositive = "ERR count should be greater than 0"
 )
 
 // ---------------------------------------------------------------------------
 // Shared helpers
 
-// lookupList returns key's live entry for a reading command; ok is false
-// (after replying WRONGTYPE) when the key holds another type.
-func lookupList(c *Client, key []byte) (e ds.Entry, found, ok bool) {
-	e, found = c.DB.LookupRead(key)
-	if found && e.Type() != ds.TypeList {
-		c.ReplyWrongType()
-		return e, true, false
-	}
-	return e, found, true
+// lookupList and lookupListWrite look key up as a list (lookupTyped).
+func lookupList(c *Client, key []byte) (ds.Entry, bool, bool) {
+	return lookupTyped(c, key, ds.TypeList, false)
 }
 
-// lookupListWrite is lookupList for a writing command.
-func lookupListWrite(c *Client, key []byte) (e ds.Entry, found, ok bool) {
-	e, found = c.DB.LookupWrite(key)
-	if found && e.Type() != ds.TypeList {
-		c.ReplyWrongType()
-		return e, true, false
-	}
-	return e, found, true
+func lookupListWrite(c *Client, key []byte) (ds.Entry, bool, bool) {
+	return lookupTyped(c, key, ds.TypeList, true)
 }
 
 // listOf views a list entry's quicklist.
@@ -164,7 +150,7 @@ func popGeneric(c *Client, head bool) {
 	if hasCount {
 		n, ok := ds.ParseInt(c.Args[2])
 		if !ok || n < 0 {
-			c.ReplyError(errMustPositive)
+			c.ReplyError(ErrMustBePositive)
 			return
 		}
 		count = n
@@ -637,7 +623,7 @@ func lmpopCommand(c *Client) {
 func mpopArgs(c *Client, i int) (keys [][]byte, head bool, count int64, ok bool) {
 	numkeys, ok := ds.ParseInt(c.Args[i])
 	if !ok || numkeys <= 0 {
-		c.ReplyError(errNumkeys)
+		c.ReplyError(ErrNumkeysZero)
 		return nil, false, 0, false
 	}
 	whereIdx := int64(i+1) + numkeys

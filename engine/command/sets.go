@@ -37,9 +37,7 @@ func init() {
 }
 
 const (
-	errMustBePositive   = "ERR value is out of range, must be positive"
 	errSrandmemberRange = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
-	errNumkeysPositive  = "ERR numkeys should be greater than 0"
 	errNumkeysTooMany   = "ERR Number of keys can't be greater than number of args"
 	errLimitNegative    = "ERR LIMIT can't be negative"
 )
@@ -47,28 +45,19 @@ const (
 // ---------------------------------------------------------------------------
 // Shared helpers
 
-// lookupSet returns key's set for a reading command: found is false for a
-// missing key; ok is false (after replying WRONGTYPE) for another type.
-func lookupSet(c *Client, key []byte) (s ds.Container, found, ok bool) {
-	e, found := c.DB.LookupRead(key)
-	if !found {
-		return ds.Container{}, false, true
-	}
-	if e.Type() != ds.TypeSet {
-		c.ReplyWrongType()
-		return ds.Container{}, true, false
+// lookupSet looks key up as a set for a reading command (lookupTyped) and
+// returns its container.
+func lookupSet(c *Client, key []byte) (ds.Container, bool, bool) {
+	e, found, ok := lookupTyped(c, key, ds.TypeSet, false)
+	if !found || !ok {
+		return ds.Container{}, found, ok
 	}
 	return e.ContainerOf(), true, true
 }
 
-// lookupSetWrite is lookupSet for a writing command; it returns the entry.
-func lookupSetWrite(c *Client, key []byte) (e ds.Entry, found, ok bool) {
-	e, found = c.DB.LookupWrite(key)
-	if found && e.Type() != ds.TypeSet {
-		c.ReplyWrongType()
-		return e, true, false
-	}
-	return e, found, true
+// lookupSetWrite looks key up as a set for a writing command.
+func lookupSetWrite(c *Client, key []byte) (ds.Entry, bool, bool) {
+	return lookupTyped(c, key, ds.TypeSet, true)
 }
 
 func (c *Client) maxIntset() int {
@@ -293,7 +282,7 @@ func spopCommand(c *Client) {
 	if len(c.Args) == 3 {
 		n, ok := ds.ParseInt(c.Args[2])
 		if !ok || n < 0 {
-			c.ReplyError(errMustBePositive)
+			c.ReplyError(ErrMustBePositive)
 			return
 		}
 		count = n
@@ -516,7 +505,7 @@ func sinterstoreCommand(c *Client) {
 func sintercardCommand(c *Client) {
 	numkeys, ok := ds.ParseInt(c.Args[1])
 	if !ok || numkeys < 1 {
-		c.ReplyError(errNumkeysPositive)
+		c.ReplyError(ErrNumkeysZero)
 		return
 	}
 	if numkeys > int64(len(c.Args)-2) {

@@ -56,26 +56,13 @@ const (
 // ---------------------------------------------------------------------------
 // Shared helpers
 
-// lookupString returns key's live entry for a reading command. found is
-// false for a missing key; ok is false (after replying WRONGTYPE) when the
-// key holds another type.
-func lookupString(c *Client, key []byte) (e ds.Entry, found, ok bool) {
-	e, found = c.DB.LookupRead(key)
-	if found && e.Type() != ds.TypeString {
-		c.ReplyWrongType()
-		return e, true, false
-	}
-	return e, found, true
+// lookupString and lookupStringWrite look key up as a string (lookupTyped).
+func lookupString(c *Client, key []byte) (ds.Entry, bool, bool) {
+	return lookupTyped(c, key, ds.TypeString, false)
 }
 
-// lookupStringWrite is lookupString for a writing command.
-func lookupStringWrite(c *Client, key []byte) (e ds.Entry, found, ok bool) {
-	e, found = c.DB.LookupWrite(key)
-	if found && e.Type() != ds.TypeString {
-		c.ReplyWrongType()
-		return e, true, false
-	}
-	return e, found, true
+func lookupStringWrite(c *Client, key []byte) (ds.Entry, bool, bool) {
+	return lookupTyped(c, key, ds.TypeString, true)
 }
 
 // strBytes returns the bytes of a string entry; an int is formatted into buf.
