@@ -351,6 +351,13 @@ func largeTable(r *Results, w string) string {
 		{"GET 512MB s", MBigGetSec}, {"PING max ms (GET)", MBigGetPingMs},
 		{"RSS +MiB 1 s after a dropped 100MB bulk", MAbandonRSSMB},
 	}
+	if w == "X1" {
+		cols = []struct{ head, m string }{
+			{"populate s", MX1PopulateSec}, {"used_memory MiB loaded", MX1UsedLoaded},
+			{"s from last deadline to all expired keys gone", MX1ReclaimSec},
+			{"used_memory MiB given back", MX1UsedFreedMB}, {"PING max ms meanwhile", MX1PingMaxMs},
+		}
+	}
 	var b strings.Builder
 	b.WriteString("Figure, and its ratio to Redis in the same run below it.\n\n| backend |")
 	for _, c := range cols {

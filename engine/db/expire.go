@@ -20,13 +20,16 @@ package db
 //
 // Two kinds of cycle share that code:
 //
-//   - the slow cycle runs in the server cron, hz times a second, with a
-//     budget of SlowTimePerc percent of the cron period (25% at effort 1:
-//     25 ms at hz 10);
+//   - the slow cycle runs in the server cron, hz times a second, within
+//     25% of the cron period at effort 1 (25 ms at hz 10), of which it
+//     leaves 1/25 to the rest of the cron (a 24 ms budget);
 //   - the fast cycle runs before the event loop sleeps, with a budget of
-//     FastDuration (1 ms at effort 1), only when the last cycle ran out of
-//     time or the moving average of expired keys per sample is above
-//     AcceptableStale, and at most once per two FastDurations.
+//     1 ms at effort 1, only when the last cycle ran out of time or the
+//     moving average of expired keys per sample is at or above the
+//     acceptable share (10% at effort 1), at most once per two of its
+//     durations, and never right after another cycle: one of its durations
+//     of serving clients separates them, so the loop's longest stall is one
+//     slow cycle.
 //
 // The budget is checked after every pass (a pass is at most KeysPerLoop
 // deletions), so a cycle overshoots it by one pass at most. A cycle that
@@ -92,6 +95,7 @@ type ActiveExpiry struct {
 	nextDB   int       // the database the next cycle starts with
 	capped   bool      // the last cycle stopped on its budget
 	lastFast int64     // start of the last fast cycle, µs
+	lastEnd  int64     // end of the last cycle, µs
 	refs     []mem.Ref // scratch: the refs one scan step found
 }
 
@@ -124,8 +128,15 @@ func (x *ActiveExpiry) Budget(k ExpireKind) int64 {
 	if k == ExpireFast {
 		return t.fastDurationUs
 	}
-	return max(t.slowTimePerc*1_000_000/int64(max(x.Hz, 1))/100, 1)
+	share := t.slowTimePerc * 1_000_000 / int64(max(x.Hz, 1)) / 100
+	return max(share-share/slowReserve, 1)
 }
+
+// slowReserve: a slow cycle keeps 1/slowReserve of its share of the cron
+// period (1 ms of 25 at hz 10) for the rest of the cron's turn, so that
+// the whole turn, not only the cycle, stays within the share, and a client
+// waiting on it waits no longer than the share.
+const slowReserve = 25
 
 // Run runs one cycle of kind k over the keyspace's databases, deciding
 // expiry at the keyspace's NowMs (the caller Ticks it first). It returns
@@ -142,7 +153,7 @@ func (x *ActiveExpiry) Run(k ExpireKind) int {
 		if !x.capped && x.Stats.StalePerc*100 < float64(t.acceptableStale) {
 			return 0
 		}
-		if start < x.lastFast+2*t.fastDurationUs {
+		if start < x.lastFast+2*t.fastDurationUs || start < x.lastEnd+t.fastDurationUs {
 			return 0
 		}
 		x.lastFast = start
@@ -182,7 +193,8 @@ func (x *ActiveExpiry) Run(k ExpireKind) int {
 			}
 		}
 	}
-	x.Stats.CycleTimeUs += x.Clock() - start
+	x.lastEnd = x.Clock()
+	x.Stats.CycleTimeUs += x.lastEnd - start
 	cur := 0.0
 	if totalSampled > 0 {
 		cur = float64(totalExpired) / float64(totalSampled)

@@ -51,7 +51,7 @@ func TestExpireTuning(t *testing.T) {
 	for _, c := range []struct {
 		effort, hz int
 		slow, fast int64
-	}{{1, 10, 25_000, 1000}, {1, 100, 2_500, 1000}, {10, 10, 43_000, 3250}, {1, 500, 500, 1000}} {
+	}{{1, 10, 24_000, 1000}, {1, 100, 2_400, 1000}, {10, 10, 41_280, 3250}, {1, 500, 480, 1000}} {
 		x.Effort, x.Hz = c.effort, c.hz
 		if s, f := x.Budget(ExpireSlow), x.Budget(ExpireFast); s != c.slow || f != c.fast {
 			t.Errorf("effort %d hz %d: budgets %d/%d µs; want %d/%d", c.effort, c.hz, s, f, c.slow, c.fast)
@@ -139,7 +139,7 @@ func TestExpireAdaptiveRepeat(t *testing.T) {
 }
 
 // TestExpireTimeBudget: a clock that advances 100 µs per deleted key stops
-// a slow cycle at its 25 ms budget (hz 10), counts the cap, and makes the
+// a slow cycle at its 24 ms budget (hz 10), counts the cap, and makes the
 // next cycles (fast ones included) go on.
 func TestExpireTimeBudget(t *testing.T) {
 	ks, d := newDB(t)
@@ -152,9 +152,9 @@ func TestExpireTimeBudget(t *testing.T) {
 	}
 	n := x.Run(ExpireSlow)
 	// The budget is checked after each pass: at most one pass (20 keys
-	// asked, a group's worth more found) past the 250 keys it affords.
-	if n < 250 || n > 250+20+8 {
-		t.Fatalf("the capped cycle deleted %d keys; want 250 and at most one pass more", n)
+	// asked, a group's worth more found) past the 240 keys it affords.
+	if n < 240 || n > 240+20+8 {
+		t.Fatalf("the capped cycle deleted %d keys; want 240 and at most one pass more", n)
 	}
 	if x.Stats.TimeCapReached != 1 || !x.capped {
 		t.Fatalf("time cap count %d, capped %v", x.Stats.TimeCapReached, x.capped)
@@ -167,7 +167,14 @@ func TestExpireTimeBudget(t *testing.T) {
 	if !x.FastWanted() {
 		t.Fatal("no fast cycle wanted after a capped one")
 	}
-	clk.us += 10_000
+	if x.Run(ExpireFast) != 0 {
+		t.Fatal("a fast cycle ran right after a slow one")
+	}
+	clk.us += 999
+	if x.Run(ExpireFast) != 0 {
+		t.Fatal("a fast cycle ran less than 1 ms after a slow one")
+	}
+	clk.us++
 	m := x.Run(ExpireFast)
 	if m < 10 || m > 10+20+8 || x.Stats.TimeCapReached != 2 {
 		t.Fatalf("fast cycle deleted %d keys, cap count %d", m, x.Stats.TimeCapReached)
