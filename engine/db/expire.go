@@ -28,8 +28,10 @@ package db
 //     moving average of expired keys per sample is at or above the
 //     acceptable share (10% at effort 1), at most once per two of its
 //     durations, and never right after another cycle: one of its durations
-//     of serving clients separates them, so the loop's longest stall is one
-//     slow cycle.
+//     of serving clients separates them. A slow cycle that starts within
+//     that time of a fast one (the cron runs after the turn's commands,
+//     whose replies are written at the next turn) takes the fast one's
+//     time off its budget, so the loop's longest stall is one slow budget.
 //
 // The budget is checked after every pass (a pass is at most KeysPerLoop
 // deletions), so a cycle overshoots it by one pass at most. A cycle that
@@ -96,6 +98,7 @@ type ActiveExpiry struct {
 	capped   bool      // the last cycle stopped on its budget
 	lastFast int64     // start of the last fast cycle, µs
 	lastEnd  int64     // end of the last cycle, µs
+	lastDur  int64     // how long the last cycle took, µs
 	refs     []mem.Ref // scratch: the refs one scan step found
 }
 
@@ -132,6 +135,17 @@ func (x *ActiveExpiry) Budget(k ExpireKind) int64 {
 	return max(share-share/slowReserve, 1)
 }
 
+// budgetAt is the budget of a cycle of kind k starting at start (µs).
+func (x *ActiveExpiry) budgetAt(k ExpireKind, start int64) int64 {
+	budget := x.Budget(k)
+	if k == ExpireSlow && x.lastDur > 0 && start-x.lastEnd < tuningFor(x.Effort).fastDurationUs {
+		// A cycle just ended: the replies it held back may still be
+		// unwritten, so this cycle's budget includes it.
+		budget = max(budget-x.lastDur, 1)
+	}
+	return budget
+}
+
 // slowReserve: a slow cycle keeps 1/slowReserve of its share of the cron
 // period (1 ms of 25 at hz 10) for the rest of the cron's turn, so that
 // the whole turn, not only the cycle, stays within the share, and a client
@@ -158,7 +172,7 @@ func (x *ActiveExpiry) Run(k ExpireKind) int {
 		}
 		x.lastFast = start
 	}
-	budget := x.Budget(k)
+	budget := x.budgetAt(k, start)
 	dbs := len(ks.DBs)
 	if len(x.cursors) != dbs {
 		x.cursors = append(x.cursors[:0], make([]uint64, dbs)...)
@@ -194,7 +208,8 @@ func (x *ActiveExpiry) Run(k ExpireKind) int {
 		}
 	}
 	x.lastEnd = x.Clock()
-	x.Stats.CycleTimeUs += x.lastEnd - start
+	x.lastDur = x.lastEnd - start
+	x.Stats.CycleTimeUs += x.lastDur
 	cur := 0.0
 	if totalSampled > 0 {
 		cur = float64(totalExpired) / float64(totalSampled)

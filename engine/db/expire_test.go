@@ -179,6 +179,18 @@ func TestExpireTimeBudget(t *testing.T) {
 	if m < 10 || m > 10+20+8 || x.Stats.TimeCapReached != 2 {
 		t.Fatalf("fast cycle deleted %d keys, cap count %d", m, x.Stats.TimeCapReached)
 	}
+	// A slow cycle right after a fast one gets the fast one's time off its
+	// budget (the two hold the same replies back); 1 ms later, not.
+	if got, want := x.budgetAt(ExpireSlow, clk.us), 24_000-int64(m)*100; got != want {
+		t.Fatalf("slow budget right after a %d µs fast cycle: %d µs; want %d", m*100, got, want)
+	}
+	if got := x.budgetAt(ExpireSlow, clk.us+1000); got != 24_000 {
+		t.Fatalf("slow budget 1 ms after a fast cycle: %d µs; want 24000", got)
+	}
+	k := x.Run(ExpireSlow)
+	if k < 240-m || k > 240-m+28 {
+		t.Fatalf("slow cycle after a fast one deleted %d keys; want %d and at most a pass more", k, 240-m)
+	}
 	// Cycles go on until the database is clean.
 	for i := 0; d.Len() > 0 && i < 100; i++ {
 		x.Run(ExpireSlow)
