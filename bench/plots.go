@@ -77,6 +77,7 @@ func WritePlots(r *Results, dir string) ([]string, error) {
 		{PlotSweepPopulate, plotSweepPopulate},
 		{PlotRPS, plotRPS},
 		{PlotLatency, plotLatency},
+		{PlotExpiry, plotExpiry},
 	} {
 		ok, err := pl.draw(r, filepath.Join(dir, pl.name))
 		if err != nil {
@@ -524,4 +525,57 @@ func addBackendLine(p *plot.Plot, r *Results, b string, xys plotter.XYs, width, 
 	}
 	p.Add(l, s)
 	return nil
+}
+
+// plotExpiry draws X1: per backend, the seconds from the deadline until
+// every expired key was gone, and the longest PING meanwhile (dashed: the
+// 25 ms target).
+func plotExpiry(r *Results, file string) (bool, error) {
+	var panels []*plot.Plot
+	for _, m := range []struct{ metric, title, ylabel string }{
+		{MX1ReclaimSec, "X1: deadline to all expired keys deleted", "seconds"},
+		{MX1PingMaxMs, "X1: longest PING meanwhile (target 25 ms)", "ms"},
+	} {
+		p := newPlot(m.title, m.ylabel)
+		var names []string
+		top, any := 0.0, false
+		for i, b := range r.Backends {
+			names = append(names, b)
+			row, ok := r.Find("X1", "", b)
+			v, has := row.Get(m.metric)
+			if !ok || !has {
+				barLabel(p, float64(i), 0, shortStatus(row, ok))
+				continue
+			}
+			any = true
+			bar, err := plotter.NewBarChart(plotter.Values{math.Max(v, 0)}, vg.Points(22))
+			if err != nil {
+				return false, err
+			}
+			bar.XMin = float64(i)
+			bar.Color = backendColor(r, b)
+			bar.LineStyle.Width = 0
+			p.Add(bar)
+			barLabel(p, float64(i), math.Max(v, 0), fmt.Sprintf("%.2f", v))
+			top = math.Max(top, v)
+			if b == Redis && m.metric == MX1ReclaimSec {
+				hline(p, -0.5, float64(len(r.Backends))-0.5, v, redisColor)
+			}
+		}
+		if !any {
+			return false, nil
+		}
+		if m.metric == MX1PingMaxMs {
+			hline(p, -0.5, float64(len(r.Backends))-0.5, 25, redisColor)
+			top = math.Max(top, 25)
+		}
+		p.NominalX(names...)
+		p.X.Tick.Label.Rotation = 0.5
+		p.X.Tick.Label.XAlign = draw.XRight
+		p.Y.Min = 0
+		p.Y.Max = top * 1.15
+		panels = append(panels, p)
+	}
+	grid := [][]*plot.Plot{titleRow("X1 expire-cycle (red: Redis)", 2), panels}
+	return true, saveGridTitled(grid, 8*vg.Inch, 3.6*vg.Inch, file)
 }

@@ -15,6 +15,7 @@ const (
 	PlotSweepPopulate = "sweep_populate.png"
 	PlotRPS           = "rps.png"
 	PlotLatency       = "latency.png"
+	PlotExpiry        = "expire_cycle.png"
 )
 
 // RenderReport renders REPORT.md from results alone; plots lists the PNG
@@ -93,6 +94,9 @@ func RenderReport(r *Results, plots []string) string {
 		if w.Kind == KindLarge {
 			fmt.Fprintf(&b, "## %s `%s`\n\n%s\n\n", w.Name, w.Title, w.Doc)
 			b.WriteString(largeTable(r, w.Name))
+			if w.Name == "X1" {
+				img(PlotExpiry, "X1 reclaim time and longest stall by backend")
+			}
 		}
 	}
 	b.WriteString(failureList(r))
@@ -350,6 +354,13 @@ func largeTable(r *Results, w string) string {
 		{"SET 512MB s", MBigSetSec}, {"PING max ms (SET)", MBigSetPingMs}, {"RSS +MiB (SET)", MBigSetRSSMB},
 		{"GET 512MB s", MBigGetSec}, {"PING max ms (GET)", MBigGetPingMs},
 		{"RSS +MiB 1 s after a dropped 100MB bulk", MAbandonRSSMB},
+	}
+	if w == "X1" {
+		cols = []struct{ head, m string }{
+			{"populate s", MX1PopulateSec}, {"used_memory MiB loaded", MX1UsedLoaded},
+			{"s from the deadline to all expired keys gone", MX1ReclaimSec},
+			{"used_memory MiB given back", MX1UsedFreedMB}, {"PING max ms meanwhile", MX1PingMaxMs},
+		}
 	}
 	var b strings.Builder
 	b.WriteString("Figure, and its ratio to Redis in the same run below it.\n\n| backend |")

@@ -527,7 +527,8 @@ func (s *Server) OnTick() {
 // OnWake handles wake-ups from other goroutines (persistence, later).
 func (s *Server) OnWake() { s.markTurn() }
 
-// BeforeSleep runs once per loop turn: records loop stalls for LATENCY.
+// BeforeSleep runs once per loop turn: releases clients a CLIENT PAUSE
+// held, runs the fast active expiry cycle, records loop stalls for LATENCY.
 func (s *Server) BeforeSleep() {
 	if len(s.held) > 0 && !s.cmd.Paused(time.Now()) {
 		held := s.held
@@ -546,6 +547,7 @@ func (s *Server) BeforeSleep() {
 		}
 		s.cmd.SetPostponed(len(s.held))
 	}
+	s.cmd.BeforeSleep()
 	if s.turnStart.IsZero() {
 		return
 	}

@@ -470,3 +470,47 @@ func TestConfigSetPort(t *testing.T) {
 		t.Fatalf("the client that moved the port: got %q", got)
 	}
 }
+
+// TestActiveExpiry: keys with a 1 ms TTL that nobody reads are deleted by
+// the active expiry cycle (polled, without asserting how fast), and INFO
+// stats counts them.
+func TestActiveExpiry(t *testing.T) {
+	srv := start(t, func(c *config.Config) { c.Hz = 100 })
+	c := dial(t, srv)
+	const n = 5000
+	var b []byte
+	for i := 0; i < n; i++ {
+		b = fmt.Appendf(b, "SET k%d v PX 1\r\n", i)
+	}
+	b = fmt.Appendf(b, "SET keep v\r\n")
+	if _, err := c.Write(b); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i <= n; i++ {
+		if l, err := c.r.ReadString('\n'); err != nil || l != "+OK\r\n" {
+			t.Fatalf("SET %d: %q %v", i, l, err)
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		time.Sleep(20 * time.Millisecond)
+		if c.do(t, "DBSIZE") == ":1" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("DBSIZE still %s after 10 s", c.do(t, "DBSIZE"))
+		}
+	}
+	st := infoSection(t, c, "stats")
+	if st["expired_keys"] != strconv.Itoa(n) {
+		t.Fatalf("expired_keys %s; want %d", st["expired_keys"], n)
+	}
+	for _, f := range []string{"expired_stale_perc", "expired_time_cap_reached_count", "expire_cycle_cpu_milliseconds"} {
+		if _, ok := st[f]; !ok {
+			t.Errorf("INFO stats has no %s", f)
+		}
+	}
+	if c.do(t, "GET keep") != "$1" {
+		t.Fatal("a key without TTL is gone")
+	}
+}

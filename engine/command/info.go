@@ -415,6 +415,10 @@ func (s *Server) infoStats(sec *infoSection) {
 	sec.add("instantaneous_output_kbps", fmt.Sprintf("%.2f", is.mean(&is.out)/1024))
 	sec.addUint("rejected_connections", s.stats.RejectedConnections)
 	sec.addUint("expired_keys", ks.ExpiredKeys)
+	xs := s.expiry.Stats
+	sec.add("expired_stale_perc", fmt.Sprintf("%.2f", xs.StalePerc*100))
+	sec.addUint("expired_time_cap_reached_count", xs.TimeCapReached)
+	sec.addInt("expire_cycle_cpu_milliseconds", xs.CycleTimeUs/1000)
 	sec.addUint("evicted_keys", ks.EvictedKeys)
 	sec.addUint("keyspace_hits", ks.KeyspaceHits)
 	sec.addUint("keyspace_misses", ks.KeyspaceMisses)

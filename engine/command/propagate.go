@@ -43,6 +43,7 @@ func (s *Server) wireWriteHooks() {
 			s.touchWatched(d, key)
 			s.signalReady(d, key)
 		case db.CauseExpired:
+			s.touchWatchedExpired(d, key)
 			s.addOp(d.ID, [][]byte{[]byte("DEL"), key})
 		}
 	}

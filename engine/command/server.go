@@ -128,6 +128,9 @@ type Server struct {
 	// propagate consumes what write commands changed (see propagate.go).
 	propagate func(ops []Op)
 	prop      propagation
+
+	// expiry is the active expiry cycle (expire.go).
+	expiry *db.ActiveExpiry
 }
 
 type watchID struct {
@@ -151,6 +154,7 @@ func NewServer(cfg *config.Config, ks *db.Keyspace) *Server {
 	s.runID = hex.EncodeToString(id[:])
 	s.rngState = uint64(time.Now().UnixNano()) | 1
 	s.wireWriteHooks()
+	s.expiry = s.newActiveExpiry()
 	s.startupMemory = ks.Alloc.Stats().Allocated
 	s.applyLFU()
 	return s
@@ -444,6 +448,7 @@ func cloneArgs(args [][]byte) [][]byte {
 func (s *Server) Cron() {
 	s.infoCron()
 	s.blockTimeouts(time.Now())
+	s.activeExpire(db.ExpireSlow, time.Now())
 	for _, d := range s.KS.DBs {
 		d.RehashStep(16)
 	}

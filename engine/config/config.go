@@ -26,8 +26,11 @@ type Config struct {
 	Databases  int64
 	MaxClients int64
 	Hz         int64
-	Timeout    int64
-	TCPBacklog int64
+	// ActiveExpireEffort (1..10) scales the active expiry cycle's work:
+	// keys per pass, time budgets, and the stale share it accepts.
+	ActiveExpireEffort int64
+	Timeout            int64
+	TCPBacklog         int64
 
 	RequirePass string
 
@@ -90,7 +93,7 @@ type Config struct {
 // Default returns Redis's defaults, with rundb's port 7379.
 func Default() *Config {
 	return &Config{
-		Port: 7379, Bind: "127.0.0.1", Databases: 16, MaxClients: 10000, Hz: 10,
+		Port: 7379, Bind: "127.0.0.1", Databases: 16, MaxClients: 10000, Hz: 10, ActiveExpireEffort: 1,
 		TCPBacklog: 511, MaxMemoryPolicy: "noeviction", MaxMemorySamples: 5,
 		EvictionRatio: 0.05, EvictionPoolSize: 16, LFULogFactor: 10, LFUDecayTime: 1,
 		SetMaxIntsetEntries: 512,
@@ -243,6 +246,7 @@ var params = []*Param{
 	immutable(intParam("databases", 1, math.MaxInt32, func(c *Config) *int64 { return &c.Databases }, "number of databases")),
 	intParam("maxclients", 1, math.MaxInt32, func(c *Config) *int64 { return &c.MaxClients }, "most clients connected at once"),
 	hzParam(),
+	intParam("active-expire-effort", 1, 10, func(c *Config) *int64 { return &c.ActiveExpireEffort }, "work of the active expiry cycle (1..10)"),
 	intParam("timeout", 0, math.MaxInt32, func(c *Config) *int64 { return &c.Timeout }, "close idle clients after this many seconds (0: never)"),
 	immutable(intParam("tcp-backlog", 0, math.MaxInt32, func(c *Config) *int64 { return &c.TCPBacklog }, "listen backlog")),
 	stringParam("requirepass", func(c *Config) *string { return &c.RequirePass }, "password clients must AUTH with"),

@@ -1,0 +1,60 @@
+package command
+
+import (
+	"time"
+
+	"rundb/engine/db"
+)
+
+// Active expiry: the slow cycle runs in Cron, the fast one in BeforeSleep
+// (see engine/db/expire.go for the cycle itself). Both follow hz and
+// active-expire-effort as they are now, and do nothing while a CLIENT
+// PAUSE holds expiry.
+
+// newActiveExpiry builds the cycle of s's keyspace on the monotonic clock.
+func (s *Server) newActiveExpiry() *db.ActiveExpiry {
+	base := time.Now()
+	return db.NewActiveExpiry(s.KS, func() int64 { return int64(time.Since(base) / time.Microsecond) })
+}
+
+// Expiry is the server's active expiry cycle (its counters, and a Clock
+// tests may replace).
+func (s *Server) Expiry() *db.ActiveExpiry { return s.expiry }
+
+// activeExpire runs one cycle of kind k at now.
+func (s *Server) activeExpire(k db.ExpireKind, now time.Time) {
+	x := s.expiry
+	x.Effort = int(s.Config.ActiveExpireEffort)
+	x.Hz = int(s.Config.Hz)
+	if k == db.ExpireFast && !x.FastWanted() {
+		return
+	}
+	s.Paused(now) // ends a pause whose time is up
+	s.KS.Tick(now.UnixMilli())
+	x.Run(k)
+}
+
+// BeforeSleep runs the fast expiry cycle when the last cycles left
+// expired keys behind; the engine calls it once per loop turn, before
+// replies are written and the loop waits.
+func (s *Server) BeforeSleep() {
+	if s.expiry.FastWanted() {
+		s.activeExpire(db.ExpireFast, time.Now())
+	}
+}
+
+// touchWatchedExpired flags the clients watching key in d, which expiry
+// just deleted, unless the key had already expired when they watched it
+// (its deletion then changes nothing they saw).
+func (s *Server) touchWatchedExpired(d *db.DB, key []byte) {
+	if len(s.watchers) == 0 {
+		return
+	}
+	for _, c := range s.watchers[watchID{db: d.ID, key: string(key)}] {
+		for _, w := range c.Watched {
+			if w.db == d.ID && w.key == string(key) && !w.expired {
+				c.DirtyCAS = true
+			}
+		}
+	}
+}
