@@ -528,7 +528,8 @@ func (s *Server) OnTick() {
 func (s *Server) OnWake() { s.markTurn() }
 
 // BeforeSleep runs once per loop turn: releases clients a CLIENT PAUSE
-// held, runs the fast active expiry cycle, records loop stalls for LATENCY.
+// held, runs the fast active expiry cycle, continues an eviction run,
+// records loop stalls for LATENCY.
 func (s *Server) BeforeSleep() {
 	if len(s.held) > 0 && !s.cmd.Paused(time.Now()) {
 		held := s.held
@@ -548,6 +549,14 @@ func (s *Server) BeforeSleep() {
 		s.cmd.SetPostponed(len(s.held))
 	}
 	s.cmd.BeforeSleep()
+	if s.cmd.EvictionRunning() {
+		// An eviction run over its time budget goes on one budget per
+		// turn; the wake keeps the loop from sleeping until it is done.
+		s.cmd.EvictionStep()
+		if s.cmd.EvictionRunning() {
+			s.loop.Wake()
+		}
+	}
 	if s.turnStart.IsZero() {
 		return
 	}

@@ -25,9 +25,8 @@ const (
 	FlagWrite Flag = 1 << iota
 	// FlagReadOnly: the command only reads keys.
 	FlagReadOnly
-	// FlagDenyOOM: the command may grow memory, so Redis refuses it over
-	// maxmemory. rundb shows it in COMMAND INFO but does not enforce it
-	// yet: nothing is refused until maxmemory is enforced.
+	// FlagDenyOOM: the command may grow memory, so it is refused with
+	// ErrOOM when the server is over maxmemory and cannot evict (evict.go).
 	FlagDenyOOM
 	// FlagAdmin: administrative command (CONFIG, SHUTDOWN, DEBUG...).
 	FlagAdmin

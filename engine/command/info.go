@@ -363,6 +363,7 @@ func (s *Server) infoMemory(sec *infoSection) {
 	}
 	sec.add("mem_fragmentation_ratio", fmt.Sprintf("%.2f", frag))
 	sec.addInt("mem_fragmentation_bytes", int64(rss)-int64(used))
+	sec.addUint("mem_not_counted_for_evict", s.memNotCountedForEvict())
 	sec.addUint("mem_clients_normal", o.clients)
 	sec.add("mem_allocator", s.KS.Alloc.Name())
 	perKey := uint64(0)

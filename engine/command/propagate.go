@@ -35,7 +35,8 @@ func (s *Server) SetPropagate(f func(ops []Op)) { s.propagate = f }
 
 // wireWriteHooks connects the keyspace's write path to the command layer:
 // WATCH (flagged by writes of commands, flushes and swaps) and the
-// propagation of keys that expired while a command ran.
+// propagation of keys that expired while a command ran or that maxmemory
+// evicted (as DEL; an eviction also flags the key's watchers, as Redis).
 func (s *Server) wireWriteHooks() {
 	s.KS.Hooks.AfterWrite = func(d *db.DB, key []byte, cause db.Cause) {
 		switch cause {
@@ -44,6 +45,9 @@ func (s *Server) wireWriteHooks() {
 			s.signalReady(d, key)
 		case db.CauseExpired:
 			s.touchWatchedExpired(d, key)
+			s.addOp(d.ID, [][]byte{[]byte("DEL"), key})
+		case db.CauseEvicted:
+			s.touchWatched(d, key)
 			s.addOp(d.ID, [][]byte{[]byte("DEL"), key})
 		}
 	}

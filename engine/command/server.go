@@ -131,6 +131,9 @@ type Server struct {
 
 	// expiry is the active expiry cycle (expire.go).
 	expiry *db.ActiveExpiry
+
+	// evict is the maxmemory state (evict.go).
+	evict evictState
 }
 
 type watchID struct {
@@ -290,6 +293,10 @@ func (s *Server) execute(c *Client) {
 	}
 	if c.InMulti && cmd.Flags&FlagNoMulti != 0 {
 		s.reject(c, cmd, "ERR Command not allowed inside a transaction")
+		return
+	}
+	if s.Config.MaxMemory > 0 && s.oomRefuses(c, cmd, now) {
+		s.reject(c, cmd, ErrOOM)
 		return
 	}
 	if s.postpones(c, cmd, now) {
@@ -461,6 +468,10 @@ func (s *Server) applyParam(p *config.Param) error {
 	switch p.Name {
 	case "maxmemory-policy", "lfu-log-factor", "lfu-decay-time":
 		s.applyLFU()
+	}
+	switch p.Name {
+	case "maxmemory", "maxmemory-policy", "maxmemory-samples", "eviction-pool-size", "eviction-ratio":
+		s.maxmemoryChanged()
 	}
 	if s.hooks.ApplyConfig != nil {
 		return s.hooks.ApplyConfig(p.Name)

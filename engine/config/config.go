@@ -34,12 +34,12 @@ type Config struct {
 
 	RequirePass string
 
-	// Eviction: accepted and reported, not enforced yet (a later issue
-	// builds maxmemory and eviction).
+	// Eviction: maxmemory is enforced before every command (engine/command
+	// evict.go) by MaxMemoryPolicy; the others tune the policies.
 	MaxMemory        int64
 	MaxMemoryPolicy  string
 	MaxMemorySamples int64
-	EvictionRatio    float64 // rundb: fraction of maxmemory freed per eviction round
+	EvictionRatio    float64 // rundb: fraction of maxmemory below it a random policy's run evicts down to
 	EvictionPoolSize int64   // rundb: candidates kept in the eviction pool
 	LFULogFactor     int64
 	LFUDecayTime     int64
@@ -95,7 +95,7 @@ func Default() *Config {
 	return &Config{
 		Port: 7379, Bind: "127.0.0.1", Databases: 16, MaxClients: 10000, Hz: 10, ActiveExpireEffort: 1,
 		TCPBacklog: 511, MaxMemoryPolicy: "noeviction", MaxMemorySamples: 5,
-		EvictionRatio: 0.05, EvictionPoolSize: 16, LFULogFactor: 10, LFUDecayTime: 1,
+		EvictionRatio: 0.1, EvictionPoolSize: 16, LFULogFactor: 10, LFUDecayTime: 1,
 		SetMaxIntsetEntries: 512,
 		AppendFilename:      "appendonly.aof", AppendFsync: "everysec", Dir: ".",
 		Save: "", ProtoMaxBulkLen: 512 << 20, ClientQueryBufferLimit: 1 << 30,
@@ -140,7 +140,7 @@ type Param struct {
 }
 
 var maxmemoryPolicies = []string{"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
-	"allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"}
+	"allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction", "simple-first"}
 
 func intParam(name string, min, max int64, f func(c *Config) *int64, help string) *Param {
 	return &Param{Name: name, Kind: kindInt, Min: min, Max: max, Help: help,
@@ -250,11 +250,11 @@ var params = []*Param{
 	intParam("timeout", 0, math.MaxInt32, func(c *Config) *int64 { return &c.Timeout }, "close idle clients after this many seconds (0: never)"),
 	immutable(intParam("tcp-backlog", 0, math.MaxInt32, func(c *Config) *int64 { return &c.TCPBacklog }, "listen backlog")),
 	stringParam("requirepass", func(c *Config) *string { return &c.RequirePass }, "password clients must AUTH with"),
-	memParam("maxmemory", func(c *Config) *int64 { return &c.MaxMemory }, "memory limit for used_memory (0: none); not enforced yet"),
-	enumParam("maxmemory-policy", maxmemoryPolicies, func(c *Config) *string { return &c.MaxMemoryPolicy }, "what to evict at maxmemory; not enforced yet (the -lfu policies switch OBJECT FREQ on)"),
-	intParam("maxmemory-samples", 1, math.MaxInt32, func(c *Config) *int64 { return &c.MaxMemorySamples }, "keys sampled per eviction; not used yet"),
-	floatParam("eviction-ratio", 0, 1, func(c *Config) *float64 { return &c.EvictionRatio }, "rundb: fraction freed per eviction round; not used yet"),
-	intParam("eviction-pool-size", 1, 1024, func(c *Config) *int64 { return &c.EvictionPoolSize }, "rundb: eviction candidate pool size; not used yet"),
+	memParam("maxmemory", func(c *Config) *int64 { return &c.MaxMemory }, "memory limit for used_memory (0: none), checked before every command"),
+	enumParam("maxmemory-policy", maxmemoryPolicies, func(c *Config) *string { return &c.MaxMemoryPolicy }, "what to evict at maxmemory (noeviction refuses deny-oom commands; simple-first is rundb's: one random key per check; the -lfu policies switch OBJECT FREQ on)"),
+	intParam("maxmemory-samples", 1, math.MaxInt32, func(c *Config) *int64 { return &c.MaxMemorySamples }, "keys sampled per database per eviction pass (-lru, -lfu, volatile-ttl)"),
+	floatParam("eviction-ratio", 0, 1, func(c *Config) *float64 { return &c.EvictionRatio }, "rundb: allkeys-random and volatile-random evict down to maxmemory less this fraction of it"),
+	intParam("eviction-pool-size", 1, 1024, func(c *Config) *int64 { return &c.EvictionPoolSize }, "rundb: eviction candidate pool size (-lru, -lfu, volatile-ttl)"),
 	intParam("lfu-log-factor", 0, math.MaxInt32, func(c *Config) *int64 { return &c.LFULogFactor }, "LFU counter logarithm factor"),
 	intParam("lfu-decay-time", 0, math.MaxInt32, func(c *Config) *int64 { return &c.LFUDecayTime }, "LFU counter decay minutes"),
 	intParam("set-max-intset-entries", 0, math.MaxInt64, func(c *Config) *int64 { return &c.SetMaxIntsetEntries }, "largest set kept as an intset (all members integers)"),
