@@ -123,7 +123,7 @@ func TestConfigCommands(t *testing.T) {
 		cs("-ERR Unknown option or number of arguments for CONFIG SET - 'foo'\r\n", "config", "set", "hz", "5", "foo", "1"),
 		cs("-ERR CONFIG SET failed (possibly related to argument 'hz') - argument couldn't be parsed into an integer\r\n", "config", "set", "hz", "abc"),
 		cs("-ERR CONFIG SET failed (possibly related to argument 'maxmemory-policy') - argument(s) must be one of the following: "+
-			"volatile-lru, volatile-lfu, volatile-random, volatile-ttl, allkeys-lru, allkeys-lfu, allkeys-random, noeviction\r\n",
+			"volatile-lru, volatile-lfu, volatile-random, volatile-ttl, allkeys-lru, allkeys-lfu, allkeys-random, noeviction, simple-first\r\n",
 			"config", "set", "maxmemory-policy", "bad"),
 		cs("-ERR CONFIG SET failed (possibly related to argument 'databases') - can't set immutable config\r\n", "config", "set", "databases", "3"),
 		cs("-ERR CONFIG SET failed (possibly related to argument 'appendonly') - argument must be 'yes' or 'no'\r\n", "config", "set", "appendonly", "maybe"),

@@ -66,7 +66,15 @@ func (ks *Keyspace) touch(e ds.Entry) {
 		e.SetLRU(ks.LRUClock)
 		return
 	}
-	counter := ks.LFUCounter(e.LRU())
+	e.SetLRU(ks.lfuIncr(e.LRU()))
+}
+
+// lfuIncr is the LFU access field after one access: the counter decays
+// for the minutes since the last access, then grows by one with
+// probability 1/((counter-LFUInitVal)*LFULogFactor+1), and the minutes
+// become now's.
+func (ks *Keyspace) lfuIncr(field uint32) uint32 {
+	counter := ks.LFUCounter(field)
 	if counter < 255 {
 		base := counter - LFUInitVal
 		if base < 0 {
@@ -79,7 +87,7 @@ func (ks *Keyspace) touch(e ds.Entry) {
 			counter++
 		}
 	}
-	e.SetLRU(uint32(lfuMinutes(ks.NowMs))<<8 | uint32(counter))
+	return uint32(lfuMinutes(ks.NowMs))<<8 | uint32(counter)
 }
 
 // Stats are the keyspace counters INFO stats reports.
