@@ -36,7 +36,7 @@ type Metrics map[string]float64
 type Workload struct {
 	Name  string // "W1"
 	Title string // "strings-small"
-	Kind  string // KindMemory, KindThroughput or KindLarge
+	Kind  string // KindMemory, KindThroughput, KindLarge or KindQuality
 	Doc   string // one line for the report
 	// OptIn leaves the workload out of "all": it runs only when named.
 	OptIn bool
@@ -75,7 +75,7 @@ func Register(w *Workload) {
 	if LookupWorkload(w.Name) != nil {
 		panic(fmt.Sprintf("bench: workload %q registered twice", w.Name))
 	}
-	if w.Run == nil || (w.Kind != KindMemory && w.Kind != KindThroughput && w.Kind != KindLarge) {
+	if w.Run == nil || (w.Kind != KindMemory && w.Kind != KindThroughput && w.Kind != KindLarge && w.Kind != KindQuality) {
 		panic(fmt.Sprintf("bench: workload %q needs Run and a known Kind", w.Name))
 	}
 	workloads = append(workloads, w)

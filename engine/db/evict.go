@@ -252,8 +252,12 @@ func (ev *Evictor) pick() (*DB, ds.Entry, bool) {
 			return nil, ds.Entry{}, false
 		}
 		// The best candidate still present wins; ghosts (keys deleted,
-		// or for volatile policies made persistent, since sampled) go.
-		for i := len(ev.pool) - 1; i >= 0; i-- {
+		// or for volatile policies made persistent, since sampled) go,
+		// and a candidate accessed since it was sampled goes back in
+		// with its current score, so a key that turned hot in the
+		// meantime is not evicted on its stale score.
+		for len(ev.pool) > 0 {
+			i := len(ev.pool) - 1
 			c := ev.pool[i]
 			d := ks.DBs[c.db]
 			t := d.keys
@@ -261,10 +265,18 @@ func (ev *Evictor) pick() (*DB, ds.Entry, bool) {
 				t = d.expires
 			}
 			r := t.Get(c.key)
-			ev.drop(i)
-			if r != 0 {
-				return d, d.Load(r), true
+			if r == 0 {
+				ev.drop(i)
+				continue
 			}
+			e := d.Load(r)
+			if s := ev.score(e); s < c.score {
+				ev.drop(i)
+				ev.insert(s, c.db, e.Key())
+				continue
+			}
+			ev.drop(i)
+			return d, e, true
 		}
 	}
 }
