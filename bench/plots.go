@@ -78,6 +78,7 @@ func WritePlots(r *Results, dir string) ([]string, error) {
 		{PlotRPS, plotRPS},
 		{PlotLatency, plotLatency},
 		{PlotExpiry, plotExpiry},
+		{PlotE1, plotE1},
 	} {
 		ok, err := pl.draw(r, filepath.Join(dir, pl.name))
 		if err != nil {

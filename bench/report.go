@@ -91,6 +91,13 @@ func RenderReport(r *Results, plots []string) string {
 		}
 	}
 	for _, w := range r.Workloads {
+		if w.Kind == KindQuality {
+			fmt.Fprintf(&b, "## %s `%s`\n\n%s\n\n", w.Name, w.Title, w.Doc)
+			b.WriteString(qualityTable(r, w.Name))
+			img(PlotE1, "E1 hit ratio per policy")
+		}
+	}
+	for _, w := range r.Workloads {
 		if w.Kind == KindLarge {
 			fmt.Fprintf(&b, "## %s `%s`\n\n%s\n\n", w.Name, w.Title, w.Doc)
 			b.WriteString(largeTable(r, w.Name))

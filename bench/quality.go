@@ -7,7 +7,11 @@ import (
 	"math/rand/v2"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
+
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
 )
 
 // E1 lru-quality: how good each eviction policy's choices are. A server
@@ -290,4 +294,126 @@ func init() {
 		Run:        runE1,
 		MinTimeout: 5 * time.Minute,
 	})
+}
+
+// PlotE1 is E1's plot: hit ratio per policy and backend, exact LRU dashed.
+const PlotE1 = "e1_hit_ratio.png"
+
+// qualityTable shows E1: per backend the hit ratio of each policy, its
+// share of exact LRU's, and the keys the server held at the end.
+func qualityTable(r *Results, w string) string {
+	var b strings.Builder
+	exact := 0.0 // the same simulation on every row
+	for _, be := range r.Backends {
+		if row, ok := r.Find(w, "", be); ok {
+			if v, has := row.Get(MHitExactLRU); has {
+				exact = v
+			}
+		}
+	}
+	if exact == 0 {
+		return "No E1 figures.\n\n"
+	}
+	fmt.Fprintf(&b, "Exact LRU of the same trace holding 25,000 keys: hit ratio **%.2f%%**. Each cell: hit ratio, "+
+		"its share of exact LRU's, keys held at the end; under it the ratio to Redis's hit ratio in the same run.\n\n", 100*exact)
+	b.WriteString("| backend |")
+	for _, p := range e1Policies {
+		fmt.Fprintf(&b, " %s (samples %d) |", p.policy, p.samples)
+	}
+	b.WriteString("\n|---|" + strings.Repeat("---:|", len(e1Policies)) + "\n")
+	for _, be := range r.Backends {
+		row, ok := r.Find(w, "", be)
+		if !ok {
+			continue
+		}
+		if row.Status != StatusOK {
+			fmt.Fprintf(&b, "| %s | %s |%s\n", backendLabel(be), statusCell(row), strings.Repeat(" |", len(e1Policies)-1))
+			continue
+		}
+		fmt.Fprintf(&b, "| %s |", backendLabel(be))
+		for _, p := range e1Policies {
+			v, has := row.Get(p.hit)
+			if !has {
+				b.WriteString(" — |")
+				continue
+			}
+			keys, _ := row.Get(p.keys)
+			cellText := fmt.Sprintf("%.2f%% (%.1f%% of exact, %s keys)", 100*v, 100*v/exact, commas(int(keys)))
+			if x := ratioCell(r, row, w, "", p.hit); x != "" {
+				cellText += "<br>" + x
+			}
+			b.WriteString(" " + cellText + " |")
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("\n")
+	return b.String()
+}
+
+// plotE1 draws E1's hit ratios: one group of bars per policy, one bar per
+// backend, exact LRU's ratio as a dashed line.
+func plotE1(r *Results, file string) (bool, error) {
+	var w *WorkloadInfo
+	for i := range r.Workloads {
+		if r.Workloads[i].Kind == KindQuality && r.Workloads[i].Name == "E1" {
+			w = &r.Workloads[i]
+		}
+	}
+	if w == nil {
+		return false, nil
+	}
+	p := newPlot("E1 lru-quality: hit ratio, Zipf(0.99), 25,000 of 100,000 keys (dashed: exact LRU)", "hit ratio %")
+	nb := len(r.Backends)
+	width := vg.Points(float64(min(18, 90/max(nb, 1))))
+	exact, lo, hi := 0.0, 100.0, 0.0
+	any := false
+	for bi, be := range r.Backends {
+		row, ok := r.Find(w.Name, "", be)
+		if !ok || row.Status != StatusOK {
+			continue
+		}
+		if v, has := row.Get(MHitExactLRU); has {
+			exact = 100 * v
+		}
+		vals := make(plotter.Values, len(e1Policies))
+		for i, pol := range e1Policies {
+			v, _ := row.Get(pol.hit)
+			vals[i] = 100 * v
+			lo, hi = math.Min(lo, 100*v), math.Max(hi, 100*v)
+		}
+		bar, err := plotter.NewBarChart(vals, width)
+		if err != nil {
+			return false, err
+		}
+		bar.Offset = width * vg.Length(float64(bi)-float64(nb-1)/2)
+		bar.Color = backendColor(r, be)
+		bar.LineStyle.Width = 0
+		p.Add(bar)
+		name := be
+		if be == Redis {
+			name += " (reference)"
+		}
+		p.Legend.Add(name, bar)
+		any = true
+	}
+	if !any {
+		return false, nil
+	}
+	lo, hi = math.Min(lo, exact), math.Max(hi, exact)
+	line, err := plotter.NewLine(plotter.XYs{{X: -0.5, Y: exact}, {X: float64(len(e1Policies)) - 0.5, Y: exact}})
+	if err != nil {
+		return false, err
+	}
+	line.Dashes = []vg.Length{vg.Points(6), vg.Points(4)}
+	line.Width = vg.Points(1.5)
+	p.Add(line)
+	var names []string
+	for _, pol := range e1Policies {
+		names = append(names, fmt.Sprintf("%s s%d", pol.policy, pol.samples))
+	}
+	p.NominalX(names...)
+	p.Y.Min = math.Floor(lo - 2)
+	p.Y.Max = math.Ceil(hi + 1)
+	p.Legend.Top = true
+	return true, p.Save(10*vg.Inch, 5*vg.Inch, file)
 }
