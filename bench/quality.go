@@ -15,8 +15,9 @@ import (
 )
 
 // E1 lru-quality: how good each eviction policy's choices are. A server
-// whose maxmemory holds a quarter of the keys serves a cache-aside client
-// (GET; SET on a miss) over a Zipf(0.99) trace; the hit ratio of each policy
+// whose maxmemory holds a quarter of the N keys (E1Keys) serves a
+// cache-aside client (GET; SET on a miss) over a Zipf(0.99) trace of 4N
+// accesses; the hit ratio of each policy
 // is set against an exact-LRU simulation of the same trace and the same
 // number of keys, computed here, and against Redis's row of the same run.
 //
@@ -46,8 +47,6 @@ const (
 	MKeysRandom   = "keys_allkeys_random"
 	ME1Resident   = "resident_target"
 	e1Batch       = 16
-	e1Keys        = 100_000
-	e1Accesses    = 400_000
 	e1Skew        = 0.99
 	e1ValueBytes  = 32
 	e1Seed        = 20260909
@@ -235,14 +234,23 @@ func e1Replay(c *Client, trace []int32, progress func(float64)) (int, error) {
 	return hits, nil
 }
 
+// E1Keys is E1's keyspace for a profile: a tenth of the T keyspace
+// (100,000 keys at the default profile, 10,000 at quick), accessed four
+// times over.
+func E1Keys(s Sizes) int { return max(10_000, s.TKeys/10) }
+
 func runE1(e *Env) (Metrics, error) {
 	c, err := Dial(e.Server.Addr, 5*time.Second)
 	if err != nil {
 		return nil, err
 	}
 	defer c.Close()
-	capacity := e1Keys / 4
-	trace := ZipfTrace(e1Keys, e1Accesses, e1Skew, e1Seed)
+	keys, ok := ParamInt(e.Param, "N")
+	if !ok {
+		return nil, fmt.Errorf("E1: bad parameter %q", e.Param)
+	}
+	capacity := keys / 4
+	trace := ZipfTrace(keys, 4*keys, e1Skew, e1Seed)
 	m := Metrics{
 		MHitExactLRU: float64(ExactLRUHits(trace, capacity, e1Batch)) / float64(len(trace)),
 		ME1Resident:  float64(capacity),
@@ -288,9 +296,12 @@ func runE1(e *Env) (Metrics, error) {
 func init() {
 	Register(&Workload{
 		Name: "E1", Title: "lru-quality", Kind: KindQuality,
-		Doc: "maxmemory holds 25,000 of 100,000 keys (calibrated per server); a cache-aside client (GET, SET on a miss, " +
-			"batches of 16) replays 400,000 Zipf(0.99) accesses; hit ratio per policy vs an exact-LRU simulation of the same trace",
-		Cost:       func(Sizes, string) float64 { return float64(len(e1Policies)) * e1Accesses * 1.3 },
+		Doc: "maxmemory holds a quarter of N keys (calibrated per server); a cache-aside client (GET, SET on a miss, " +
+			"batches of 16) replays 4N Zipf(0.99) accesses; hit ratio per policy vs an exact-LRU simulation of the same trace",
+		Params: func(s Sizes) []string { return []string{nParam(E1Keys(s))} },
+		Cost: func(s Sizes, _ string) float64 {
+			return float64(len(e1Policies)) * float64(4*E1Keys(s)) * 1.3
+		},
 		Run:        runE1,
 		MinTimeout: 5 * time.Minute,
 	})
@@ -303,9 +314,15 @@ const PlotE1 = "e1_hit_ratio.png"
 // share of exact LRU's, and the keys the server held at the end.
 func qualityTable(r *Results, w string) string {
 	var b strings.Builder
+	ps := r.Params(w)
+	if len(ps) == 0 {
+		return "No E1 figures.\n\n"
+	}
+	param := ps[0]
+	n, _ := ParamInt(param, "N")
 	exact := 0.0 // the same simulation on every row
 	for _, be := range r.Backends {
-		if row, ok := r.Find(w, "", be); ok {
+		if row, ok := r.Find(w, param, be); ok {
 			if v, has := row.Get(MHitExactLRU); has {
 				exact = v
 			}
@@ -314,15 +331,15 @@ func qualityTable(r *Results, w string) string {
 	if exact == 0 {
 		return "No E1 figures.\n\n"
 	}
-	fmt.Fprintf(&b, "Exact LRU of the same trace holding 25,000 keys: hit ratio **%.2f%%**. Each cell: hit ratio, "+
-		"its share of exact LRU's, keys held at the end; under it the ratio to Redis's hit ratio in the same run.\n\n", 100*exact)
+	fmt.Fprintf(&b, "N=%s keys, %s accesses. Exact LRU of the same trace holding %s keys: hit ratio **%.2f%%**. Each cell: hit ratio, "+
+		"its share of exact LRU's, keys held at the end; under it the ratio to Redis's hit ratio in the same run.\n\n", commas(n), commas(4*n), commas(n/4), 100*exact)
 	b.WriteString("| backend |")
 	for _, p := range e1Policies {
 		fmt.Fprintf(&b, " %s (samples %d) |", p.policy, p.samples)
 	}
 	b.WriteString("\n|---|" + strings.Repeat("---:|", len(e1Policies)) + "\n")
 	for _, be := range r.Backends {
-		row, ok := r.Find(w, "", be)
+		row, ok := r.Find(w, param, be)
 		if !ok {
 			continue
 		}
@@ -339,7 +356,7 @@ func qualityTable(r *Results, w string) string {
 			}
 			keys, _ := row.Get(p.keys)
 			cellText := fmt.Sprintf("%.2f%% (%.1f%% of exact, %s keys)", 100*v, 100*v/exact, commas(int(keys)))
-			if x := ratioCell(r, row, w, "", p.hit); x != "" {
+			if x := ratioCell(r, row, w, param, p.hit); x != "" {
 				cellText += "<br>" + x
 			}
 			b.WriteString(" " + cellText + " |")
@@ -362,13 +379,18 @@ func plotE1(r *Results, file string) (bool, error) {
 	if w == nil {
 		return false, nil
 	}
-	p := newPlot("E1 lru-quality: hit ratio, Zipf(0.99), 25,000 of 100,000 keys (dashed: exact LRU)", "hit ratio %")
+	ps := r.Params(w.Name)
+	if len(ps) == 0 {
+		return false, nil
+	}
+	n, _ := ParamInt(ps[0], "N")
+	p := newPlot(fmt.Sprintf("E1 lru-quality: hit ratio, Zipf(0.99), %s of %s keys (dashed: exact LRU)", commas(n/4), commas(n)), "hit ratio %")
 	nb := len(r.Backends)
 	width := vg.Points(float64(min(18, 90/max(nb, 1))))
 	exact, lo, hi := 0.0, 100.0, 0.0
 	any := false
 	for bi, be := range r.Backends {
-		row, ok := r.Find(w.Name, "", be)
+		row, ok := r.Find(w.Name, ps[0], be)
 		if !ok || row.Status != StatusOK {
 			continue
 		}
