@@ -19,7 +19,7 @@ package db
 // take one random key per eviction from the databases in turn; simple-first
 // is the same choice, which the command layer runs for one key per check.
 // Sampling never lists or shuffles the keyspace: each sample is one
-// ds.Table.Random probe.
+// ds.Table.Sample draw, uniform over the keys (a few slot probes).
 
 import (
 	"math"
@@ -213,7 +213,7 @@ func (ev *Evictor) populate(d *DB) int {
 		return 0
 	}
 	for i := 0; i < max(ev.Samples, 1); i++ {
-		r := t.Random(ev.rand())
+		r := t.Sample(ev.rand())
 		if r == 0 {
 			break
 		}
@@ -237,7 +237,7 @@ func (ev *Evictor) pick() (*DB, ds.Entry, bool) {
 			if ev.Policy == VolatileRandom {
 				t = d.expires
 			}
-			if r := t.Random(ev.rand()); r != 0 {
+			if r := t.Sample(ev.rand()); r != 0 {
 				return d, d.Load(r), true
 			}
 		}
