@@ -27,9 +27,6 @@ import (
 	"rundb/engine/ds"
 )
 
-// CauseEvicted: maxmemory evicted the key.
-const CauseEvicted Cause = CauseExpired + 1
-
 // Policy is a maxmemory-policy.
 type Policy uint8
 

@@ -30,6 +30,8 @@ const (
 	CauseCommand Cause = iota
 	// CauseExpired: the key's deadline passed and it was deleted.
 	CauseExpired
+	// CauseEvicted: maxmemory evicted the key (evict.go).
+	CauseEvicted
 )
 
 // Hooks are the callbacks of the write path; nil ones are skipped.
