@@ -349,25 +349,22 @@ func (c *Client) ReplyScanCursor(cursor uint64) {
 	c.ReplyBulk(strconv.AppendUint(buf[:0], cursor, 10))
 }
 
-func scanCommand(c *Client) {
-	cursor, ok := ParseScanCursor(c.Args[1])
-	if !ok {
-		c.ReplyError("ERR invalid cursor")
-		return
-	}
-	count := int64(10)
-	var pat, typ []byte
-	for i := 2; i < len(c.Args); i += 2 {
+// parseScanOpts parses the COUNT, MATCH and (withType, SCAN's) TYPE options
+// of a SCAN-family command from c.Args[from:], replying the error and
+// reporting false on a bad one. A MATCH of "*" is no pattern.
+func parseScanOpts(c *Client, from int, withType bool) (count int64, pat, typ []byte, ok bool) {
+	count = 10
+	for i := from; i < len(c.Args); i += 2 {
 		more := len(c.Args)-i >= 2
 		switch {
 		case EqualFold(c.Args[i], "count") && more:
 			n, ok := c.IntArg(i + 1)
 			if !ok {
-				return
+				return 0, nil, nil, false
 			}
 			if n < 1 {
 				c.ReplySyntaxErr()
-				return
+				return 0, nil, nil, false
 			}
 			count = n
 		case EqualFold(c.Args[i], "match") && more:
@@ -375,12 +372,25 @@ func scanCommand(c *Client) {
 			if len(pat) == 1 && pat[0] == '*' {
 				pat = nil
 			}
-		case EqualFold(c.Args[i], "type") && more:
+		case withType && EqualFold(c.Args[i], "type") && more:
 			typ = c.Args[i+1]
 		default:
 			c.ReplySyntaxErr()
-			return
+			return 0, nil, nil, false
 		}
+	}
+	return count, pat, typ, true
+}
+
+func scanCommand(c *Client) {
+	cursor, ok := ParseScanCursor(c.Args[1])
+	if !ok {
+		c.ReplyError("ERR invalid cursor")
+		return
+	}
+	count, pat, typ, ok := parseScanOpts(c, 2, true)
+	if !ok {
+		return
 	}
 	d := c.DB
 	ks := c.Server().KS

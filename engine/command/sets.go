@@ -579,30 +579,9 @@ func sscanCommand(c *Client) {
 		c.ReplyArrayLen(0)
 		return
 	}
-	count := int64(10)
-	var pat []byte
-	for i := 3; i < len(c.Args); i += 2 {
-		more := len(c.Args)-i >= 2
-		switch {
-		case EqualFold(c.Args[i], "count") && more:
-			n, ok := c.IntArg(i + 1)
-			if !ok {
-				return
-			}
-			if n < 1 {
-				c.ReplySyntaxErr()
-				return
-			}
-			count = n
-		case EqualFold(c.Args[i], "match") && more:
-			pat = c.Args[i+1]
-			if len(pat) == 1 && pat[0] == '*' {
-				pat = nil
-			}
-		default:
-			c.ReplySyntaxErr()
-			return
-		}
+	count, pat, _, ok := parseScanOpts(c, 3, false)
+	if !ok {
+		return
 	}
 	a := c.srv.KS.Alloc
 	var l memberList
