@@ -208,7 +208,7 @@ var Profiles = map[string]Sizes{
 	"default": {
 		Strings: 1_000_000, Big: 100_000, Containers: 10_000, Elems: 100,
 		Sweep: []int{10_000, 100_000, 1_000_000}, TKeys: 1_000_000, TRequests: 100_000,
-		Conns: 50, Pipelines: []int{1, 16}, MemRepeats: 2, TRepeats: 3, RunTimeout: 120,
+		Conns: 50, Pipelines: []int{1, 16}, MemRepeats: 1, TRepeats: 3, RunTimeout: 120,
 	},
 	"large": {
 		Strings: 10_000_000, Big: 1_000_000, Containers: 100_000, Elems: 100,
