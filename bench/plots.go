@@ -145,15 +145,9 @@ func plotMemoryBars(r *Results, file, metric, title string) (bool, error) {
 				continue
 			}
 			any = true
-			bar, err := plotter.NewBarChart(plotter.Values{math.Max(v, 0)}, vg.Points(22))
-			if err != nil {
+			if err := backendBar(p, r, i, b, v, "%.0f"); err != nil {
 				return false, err
 			}
-			bar.XMin = float64(i)
-			bar.Color = backendColor(r, b)
-			bar.LineStyle.Width = 0
-			p.Add(bar)
-			barLabel(p, float64(i), math.Max(v, 0), fmt.Sprintf("%.0f", v))
 			top = math.Max(top, v)
 			if b == Redis {
 				hline(p, -0.5, float64(len(r.Backends))-0.5, v, redisColor)
@@ -549,15 +543,9 @@ func plotExpiry(r *Results, file string) (bool, error) {
 				continue
 			}
 			any = true
-			bar, err := plotter.NewBarChart(plotter.Values{math.Max(v, 0)}, vg.Points(22))
-			if err != nil {
+			if err := backendBar(p, r, i, b, v, "%.2f"); err != nil {
 				return false, err
 			}
-			bar.XMin = float64(i)
-			bar.Color = backendColor(r, b)
-			bar.LineStyle.Width = 0
-			p.Add(bar)
-			barLabel(p, float64(i), math.Max(v, 0), fmt.Sprintf("%.2f", v))
 			top = math.Max(top, v)
 			if b == Redis && m.metric == MX1ReclaimSec {
 				hline(p, -0.5, float64(len(r.Backends))-0.5, v, redisColor)
@@ -579,4 +567,19 @@ func plotExpiry(r *Results, file string) (bool, error) {
 	}
 	grid := [][]*plot.Plot{titleRow("X1 expire-cycle (red: Redis)", 2), panels}
 	return true, saveGridTitled(grid, 8*vg.Inch, 3.6*vg.Inch, file)
+}
+
+// backendBar adds backend b's bar of value v at slot i, labelled with v in
+// format.
+func backendBar(p *plot.Plot, r *Results, i int, b string, v float64, format string) error {
+	bar, err := plotter.NewBarChart(plotter.Values{math.Max(v, 0)}, vg.Points(22))
+	if err != nil {
+		return err
+	}
+	bar.XMin = float64(i)
+	bar.Color = backendColor(r, b)
+	bar.LineStyle.Width = 0
+	p.Add(bar)
+	barLabel(p, float64(i), math.Max(v, 0), fmt.Sprintf(format, v))
+	return nil
 }
