@@ -151,10 +151,12 @@ func TestExpireTimeBudget(t *testing.T) {
 		}
 	}
 	n := x.Run(ExpireSlow)
-	// The budget is checked after each pass: at most one pass (20 keys
-	// asked, a group's worth more found) past the 240 keys it affords.
-	if n < 240 || n > 240+20+8 {
-		t.Fatalf("the capped cycle deleted %d keys; want 240 and at most one pass more", n)
+	// The budget is checked after each pass: the 240 keys it affords, and
+	// no more than what the pass that crosses it reaches (20 keys asked,
+	// groups' worth more found; the reach depends on the process's hash
+	// seed, so two passes are allowed).
+	if n < 240 || n > 240+2*28 {
+		t.Fatalf("the capped cycle deleted %d keys; want 240 and at most two passes more", n)
 	}
 	if x.Stats.TimeCapReached != 1 || !x.capped {
 		t.Fatalf("time cap count %d, capped %v", x.Stats.TimeCapReached, x.capped)
@@ -187,9 +189,12 @@ func TestExpireTimeBudget(t *testing.T) {
 	if got := x.budgetAt(ExpireSlow, clk.us+1000); got != 24_000 {
 		t.Fatalf("slow budget 1 ms after a fast cycle: %d µs; want 24000", got)
 	}
+	// The budget itself is asserted exactly above; here the cycle must stop
+	// near it. The table's hash seed differs per process, so how far the
+	// pass that crosses the budget reaches varies: allow two passes.
 	k := x.Run(ExpireSlow)
-	if k < 240-m || k > 240-m+28 {
-		t.Fatalf("slow cycle after a fast one deleted %d keys; want %d and at most a pass more", k, 240-m)
+	if k < 240-m || k > 240-m+2*28 {
+		t.Fatalf("slow cycle after a fast one deleted %d keys; want %d and at most two passes more", k, 240-m)
 	}
 	// Cycles go on until the database is clean.
 	for i := 0; d.Len() > 0 && i < 100; i++ {
