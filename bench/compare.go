@@ -2,6 +2,7 @@ package bench
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -12,13 +13,25 @@ type Tolerance struct {
 	// MemGrowth is how much bytes per key (by used_memory) may grow, as a
 	// fraction: 0.05 allows +5%.
 	MemGrowth float64
-	// RatioDrop is how much a throughput ratio against the run's reference
-	// (Redis, or goheap when Redis is absent) may fall: 0.25 allows -25%.
+	// RatioDrop is how much one throughput ratio against the run's
+	// reference (Redis, or goheap when Redis is absent) may fall: 0.40
+	// allows -40%. One row is a half-second run on a shared machine, and
+	// the same code measured on two machines of the same size has moved a
+	// row by 30%, so a row alone only catches a gross slowdown of one
+	// command.
 	RatioDrop float64
+	// MeanDrop is how much a backend's geometric mean of those ratios over
+	// every throughput row may fall: 0.20 allows -20%. The mean is far
+	// steadier than any row, so it catches a general slowdown a row's
+	// tolerance lets through.
+	MeanDrop float64
 }
 
 // DefaultTolerance is what bench-compare enforces.
-var DefaultTolerance = Tolerance{MemGrowth: 0.05, RatioDrop: 0.25}
+var DefaultTolerance = Tolerance{MemGrowth: 0.05, RatioDrop: 0.40, MeanDrop: 0.20}
+
+// MeanWorkload names the line of a backend's mean throughput ratio.
+const MeanWorkload = "T*"
 
 // Verdicts of a comparison line.
 const (
@@ -37,6 +50,9 @@ type CompareLine struct {
 	Change                   float64 // Cur/Base - 1
 	Verdict                  string
 	Note                     string
+	// Members are the rows a mean line (Workload MeanWorkload) averages,
+	// as workload and param pairs.
+	Members [][2]string
 }
 
 // Comparison is the outcome of Compare.
@@ -134,6 +150,7 @@ func Compare(base, cur *Results, tol Tolerance) Comparison {
 		}
 		cmp.Lines = append(cmp.Lines, l)
 	}
+	cmp.Lines = append(cmp.Lines, meanLines(cmp.Lines, tol)...)
 	for _, c := range cur.Rows {
 		if c.Backend == Redis || baseRows[c.Key()] {
 			continue
@@ -151,6 +168,52 @@ func Compare(base, cur *Results, tol Tolerance) Comparison {
 		return a.Param < b.Param
 	})
 	return cmp
+}
+
+// meanLines adds, for each backend with throughput lines, the line of the
+// geometric mean of its ratios in the baseline and now.
+func meanLines(lines []CompareLine, tol Tolerance) []CompareLine {
+	byBackend := map[string]*CompareLine{}
+	var order []string
+	sums := map[string][2]float64{}
+	for _, l := range lines {
+		ref, ok := strings.CutPrefix(l.What, "rps / ")
+		if !ok || l.Base <= 0 || l.Cur <= 0 {
+			continue
+		}
+		m := byBackend[l.Backend]
+		if m == nil {
+			m = &CompareLine{Workload: MeanWorkload, Param: "mean", Backend: l.Backend, What: "rps / " + ref}
+			byBackend[l.Backend] = m
+			order = append(order, l.Backend)
+		}
+		m.Members = append(m.Members, [2]string{l.Workload, l.Param})
+		s := sums[l.Backend]
+		sums[l.Backend] = [2]float64{s[0] + math.Log(l.Base), s[1] + math.Log(l.Cur)}
+	}
+	var out []CompareLine
+	for _, b := range order {
+		m := byBackend[b]
+		n := float64(len(m.Members))
+		m.Base, m.Cur = math.Exp(sums[b][0]/n), math.Exp(sums[b][1]/n)
+		m.Change = m.Cur/m.Base - 1
+		m.Note = fmt.Sprintf("geometric mean of %d rows", len(m.Members))
+		m.Verdict = VerdictOK
+		if m.Change < -tol.MeanDrop {
+			m.Verdict = VerdictRegression
+			m.Note += fmt.Sprintf(", fell more than %.0f%%", 100*tol.MeanDrop)
+		}
+		out = append(out, *m)
+	}
+	return out
+}
+
+// drop is the tolerance of a throughput line.
+func (t Tolerance) drop(l CompareLine) float64 {
+	if l.Workload == MeanWorkload {
+		return t.MeanDrop
+	}
+	return t.RatioDrop
 }
 
 // ThroughputSuspects lists the rows whose only fault is a throughput ratio
@@ -171,9 +234,18 @@ func (c Comparison) ThroughputSuspects() (backends, workloads []string) {
 				backends = append(backends, b)
 			}
 		}
-		if !seenW[l.Workload] {
-			seenW[l.Workload] = true
-			workloads = append(workloads, l.Workload)
+		ws := []string{l.Workload}
+		if l.Workload == MeanWorkload {
+			ws = ws[:0]
+			for _, m := range l.Members {
+				ws = append(ws, m[0])
+			}
+		}
+		for _, w := range ws {
+			if !seenW[w] {
+				seenW[w] = true
+				workloads = append(workloads, w)
+			}
 		}
 	}
 	return backends, workloads
@@ -190,22 +262,42 @@ func (c *Comparison) Recheck(base, again *Results) {
 		if l.Verdict != VerdictRegression || !ok || l.Base == 0 {
 			continue
 		}
-		row, ok1 := again.Find(l.Workload, l.Param, l.Backend)
-		refRow, ok2 := again.Find(l.Workload, l.Param, ref)
-		v := 0.0
-		if ok1 && ok2 && row.Status == StatusOK && refRow.Status == StatusOK {
-			v = ratio(row, refRow, MRPS)
+		v := againRatio(again, l.Workload, l.Param, l.Backend, ref)
+		if l.Workload == MeanWorkload {
+			// The mean of the rerun over the same members, each against
+			// its baseline ratio: v is the mean ratio the rerun implies.
+			logs, n := 0.0, 0
+			for _, m := range l.Members {
+				if r := againRatio(again, m[0], m[1], l.Backend, ref); r > 0 {
+					logs += math.Log(r)
+					n++
+				}
+			}
+			v = 0
+			if n == len(l.Members) {
+				v = math.Exp(logs / float64(n))
+			}
 		}
 		switch {
 		case v <= 0:
 			l.Note += "; the rerun measured nothing"
-		case v/l.Base-1 < -c.Tol.RatioDrop:
+		case v/l.Base-1 < -c.Tol.drop(*l):
 			l.Note += fmt.Sprintf("; rerun %s (%+.1f%%) confirms", fmtFig(v), 100*(v/l.Base-1))
 		default:
 			l.Note = fmt.Sprintf("first run %s (%+.1f%%), not confirmed by a rerun", fmtFig(l.Cur), 100*l.Change)
 			l.Cur, l.Change, l.Verdict = v, v/l.Base-1, VerdictOK
 		}
 	}
+}
+
+// againRatio is a row's throughput ratio against ref in a rerun, or 0.
+func againRatio(again *Results, workload, param, backend, ref string) float64 {
+	row, ok1 := again.Find(workload, param, backend)
+	refRow, ok2 := again.Find(workload, param, ref)
+	if ok1 && ok2 && row.Status == StatusOK && refRow.Status == StatusOK {
+		return ratio(row, refRow, MRPS)
+	}
+	return 0
 }
 
 // throughputRef picks the reference backend for a throughput row: Redis
@@ -241,8 +333,8 @@ func firstLine(s string) string {
 // Format renders the comparison as a text table with a summary line.
 func (c Comparison) Format() string {
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "bench-compare: bytes/key may grow %.0f%%, rps ratios may fall %.0f%%\n",
-		100*c.Tol.MemGrowth, 100*c.Tol.RatioDrop)
+	fmt.Fprintf(&sb, "bench-compare: bytes/key may grow %.0f%%, one rps ratio may fall %.0f%%, a backend's mean rps ratio %.0f%%\n",
+		100*c.Tol.MemGrowth, 100*c.Tol.RatioDrop, 100*c.Tol.MeanDrop)
 	tw := tabwriter.NewWriter(&sb, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "workload\tparam\tbackend\tfigure\tbaseline\tnow\tchange\tverdict\tnote")
 	n := map[string]int{}
