@@ -82,3 +82,13 @@ func AppendBulkInt(b []byte, n int64) []byte {
 	d := strconv.AppendInt(tmp[:0], n, 10)
 	return AppendBulk(b, d)
 }
+
+// AppendCommand appends a request: args as an array of bulk strings, the
+// form clients send and the append log keeps (`*2\r\n$3\r\nGET\r\n$1\r\nk\r\n`).
+func AppendCommand(b []byte, args ...[]byte) []byte {
+	b = AppendArrayLen(b, len(args))
+	for _, a := range args {
+		b = AppendBulk(b, a)
+	}
+	return b
+}

@@ -113,3 +113,10 @@ func BenchmarkWriter(b *testing.B) {
 	}
 	b.SetBytes(int64(len(buf)))
 }
+
+func TestAppendCommand(t *testing.T) {
+	got := string(AppendCommand([]byte("x"), []byte("SET"), []byte("k"), []byte("")))
+	if want := "x*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$0\r\n\r\n"; got != want {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+}
