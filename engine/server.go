@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"rundb/engine/command"
@@ -178,6 +179,16 @@ func (s *Server) applyConfig(name string) error {
 		}
 		s.port = s.cfg.Port
 		s.logf(logNotice, "Listening on %s (CONFIG SET port)", strings.Join(s.loop.Addrs(), " "))
+	case "dir":
+		// Only when enable-protected-configs lets the client (config.Set).
+		if err := os.Chdir(s.cfg.Dir); err != nil {
+			var errno syscall.Errno
+			if errors.As(err, &errno) {
+				msg := errno.Error()
+				return errors.New(strings.ToUpper(msg[:1]) + msg[1:]) // as strerror words it
+			}
+			return err
+		}
 	}
 	return nil
 }
@@ -237,6 +248,11 @@ func (s *Server) OnOpen(nc *netpoll.Conn) bool {
 	if int64(s.cmd.NumClients()) >= s.cfg.MaxClients {
 		s.cmd.ConnectionRejected()
 		nc.Write([]byte("-ERR max number of clients reached\r\n"))
+		return false
+	}
+	if s.cfg.ProtectedMode && s.cfg.RequirePass == "" && !command.IsLocalAddr(nc.RemoteAddr) {
+		s.cmd.ConnectionRejected()
+		nc.Write([]byte("-" + command.ErrDenied + "\r\n"))
 		return false
 	}
 	cl := s.cmd.NewClient(nc.RemoteAddr, nc.LocalAddr, nc.Fd)

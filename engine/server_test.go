@@ -77,6 +77,7 @@ func startOn(t *testing.T, h *heap, edit func(c *config.Config)) *engine.Server 
 	t.Helper()
 	cfg := config.Default()
 	cfg.Port = 0
+	cfg.EnableDebugCommand = "local"
 	if edit != nil {
 		edit(cfg)
 	}

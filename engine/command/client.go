@@ -1,6 +1,8 @@
 package command
 
 import (
+	"net"
+	"net/netip"
 	"time"
 
 	"rundb/engine/db"
@@ -8,6 +10,24 @@ import (
 	"rundb/engine/mem"
 	"rundb/engine/resp"
 )
+
+// Local reports whether the client is on the loopback interface or a Unix
+// socket (the enable-* parameters' "local", protected mode).
+func (c *Client) Local() bool { return IsLocalAddr(c.Addr) }
+
+// IsLocalAddr reports whether a remote address ("ip:port", or a Unix
+// socket's path or empty name) is local: a loopback IP or not an IP at all.
+func IsLocalAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return true // a Unix socket
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return true
+	}
+	return ip.Unmap().IsLoopback()
+}
 
 // Client is the state of one connection, as the command handlers see it.
 // It is owned by the event loop goroutine.
@@ -199,6 +219,17 @@ const (
 	ErrDBIndex       = "ERR DB index is out of range"
 	ErrInvalidExpire = "ERR invalid expire time in '%s' command"
 	ErrNoAuth        = "NOAUTH Authentication required."
+	// ErrDenied is what a client off the loopback interface reads, before
+	// the connection closes, when protected mode is on and there is no
+	// password (Redis 7.0's text, word for word).
+	ErrDenied = "DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. " +
+		"In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: " +
+		"1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. " +
+		"2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. " +
+		"3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. " +
+		"4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside."
+	errDebugNotAllowed = "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, " +
+		"otherwise you need to set this option in the configuration file, and then restart the server."
 	// The count and numkeys errors the list and set families share.
 	ErrMustBePositive = "ERR value is out of range, must be positive"
 	ErrNumkeysZero    = "ERR numkeys should be greater than 0"

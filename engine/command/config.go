@@ -61,7 +61,7 @@ func configSetCommand(c *Client) {
 	for i, a := range c.Args[2:] {
 		pairs[i] = string(a)
 	}
-	if err := config.Set(c.srv.Config, pairs, c.srv.applyParam); err != nil {
+	if err := config.Set(c.srv.Config, pairs, c.Local(), c.srv.applyParam); err != nil {
 		c.ReplyError("ERR " + err.Error())
 		return
 	}

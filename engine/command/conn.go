@@ -1,6 +1,8 @@
 package command
 
 import (
+	"crypto/sha256"
+	"crypto/subtle"
 	"rundb/engine/ds"
 	"rundb/engine/resp"
 	"strconv"
@@ -81,7 +83,14 @@ func (s *Server) checkPassword(user, pass []byte) bool {
 	if string(user) != "default" {
 		return false
 	}
-	return s.Config.RequirePass == "" || string(pass) == s.Config.RequirePass
+	return s.Config.RequirePass == "" || samePassword(pass, s.Config.RequirePass)
+}
+
+// samePassword compares in time independent of where the two differ and of
+// their lengths: it compares SHA-256 digests.
+func samePassword(pass []byte, want string) bool {
+	a, b := sha256.Sum256(pass), sha256.Sum256([]byte(want))
+	return subtle.ConstantTimeCompare(a[:], b[:]) == 1
 }
 
 func authCommand(c *Client) {

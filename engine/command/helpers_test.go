@@ -9,11 +9,13 @@ import (
 )
 
 // testServer builds a server over a goheap keyspace (cfg nil: defaults)
-// and one client, with the clock set to now.
+// and one client, with the clock set to now. DEBUG is enabled (tests read
+// DEBUG OBJECT); TestDebugCommandGate checks the default.
 func testServer(cfg *config.Config) (*Server, *Client) {
 	if cfg == nil {
 		cfg = config.Default()
 	}
+	cfg.EnableDebugCommand = "yes"
 	ks := db.NewKeyspace(goheap.New(), int(cfg.Databases))
 	s := NewServer(cfg, ks)
 	ks.Tick(time.Now().UnixMilli())

@@ -287,6 +287,10 @@ func (s *Server) execute(c *Client) {
 		s.reject(c, cmd, "ERR wrong number of arguments for '"+cmd.Name+"' command")
 		return
 	}
+	if cmd.Name == "debug" && !config.Allowed(s.Config.EnableDebugCommand, c.Local()) {
+		s.reject(c, cmd, errDebugNotAllowed)
+		return
+	}
 	if !c.Authenticated && cmd.Flags&FlagNoAuth == 0 {
 		s.reject(c, cmd, ErrNoAuth)
 		return

@@ -173,6 +173,7 @@ func TestConfigCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Config.ConfigFile = path
+	s.Config.EnableDebugCommand = "no" // testServer's, not part of this test
 	connRun(t, s, c, []connStep{
 		cs("+OK\r\n", "config", "set", "save", ""),
 		cs("+OK\r\n", "config", "set", "requirepass", "a b"),

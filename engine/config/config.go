@@ -33,6 +33,13 @@ type Config struct {
 	TCPBacklog         int64
 
 	RequirePass string
+	// ProtectedMode: without a password, only loopback clients may connect.
+	ProtectedMode bool
+	// EnableProtectedConfigs and EnableDebugCommand are "no", "yes" or
+	// "local" (loopback and Unix-socket clients only): whether CONFIG SET
+	// may change protected parameters (dir) and whether DEBUG runs.
+	EnableProtectedConfigs string
+	EnableDebugCommand     string
 
 	// Eviction: maxmemory is enforced before every command (engine/command
 	// evict.go) by MaxMemoryPolicy; the others tune the policies.
@@ -93,7 +100,7 @@ type Config struct {
 // Default returns Redis's defaults, with rundb's port 7379.
 func Default() *Config {
 	return &Config{
-		Port: 7379, Bind: "127.0.0.1", Databases: 16, MaxClients: 10000, Hz: 10, ActiveExpireEffort: 1,
+		Port: 7379, Bind: "127.0.0.1", ProtectedMode: true, EnableProtectedConfigs: "no", EnableDebugCommand: "no", Databases: 16, MaxClients: 10000, Hz: 10, ActiveExpireEffort: 1,
 		TCPBacklog: 511, MaxMemoryPolicy: "noeviction", MaxMemorySamples: 5,
 		EvictionRatio: 0.1, EvictionPoolSize: 16, LFULogFactor: 10, LFUDecayTime: 1,
 		SetMaxIntsetEntries: 512,
@@ -239,6 +246,29 @@ func only(p *Param, why string, ok ...string) *Param {
 	return p
 }
 
+// dirParam is dir: protected; reads as the working directory's absolute
+// path, as Redis reports it (rundb changes into dir at start, and CONFIG
+// SET dir, where allowed, changes into the new one).
+func dirParam() *Param {
+	p := protected(stringParam("dir", func(c *Config) *string { return &c.Dir }, "working directory (rundb changes into it at start)"))
+	p.get = func(c *Config) string {
+		if wd, err := os.Getwd(); err == nil {
+			return wd
+		}
+		return c.Dir
+	}
+	return p
+}
+
+// allowValues are the values of the enable-* parameters.
+var allowValues = []string{"no", "yes", "local"}
+
+// Allowed reports whether an enable-* value (no, yes, local) lets a client
+// act; local says whether it is on the loopback interface or a Unix socket.
+func Allowed(value string, local bool) bool {
+	return value == "yes" || value == "local" && local
+}
+
 // params is the parameter table, in the order CONFIG GET * lists them.
 var params = []*Param{
 	intParam("port", 0, 65535, func(c *Config) *int64 { return &c.Port }, "TCP port to listen on (0: pick one); CONFIG SET port listens on the new port, then closes the old listeners"),
@@ -250,6 +280,9 @@ var params = []*Param{
 	intParam("timeout", 0, math.MaxInt32, func(c *Config) *int64 { return &c.Timeout }, "close idle clients after this many seconds (0: never)"),
 	immutable(intParam("tcp-backlog", 0, math.MaxInt32, func(c *Config) *int64 { return &c.TCPBacklog }, "listen backlog")),
 	stringParam("requirepass", func(c *Config) *string { return &c.RequirePass }, "password clients must AUTH with"),
+	boolParam("protected-mode", func(c *Config) *bool { return &c.ProtectedMode }, "without requirepass, refuse clients that are not on the loopback interface"),
+	immutable(enumParam("enable-protected-configs", allowValues, func(c *Config) *string { return &c.EnableProtectedConfigs }, "whether CONFIG SET may change protected parameters (dir): no, yes, or local (loopback clients only)")),
+	immutable(enumParam("enable-debug-command", allowValues, func(c *Config) *string { return &c.EnableDebugCommand }, "whether DEBUG runs: no, yes, or local (loopback clients only)")),
 	memParam("maxmemory", func(c *Config) *int64 { return &c.MaxMemory }, "memory limit for used_memory (0: none), checked before every command"),
 	enumParam("maxmemory-policy", maxmemoryPolicies, func(c *Config) *string { return &c.MaxMemoryPolicy }, "what to evict at maxmemory (noeviction refuses deny-oom commands; simple-first is rundb's: one random key per check; the -lfu policies switch OBJECT FREQ on)"),
 	intParam("maxmemory-samples", 1, math.MaxInt32, func(c *Config) *int64 { return &c.MaxMemorySamples }, "keys sampled per database per eviction pass (-lru, -lfu, volatile-ttl)"),
@@ -262,7 +295,7 @@ var params = []*Param{
 		"rundb has no append log yet: appendonly can only be no", "no"),
 	immutable(stringParam("appendfilename", func(c *Config) *string { return &c.AppendFilename }, "append log file name; not used yet")),
 	enumParam("appendfsync", []string{"always", "everysec", "no"}, func(c *Config) *string { return &c.AppendFsync }, "when the append log is fsynced; not used yet"),
-	protected(stringParam("dir", func(c *Config) *string { return &c.Dir }, "working directory (rundb changes into it at start)")),
+	dirParam(),
 	only(stringParam("save", func(c *Config) *string { return &c.Save }, "RDB snapshot schedule; only \"\" (rundb writes no RDB snapshots)"),
 		"Invalid save parameters: rundb writes no RDB snapshots, only save \"\" is accepted", ""),
 	memParam("proto-max-bulk-len", func(c *Config) *int64 { return &c.ProtoMaxBulkLen }, "largest bulk string accepted"),
@@ -441,8 +474,10 @@ func setFailed(arg, why string) *SetError {
 // once per changed parameter to make the running server follow (a new cron
 // rate, a new listening port); if it fails, the old values are restored,
 // apply runs again for each of them, and the error names the parameter.
-// Parameter names in errors are spelled as the client wrote them.
-func Set(c *Config, pairs []string, apply func(p *Param) error) error {
+// Parameter names in errors are spelled as the client wrote them. local
+// says whether the client is on the loopback interface (for protected
+// parameters under enable-protected-configs local).
+func Set(c *Config, pairs []string, local bool, apply func(p *Param) error) error {
 	n := len(pairs) / 2
 	ps := make([]*Param, n)
 	for i := 0; i < n; i++ {
@@ -454,7 +489,7 @@ func Set(c *Config, pairs []string, apply func(p *Param) error) error {
 		if p.Immutable {
 			return setFailed(name, "can't set immutable config")
 		}
-		if p.Protected {
+		if p.Protected && !Allowed(c.EnableProtectedConfigs, local) {
 			return setFailed(name, "can't set protected config")
 		}
 		for j := 0; j < i; j++ {

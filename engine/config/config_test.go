@@ -24,7 +24,7 @@ func TestSetRules(t *testing.T) {
 		{[]string{"save", "3600 1"}, "CONFIG SET failed (possibly related to argument 'save') - Invalid save parameters: rundb writes no RDB snapshots, only save \"\" is accepted"},
 		{[]string{"loglevel", "nothing"}, "CONFIG SET failed (possibly related to argument 'loglevel') - argument(s) must be one of the following: debug, verbose, notice, warning"},
 	} {
-		err := Set(c, tc.pairs, nil)
+		err := Set(c, tc.pairs, false, nil)
 		if err == nil || err.Error() != tc.want {
 			t.Errorf("%q: got %v; want %q", tc.pairs, err, tc.want)
 		}
@@ -33,7 +33,7 @@ func TestSetRules(t *testing.T) {
 		t.Errorf("refused SETs changed hz=%d maxmemory=%d", c.Hz, c.MaxMemory)
 	}
 	// hz is clamped to 1..500 as in Redis.
-	if err := Set(c, []string{"hz", "1000"}, nil); err != nil || c.Hz != 500 {
+	if err := Set(c, []string{"hz", "1000"}, false, nil); err != nil || c.Hz != 500 {
 		t.Errorf("hz 1000: %v, hz=%d", err, c.Hz)
 	}
 	// A failed apply restores every value and applies the old ones again.
@@ -45,7 +45,7 @@ func TestSetRules(t *testing.T) {
 		}
 		return nil
 	}
-	err := Set(c, []string{"maxclients", "7", "port", "1"}, apply)
+	err := Set(c, []string{"maxclients", "7", "port", "1"}, false, apply)
 	if err == nil || err.Error() != "CONFIG SET failed (possibly related to argument 'port') - Unable to listen on this port. Check server logs." {
 		t.Errorf("failed apply: %v", err)
 	}

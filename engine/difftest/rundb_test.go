@@ -21,6 +21,7 @@ func startRundb(t testing.TB) (addr string, stop func()) {
 	cfg := config.Default()
 	cfg.Port = 0
 	cfg.Bind = "127.0.0.1"
+	cfg.EnableDebugCommand = "local" // as the Redis the diffs run against
 	name := os.Getenv("RUNDB_ALLOC")
 	if name == "" {
 		name = "goheap"
