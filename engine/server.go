@@ -565,6 +565,10 @@ func (s *Server) BeforeSleep() {
 		s.cmd.SetPostponed(len(s.held))
 	}
 	s.cmd.BeforeSleep()
+	if s.cmd.ExpiryRunning() {
+		// A slow expiry cycle spends its budget one slice per turn.
+		s.loop.Wake()
+	}
 	if s.cmd.EvictionRunning() {
 		// An eviction run over its time budget goes on one budget per
 		// turn; the wake keeps the loop from sleeping until it is done.

@@ -5,6 +5,7 @@ import (
 
 	"rundb/engine/config"
 	"rundb/engine/db"
+	"rundb/engine/mem"
 )
 
 // maxmemory. Before each command, when maxmemory is set and used memory
@@ -79,7 +80,7 @@ func (s *Server) evictUsed(now time.Time) uint64 {
 		es.clientMem = s.clientMemory()
 		es.clientAt = now
 	}
-	used := s.KS.Alloc.Stats().Allocated + es.clientMem
+	used := mem.Allocated(s.KS.Alloc) + es.clientMem
 	if nc := s.memNotCountedForEvict(); used > nc {
 		used -= nc
 	}

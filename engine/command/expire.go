@@ -34,14 +34,27 @@ func (s *Server) activeExpire(k db.ExpireKind, now time.Time) {
 	x.Run(k)
 }
 
-// BeforeSleep runs the fast expiry cycle when the last cycles left
-// expired keys behind; the engine calls it once per loop turn, before
-// replies are written and the loop waits.
+// BeforeSleep runs the next slice of a slow expiry cycle under way, or
+// else the fast cycle when the last cycles left expired keys behind; the
+// engine calls it once per loop turn, before replies are written and the
+// loop waits, and keeps the loop awake while ExpiryRunning.
 func (s *Server) BeforeSleep() {
-	if s.expiry.FastWanted() {
+	x := s.expiry
+	if x.SlowRunning() {
+		now := time.Now()
+		s.Paused(now) // ends a pause whose time is up
+		s.KS.Tick(now.UnixMilli())
+		x.Continue()
+		return
+	}
+	if x.FastWanted() {
 		s.activeExpire(db.ExpireFast, time.Now())
 	}
 }
+
+// ExpiryRunning reports whether a slow expiry cycle has slices left to run:
+// the loop must not sleep until it is done.
+func (s *Server) ExpiryRunning() bool { return s.expiry.SlowRunning() }
 
 // touchWatchedExpired flags the clients watching key in d, which expiry
 // just deleted, unless the key had already expired when they watched it

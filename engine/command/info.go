@@ -39,7 +39,7 @@ const infoSamples = 16
 
 // usedMemory is used_memory: the allocator's live bytes (keys, values and
 // tables) plus the clients' buffers.
-func (s *Server) usedMemory() uint64 { return s.KS.Alloc.Stats().Allocated + s.clientMemory() }
+func (s *Server) usedMemory() uint64 { return mem.Allocated(s.KS.Alloc) + s.clientMemory() }
 
 // infoCron samples the counters INFO reports as rates and tracks the
 // memory peak; the server calls it from its cron (every 100ms or more is

@@ -10,6 +10,7 @@ import (
 
 	"rundb/engine/config"
 	"rundb/engine/db"
+	"rundb/engine/mem"
 )
 
 // Version is rundb's own version (INFO rundb_version, rundb --version).
@@ -158,7 +159,7 @@ func NewServer(cfg *config.Config, ks *db.Keyspace) *Server {
 	s.rngState = uint64(time.Now().UnixNano()) | 1
 	s.wireWriteHooks()
 	s.expiry = s.newActiveExpiry()
-	s.startupMemory = ks.Alloc.Stats().Allocated
+	s.startupMemory = mem.Allocated(ks.Alloc)
 	s.applyLFU()
 	return s
 }

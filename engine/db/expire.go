@@ -20,18 +20,23 @@ package db
 //
 // Two kinds of cycle share that code:
 //
-//   - the slow cycle runs in the server cron, hz times a second, within
-//     25% of the cron period at effort 1 (25 ms at hz 10), of which it
-//     leaves 1/25 to the rest of the cron (a 24 ms budget);
+//   - the slow cycle starts in the server cron, hz times a second, with a
+//     budget of 25% of the cron period at effort 1 (25 ms at hz 10), of
+//     which it leaves 1/25 to the rest of the cron (a 24 ms budget). It
+//     spends that budget in slices of at most 2 ms (expireSliceUs), one
+//     per loop turn (Run, then Continue while SlowRunning, the server
+//     keeping the loop awake), so clients are served between slices: the
+//     CPU share is the whole budget's, the longest wait a slice's;
 //   - the fast cycle runs before the event loop sleeps, with a budget of
 //     1 ms at effort 1, only when the last cycle ran out of time or the
 //     moving average of expired keys per sample is at or above the
 //     acceptable share (10% at effort 1), at most once per two of its
-//     durations, and never right after another cycle: one of its durations
-//     of serving clients separates them. A slow cycle that starts within
-//     that time of a fast one (the cron runs after the turn's commands,
-//     whose replies are written at the next turn) takes the fast one's
-//     time off its budget, so the loop's longest stall is one slow budget.
+//     durations, never while a slow cycle is under way, and never right
+//     after another cycle or slice: one of its durations of serving
+//     clients separates them. A slow cycle that starts within that time of
+//     a fast one (the cron runs after the turn's commands, whose replies
+//     are written at the next turn) takes the fast one's time off its
+//     budget.
 //
 // The budget is checked after every pass (a pass is at most KeysPerLoop
 // deletions), so a cycle overshoots it by one pass at most. A cycle that
@@ -56,6 +61,11 @@ const (
 	// expireGroupsPerKey bounds the home groups a pass scans per key it
 	// wants to sample.
 	expireGroupsPerKey = 20
+	// expireSliceUs is the longest piece of a slow cycle run in one loop
+	// turn: the cycle spends its budget (24 ms at hz 10) in slices of at
+	// most 2 ms with the clients' turns between them, so the CPU share is
+	// the budget's and a client waits at most one slice for expiry.
+	expireSliceUs = 2000
 )
 
 // ExpireKind selects the slow (cron) or the fast (before sleep) cycle.
@@ -98,8 +108,14 @@ type ActiveExpiry struct {
 	capped   bool      // the last cycle stopped on its budget
 	lastFast int64     // start of the last fast cycle, µs
 	lastEnd  int64     // end of the last cycle, µs
-	lastDur  int64     // how long the last cycle took, µs
+	lastDur  int64     // how long the last cycle (or slice) took, µs
 	refs     []mem.Ref // scratch: the refs one scan step found
+
+	// The cycle under way: slow budget left (µs, 0 when no slow cycle
+	// runs), databases still to visit, keys sampled and deleted so far.
+	slowLeft               int64
+	dbsLeft                int
+	cycSampled, cycExpired int
 }
 
 // NewActiveExpiry makes the cycle of ks, timed by clock (µs).
@@ -152,9 +168,11 @@ func (x *ActiveExpiry) budgetAt(k ExpireKind, start int64) int64 {
 // waiting on it waits no longer than the share.
 const slowReserve = 25
 
-// Run runs one cycle of kind k over the keyspace's databases, deciding
-// expiry at the keyspace's NowMs (the caller Ticks it first). It returns
-// the number of keys it deleted.
+// Run runs a cycle of kind k over the keyspace's databases, deciding
+// expiry at the keyspace's NowMs (the caller Ticks it first), and returns
+// the number of keys it deleted. A fast cycle runs whole. A slow cycle
+// runs its first slice here (see Continue); a slow cycle still running
+// when the cron starts the next one ends there, as if its budget ran out.
 func (x *ActiveExpiry) Run(k ExpireKind) int {
 	ks := x.ks
 	if ks.ExpiryPaused {
@@ -163,6 +181,10 @@ func (x *ActiveExpiry) Run(k ExpireKind) int {
 	t := tuningFor(x.Effort)
 	start := x.Clock()
 	if k == ExpireFast {
+		if x.slowLeft > 0 {
+			// A slow cycle is under way: its slices run instead.
+			return 0
+		}
 		// Nothing suggests many expired keys are waiting.
 		if !x.capped && x.Stats.StalePerc*100 < float64(t.acceptableStale) {
 			return 0
@@ -171,51 +193,119 @@ func (x *ActiveExpiry) Run(k ExpireKind) int {
 			return 0
 		}
 		x.lastFast = start
+		x.begin()
+		n, timeUp := x.work(start, x.budgetAt(k, start))
+		x.end(start, timeUp)
+		x.Stats.CycleTimeUs += x.lastDur
+		return n
 	}
-	budget := x.budgetAt(k, start)
-	dbs := len(ks.DBs)
+	if x.slowLeft > 0 {
+		x.end(start, true)
+	}
+	x.begin()
+	x.slowLeft = x.budgetAt(ExpireSlow, start)
+	return x.slice(start)
+}
+
+// Continue runs the next slice of the slow cycle under way, if any, and
+// returns the number of keys it deleted. The server calls it once per
+// loop turn while SlowRunning, and keeps the loop from sleeping meanwhile.
+func (x *ActiveExpiry) Continue() int {
+	if x.slowLeft <= 0 || x.ks.ExpiryPaused {
+		return 0
+	}
+	return x.slice(x.Clock())
+}
+
+// SlowRunning reports whether a slow cycle has budget and work left: the
+// loop owes it more slices.
+func (x *ActiveExpiry) SlowRunning() bool { return x.slowLeft > 0 && !x.ks.ExpiryPaused }
+
+// slice runs the slow cycle under way for at most expireSliceUs of its
+// remaining budget, and ends the cycle when its budget is spent or its
+// databases are done.
+func (x *ActiveExpiry) slice(start int64) int {
+	n, timeUp := x.work(start, min(x.slowLeft, expireSliceUs))
+	now := x.Clock()
+	x.slowLeft -= now - start
+	x.Stats.CycleTimeUs += now - start
+	switch {
+	case !timeUp:
+		x.slowLeft = 0
+		x.end(start, false)
+	case x.slowLeft <= 0:
+		x.slowLeft = 0
+		x.end(start, true)
+	default:
+		// A pause between slices: clients are served before the next.
+		x.lastEnd, x.lastDur = now, now-start
+	}
+	return n
+}
+
+// begin starts a cycle: the databases it visits, counters.
+func (x *ActiveExpiry) begin() {
+	dbs := len(x.ks.DBs)
 	if len(x.cursors) != dbs {
 		x.cursors = append(x.cursors[:0], make([]uint64, dbs)...)
 	}
-	perCycle := dbs
+	x.dbsLeft = dbs
 	if !x.capped {
-		perCycle = min(dbs, expireDBsPerCycle)
+		x.dbsLeft = min(dbs, expireDBsPerCycle)
 	}
 	x.capped = false
+	x.cycSampled, x.cycExpired = 0, 0
 	x.Stats.Cycles++
-	totalSampled, totalExpired := 0, 0
-	for i := 0; i < perCycle && !x.capped; i++ {
-		id := x.nextDB % dbs
-		x.nextDB = (x.nextDB + 1) % dbs
-		d := ks.DBs[id]
-		if d.expires.Len() == 0 {
-			continue
-		}
-		for {
-			sampled, expired := x.pass(d, t.keysPerLoop)
-			x.Stats.Passes++
-			x.Stats.Sampled += uint64(sampled)
-			totalSampled += sampled
-			totalExpired += expired
-			if x.Clock()-start > budget {
-				x.capped = true
-				x.Stats.TimeCapReached++
-				break
-			}
-			if d.expires.Len() == 0 || !passAgain(sampled, expired, t.acceptableStale) {
-				break
-			}
+}
+
+// end closes a cycle whose last piece of work began at start: timeUp says
+// it stopped on its budget.
+func (x *ActiveExpiry) end(start int64, timeUp bool) {
+	if timeUp {
+		x.capped = true
+		x.Stats.TimeCapReached++
+		// The next cycle starts with the database after the one it
+		// was in.
+		if dbs := len(x.ks.DBs); dbs > 0 {
+			x.nextDB = (x.nextDB + 1) % dbs
 		}
 	}
 	x.lastEnd = x.Clock()
 	x.lastDur = x.lastEnd - start
-	x.Stats.CycleTimeUs += x.lastDur
 	cur := 0.0
-	if totalSampled > 0 {
-		cur = float64(totalExpired) / float64(totalSampled)
+	if x.cycSampled > 0 {
+		cur = float64(x.cycExpired) / float64(x.cycSampled)
 	}
 	x.Stats.StalePerc = cur*0.05 + x.Stats.StalePerc*0.95
-	return totalExpired
+}
+
+// work runs passes of the cycle under way from the database it stands at,
+// until the cycle's databases are done or budget µs have passed since
+// start; it returns the keys it deleted and whether it stopped on time.
+// A stop on time leaves the cycle at the database it was in.
+func (x *ActiveExpiry) work(start, budget int64) (deleted int, timeUp bool) {
+	ks := x.ks
+	t := tuningFor(x.Effort)
+	dbs := len(ks.DBs)
+	for ; x.dbsLeft > 0; x.dbsLeft-- {
+		d := ks.DBs[x.nextDB%dbs]
+		for d.expires.Len() > 0 {
+			sampled, expired := x.pass(d, t.keysPerLoop)
+			x.Stats.Passes++
+			x.Stats.Sampled += uint64(sampled)
+			x.cycSampled += sampled
+			x.cycExpired += expired
+			deleted += expired
+			if x.Clock()-start > budget {
+				return deleted, true
+			}
+			if !passAgain(sampled, expired, t.acceptableStale) {
+				break
+			}
+		}
+		x.nextDB = (x.nextDB + 1) % dbs
+	}
+	return deleted, false
 }
 
 // passAgain is the adaptive rule: another pass follows one that found more

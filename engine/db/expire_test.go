@@ -150,13 +150,30 @@ func TestExpireTimeBudget(t *testing.T) {
 			clk.us += 100
 		}
 	}
-	n := x.Run(ExpireSlow)
-	// The budget is checked after each pass: the 240 keys it affords, and
+	// The slow cycle runs in slices of at most 2 ms (20 keys here), each
+	// checked after every pass: a slice deletes the 20 keys it affords and
 	// no more than what the pass that crosses it reaches (20 keys asked,
 	// groups' worth more found; the reach depends on the process's hash
 	// seed, so two passes are allowed).
-	if n < 240 || n > 240+2*28 {
-		t.Fatalf("the capped cycle deleted %d keys; want 240 and at most two passes more", n)
+	n := x.Run(ExpireSlow)
+	slices := 1
+	for x.SlowRunning() {
+		if n < 20*slices || n > 20*slices+2*28*slices {
+			t.Fatalf("%d slices deleted %d keys; want 20 each and at most two passes more", slices, n)
+		}
+		if x.Run(ExpireFast) != 0 {
+			t.Fatal("a fast cycle ran while a slow one was under way")
+		}
+		n += x.Continue()
+		slices++
+	}
+	// The budget holds over the slices: the 240 keys it affords, and the
+	// last slice's overshoot at most.
+	if n < 240 || n > 240+2*28 || slices < 6 || slices > 12 {
+		t.Fatalf("the capped cycle deleted %d keys in %d slices; want 240 and at most two passes more", n, slices)
+	}
+	if x.Stats.Cycles != 1 {
+		t.Fatalf("%d cycles counted for one sliced slow cycle", x.Stats.Cycles)
 	}
 	if x.Stats.TimeCapReached != 1 || !x.capped {
 		t.Fatalf("time cap count %d, capped %v", x.Stats.TimeCapReached, x.capped)
@@ -193,12 +210,18 @@ func TestExpireTimeBudget(t *testing.T) {
 	// near it. The table's hash seed differs per process, so how far the
 	// pass that crosses the budget reaches varies: allow two passes.
 	k := x.Run(ExpireSlow)
+	for x.SlowRunning() {
+		k += x.Continue()
+	}
 	if k < 240-m || k > 240-m+2*28 {
 		t.Fatalf("slow cycle after a fast one deleted %d keys; want %d and at most two passes more", k, 240-m)
 	}
 	// Cycles go on until the database is clean.
 	for i := 0; d.Len() > 0 && i < 100; i++ {
 		x.Run(ExpireSlow)
+		for x.SlowRunning() {
+			x.Continue()
+		}
 	}
 	if d.Len() != 0 {
 		t.Fatalf("%d keys left after 100 slow cycles", d.Len())
@@ -304,4 +327,52 @@ func TestExpireFreesMemory(t *testing.T) {
 	if got, want := ks.Alloc.Stats().Requested, uint64(liveBytes+tables); got != want || before.Requested > got {
 		t.Fatalf("allocator holds %d bytes; want %d (10 keys: %d, tables: %d; before: %d)", got, want, liveBytes, tables, before.Requested)
 	}
+}
+
+// TestExpireSlowSlices: a slow cycle spends its budget in slices of at most
+// 2 ms (and one pass), each from where the last stopped; a new cron cycle
+// arriving while one is under way ends it as capped.
+func TestExpireSlowSlices(t *testing.T) {
+	ks, d := newDB(t)
+	fill(d, "dead", 3000, 3000)
+	x, clk := newExpiry(ks)
+	ks.Hooks.AfterWrite = func(_ *DB, _ []byte, c Cause) {
+		if c == CauseExpired {
+			clk.us += 100
+		}
+	}
+	prev := 0
+	x.Run(ExpireSlow)
+	for i := 0; x.SlowRunning(); i++ {
+		if spent := x.Stats.CycleTimeUs - int64(prev); spent < expireSliceUs || spent > expireSliceUs+2*28*100 {
+			t.Fatalf("slice %d took %d µs; want 2 ms and at most two passes more", i, spent)
+		}
+		prev = int(x.Stats.CycleTimeUs)
+		clk.us += 500 // the clients' turn between slices
+		x.Continue()
+	}
+	if x.Stats.CycleTimeUs < 24_000 || x.Stats.CycleTimeUs > 24_000+2*28*100 || !x.capped {
+		t.Fatalf("slow cycle spent %d µs (capped %v); want its 24 ms budget", x.Stats.CycleTimeUs, x.capped)
+	}
+	// A new cycle while one runs: the old one ends, capped.
+	x.Run(ExpireSlow)
+	if !x.SlowRunning() || x.Stats.Cycles != 2 {
+		t.Fatal("no slow cycle under way after its first slice")
+	}
+	caps := x.Stats.TimeCapReached
+	x.Run(ExpireSlow)
+	if x.Stats.TimeCapReached != caps+1 || x.Stats.Cycles != 3 || !x.SlowRunning() {
+		t.Fatalf("cap count %d -> %d, cycles %d: the interrupted cycle should count as capped", caps, x.Stats.TimeCapReached, x.Stats.Cycles)
+	}
+	// Slices do nothing while expiry is paused.
+	ks.ExpiryPaused = true
+	n := d.Len()
+	if x.SlowRunning() || x.Continue() != 0 || d.Len() != n {
+		t.Fatal("a slice ran while expiry was paused")
+	}
+	ks.ExpiryPaused = false
+	for x.SlowRunning() {
+		x.Continue()
+	}
+	checkTables(t, d)
 }

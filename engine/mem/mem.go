@@ -245,3 +245,21 @@ func (s *Stats) Resize(p Purpose, oldSize, oldAllocated, newSize, newAllocated i
 	ps.Requested += d
 	ps.Allocated += da
 }
+
+// AllocatedReader is implemented by backends whose Stats cost more than
+// their bookkeeping: the C allocator backend asks the library for Mapped,
+// and glibc's mallinfo2 walks every free chunk (tens of milliseconds after
+// a mass free). The server's checks of used_memory (the cron, maxmemory
+// before commands, eviction) read Allocated through it.
+type AllocatedReader interface {
+	// AllocatedBytes is Stats().Allocated, without the rest of Stats.
+	AllocatedBytes() uint64
+}
+
+// Allocated is a's Stats().Allocated, read cheaply when a allows it.
+func Allocated(a Allocator) uint64 {
+	if r, ok := a.(AllocatedReader); ok {
+		return r.AllocatedBytes()
+	}
+	return a.Stats().Allocated
+}

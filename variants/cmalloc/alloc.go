@@ -147,6 +147,7 @@ func New(want Kind) (*Allocator, error) {
 	switch {
 	case want == Libc:
 		a.name = "libc"
+		tuneGlibc()
 	case p.version != "":
 		a.name = want.String() + "-" + p.version
 	default:
@@ -226,6 +227,10 @@ func (a *Allocator) Stats() mem.Stats {
 	s.Mapped = a.mapped
 	return s
 }
+
+// AllocatedBytes implements mem.AllocatedReader: the live bytes, without
+// asking the library for Mapped.
+func (a *Allocator) AllocatedBytes() uint64 { return a.stats.Allocated }
 
 // MallocStats implements mem.StatsWriter: the allocator's own report
 // (jemalloc's malloc_stats_print, mimalloc's mi_stats_print_out, tcmalloc's

@@ -183,3 +183,28 @@ func TestMallocStats(t *testing.T) {
 	}
 	t.Logf("%s: %d bytes of statistics", a.Name(), len(out))
 }
+
+// TestGlibcNoFastbins: under glibc, freed small blocks are not left in
+// fastbins (where a later large malloc would consolidate them all at once),
+// and AllocatedBytes follows Stats().Allocated.
+func TestGlibcNoFastbins(t *testing.T) {
+	a := answering(t)
+	var refs []mem.Ref
+	for i := 0; i < 10_000; i++ {
+		refs = append(refs, a.Alloc(mem.PurposeEntry, 16+i%64))
+	}
+	for i := 0; i < len(refs); i += 2 {
+		a.Free(mem.PurposeEntry, refs[i], 16+i%64)
+	}
+	if got, want := a.AllocatedBytes(), a.Stats().Allocated; got != want {
+		t.Fatalf("AllocatedBytes %d; Stats().Allocated %d", got, want)
+	}
+	if a.Kind() == Libc {
+		if n := fastbinBytes(); n != 0 {
+			t.Fatalf("%d bytes in glibc's fastbins after 5000 frees; want 0 (M_MXFAST 0)", n)
+		}
+	}
+	for i := 1; i < len(refs); i += 2 {
+		a.Free(mem.PurposeEntry, refs[i], 16+i%64)
+	}
+}

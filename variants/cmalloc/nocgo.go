@@ -20,6 +20,10 @@ func mappedNow(probe) uint64 { return 0 }
 
 func trimNow(probe) {}
 
+func tuneGlibc() {}
+
+func fastbinBytes() uint64 { return 0 }
+
 func statsNow(probe) string { return "" }
 
 func cAlloc(int) (uintptr, int) { panic("cmalloc: rundb was built without cgo") }
