@@ -522,13 +522,13 @@ func addBackendLine(p *plot.Plot, r *Results, b string, xys plotter.XYs, width, 
 	return nil
 }
 
-// plotExpiry draws X1: per backend, the seconds from the deadline until
+// plotExpiry draws X1: per backend, the seconds from the last deadline until
 // every expired key was gone, and the longest PING meanwhile (dashed: the
 // 25 ms target).
 func plotExpiry(r *Results, file string) (bool, error) {
 	var panels []*plot.Plot
 	for _, m := range []struct{ metric, title, ylabel string }{
-		{MX1ReclaimSec, "X1: deadline to all expired keys deleted", "seconds"},
+		{MX1ReclaimSec, "X1: last deadline to all expired keys deleted", "seconds"},
 		{MX1PingMaxMs, "X1: longest PING meanwhile (target 25 ms)", "ms"},
 	} {
 		p := newPlot(m.title, m.ylabel)

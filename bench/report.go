@@ -364,9 +364,9 @@ func largeTable(r *Results, w string) string {
 	}
 	if w == "X1" {
 		cols = []struct{ head, m string }{
-			{"populate s", MX1PopulateSec}, {"used_memory MiB loaded", MX1UsedLoaded},
-			{"s from the deadline to all expired keys gone", MX1ReclaimSec},
-			{"used_memory MiB given back", MX1UsedFreedMB}, {"PING max ms meanwhile", MX1PingMaxMs},
+			{"populate s", MX1PopulateSec}, {"used_memory_peak MiB", MX1UsedLoaded},
+			{"s from the last deadline to all expired keys gone", MX1ReclaimSec},
+			{"used_memory MiB given back", MX1UsedFreedMB}, {"PING max ms after the writes", MX1PingMaxMs},
 		}
 	}
 	var b strings.Builder

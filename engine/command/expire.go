@@ -34,12 +34,18 @@ func (s *Server) activeExpire(k db.ExpireKind, now time.Time) {
 	x.Run(k)
 }
 
-// BeforeSleep runs the next slice of a slow expiry cycle under way, or
-// else the fast cycle when the last cycles left expired keys behind; the
+// BeforeSleep runs the next slice of a slow expiry cycle under way (one
+// slice per loop turn, the cron's included), or else the fast cycle when the last cycles left expired keys behind; the
 // engine calls it once per loop turn, before replies are written and the
 // loop waits, and keeps the loop awake while ExpiryRunning.
 func (s *Server) BeforeSleep() {
 	x := s.expiry
+	if s.cronSliced {
+		// The cron started a slow cycle in this turn: its first slice
+		// ran, the clients' turn comes before the next.
+		s.cronSliced = false
+		return
+	}
 	if x.SlowRunning() {
 		now := time.Now()
 		s.Paused(now) // ends a pause whose time is up

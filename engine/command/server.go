@@ -132,6 +132,9 @@ type Server struct {
 
 	// expiry is the active expiry cycle (expire.go).
 	expiry *db.ActiveExpiry
+	// cronSliced: the cron of this loop turn ran a slice of the slow
+	// expiry cycle, so BeforeSleep leaves the next one to the next turn.
+	cronSliced bool
 
 	// evict is the maxmemory state (evict.go).
 	evict evictState
@@ -461,6 +464,7 @@ func (s *Server) Cron() {
 	s.infoCron()
 	s.blockTimeouts(time.Now())
 	s.activeExpire(db.ExpireSlow, time.Now())
+	s.cronSliced = true
 	for _, d := range s.KS.DBs {
 		d.RehashStep(16)
 	}
