@@ -2,6 +2,7 @@ package command
 
 import (
 	"strings"
+	"time"
 
 	"rundb/engine/config"
 	"rundb/engine/db"
@@ -72,6 +73,7 @@ func configResetStatCommand(c *Client) {
 	s := c.srv
 	s.stats = Stats{}
 	s.KS.Stats = db.Stats{}
+	s.evict.exceededTotal, s.evict.exceededSince = 0, time.Time{}
 	for _, cmd := range s.table.Sorted() {
 		resetCommandStats(cmd)
 		for _, sub := range cmd.SortedSubs() {

@@ -1,6 +1,7 @@
 package command
 
 import (
+	"math"
 	"time"
 
 	"rundb/engine/config"
@@ -11,7 +12,7 @@ import (
 // maxmemory. Before each command, when maxmemory is set and used memory
 // (the allocator's bytes plus the clients' buffers, less
 // mem_not_counted_for_evict) is over it, the server evicts keys by
-// maxmemory-policy (db.Evictor) within evictTimeBudget. A command is
+// maxmemory-policy (db.Evictor) within evictTimeLimit. A command is
 // refused with ErrOOM when the server is still over the limit and nothing
 // more can be evicted (always under noeviction) and the command is
 // flagged deny-OOM, or is an EXEC whose queue holds one, or is being
@@ -29,9 +30,20 @@ import (
 // ErrOOM is the reply to a deny-OOM command over maxmemory.
 const ErrOOM = "OOM command not allowed when used memory > 'maxmemory'."
 
-// evictTimeBudget bounds one eviction run (Redis 7.0's limit at its
-// default maxmemory-eviction-tenacity of 10).
-const evictTimeBudget = 500 * time.Microsecond
+// evictTimeLimit is how long one eviction run may take at
+// maxmemory-eviction-tenacity t (0..100), as in Redis 7.0: 50 µs per step
+// up to 10 (500 µs, the default), then 15% more per step (about 2 ms at
+// 20, 1.6 s at 99), and no limit at 100. The limit is checked every 16
+// keys evicted, so tenacity 0 evicts 16 keys per run.
+func evictTimeLimit(t int64) (limit time.Duration, unlimited bool) {
+	switch {
+	case t <= 10:
+		return time.Duration(max(t, 0)) * 50 * time.Microsecond, false
+	case t < 100:
+		return time.Duration(500 * math.Pow(1.15, float64(t-10)) * float64(time.Microsecond)), false
+	}
+	return 0, true
+}
 
 // clientMemEvery is how often the eviction check walks the connections
 // for their buffers' size; between walks it reuses the last figure.
@@ -48,6 +60,11 @@ type evictState struct {
 	// clientMem caches clientMemory, taken at clientAt.
 	clientMem uint64
 	clientAt  time.Time
+	// exceededSince is when used memory went over maxmemory (zero while
+	// under it); exceededTotal sums the past spells over it (INFO's
+	// total_eviction_exceeded_time).
+	exceededSince time.Time
+	exceededTotal time.Duration
 }
 
 // evictor returns the server's evictor, following the configuration.
@@ -98,8 +115,35 @@ func evictTarget(cfg *config.Config, p db.Policy) uint64 {
 
 // performEvictions evicts as maxmemory asks at now (see the top of this
 // file) and reports how it ended: EvictFail means over the limit with
-// nothing left to evict.
+// nothing left to evict. It times the spells over maxmemory: one starts
+// when a check fails or leaves a run going while over the limit, and ends
+// at the first check that finds used memory back under it.
 func (s *Server) performEvictions(now time.Time) db.EvictResult {
+	res := s.evictOnce(now)
+	es := &s.evict
+	over := res == db.EvictFail || (es.running && s.Config.MaxMemory > 0 && s.evictUsed(now) > uint64(s.Config.MaxMemory))
+	switch {
+	case over && es.exceededSince.IsZero():
+		es.exceededSince = now
+	case !over && !es.exceededSince.IsZero():
+		es.exceededTotal += now.Sub(es.exceededSince)
+		es.exceededSince = time.Time{}
+	}
+	return res
+}
+
+// evictionExceeded is INFO's total_eviction_exceeded_time (the ongoing
+// spell included) and current_eviction_exceeded_time at now.
+func (s *Server) evictionExceeded(now time.Time) (total, current time.Duration) {
+	es := &s.evict
+	if !es.exceededSince.IsZero() {
+		current = max(now.Sub(es.exceededSince), 0)
+	}
+	return es.exceededTotal + current, current
+}
+
+// evictOnce is one eviction check of performEvictions.
+func (s *Server) evictOnce(now time.Time) db.EvictResult {
 	es := &s.evict
 	cfg := s.Config
 	if cfg.MaxMemory <= 0 {
@@ -132,7 +176,8 @@ func (s *Server) performEvictions(now time.Time) db.EvictResult {
 		return db.EvictOK
 	}
 	start := time.Now()
-	res := ev.Evict(over, func() bool { return time.Since(start) >= evictTimeBudget })
+	runLimit, unlimited := evictTimeLimit(cfg.MaxMemoryEvictionTenacity)
+	res := ev.Evict(over, func() bool { return !unlimited && time.Since(start) >= runLimit })
 	es.running = res == db.EvictRunning
 	if res == db.EvictFail && s.evictUsed(now) <= limit {
 		// Under the limit, only not down to a random policy's target.

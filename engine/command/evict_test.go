@@ -5,6 +5,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"rundb/engine/db"
 )
 
 func fill(s *Server, c *Client, prefix string, n, size int) {
@@ -146,5 +149,86 @@ func TestObjectFreq(t *testing.T) {
 	do(s, c, "get", "b")
 	if got := do(s, c, "object", "freq", "b"); got != ":6\r\n" {
 		t.Errorf("OBJECT FREQ after a read: %q", got)
+	}
+}
+
+// TestEvictionTenacity: maxmemory-eviction-tenacity's time limit follows
+// Redis 7.0's formula, CONFIG SET checks its range, and tenacity 0 evicts
+// one batch of 16 keys per run, leaving the rest to the loop turns.
+func TestEvictionTenacity(t *testing.T) {
+	for _, c := range []struct {
+		t    int64
+		want time.Duration
+		inf  bool
+	}{{0, 0, false}, {1, 50 * time.Microsecond, false}, {10, 500 * time.Microsecond, false},
+		{11, 575 * time.Microsecond, false}, {20, 2022 * time.Microsecond, false}, {100, 0, true}} {
+		got, inf := evictTimeLimit(c.t)
+		if inf != c.inf || got.Truncate(time.Microsecond) != c.want {
+			t.Errorf("tenacity %d: limit %v unlimited %v; want %v %v", c.t, got, inf, c.want, c.inf)
+		}
+	}
+	s, c := testServer(nil)
+	if got := do(s, c, "config", "get", "maxmemory-eviction-tenacity"); got != "*2\r\n$27\r\nmaxmemory-eviction-tenacity\r\n$2\r\n10\r\n" {
+		t.Fatalf("default: %q", got)
+	}
+	if got := do(s, c, "config", "set", "maxmemory-eviction-tenacity", "101"); got != "-ERR CONFIG SET failed (possibly related to argument 'maxmemory-eviction-tenacity') - argument must be between 0 and 100 inclusive\r\n" {
+		t.Fatalf("tenacity 101: %q", got)
+	}
+	fill(s, c, "k", 400, 100)
+	do(s, c, "config", "set", "maxmemory-eviction-tenacity", "0")
+	do(s, c, "config", "set", "maxmemory-policy", "allkeys-lru")
+	do(s, c, "config", "set", "maxmemory", strconv.FormatUint(s.usedMemory()-20_000, 10))
+	if got := do(s, c, "set", "new", "v"); got != "+OK\r\n" {
+		t.Fatalf("SET: %q", got)
+	}
+	if ev := s.KS.Stats.EvictedKeys; ev != 16 || !s.EvictionRunning() {
+		t.Fatalf("tenacity 0: a run evicted %d keys (running %v); want 16 and the rest left to the loop", ev, s.EvictionRunning())
+	}
+	for i := 0; s.EvictionRunning() && i < 100; i++ {
+		s.EvictionStep()
+	}
+	if s.EvictionRunning() || s.usedMemory() > uint64(s.Config.MaxMemory) {
+		t.Fatalf("loop turns left used_memory %d over %d", s.usedMemory(), s.Config.MaxMemory)
+	}
+	// At 100 one run evicts everything it must.
+	do(s, c, "config", "set", "maxmemory-eviction-tenacity", "100")
+	do(s, c, "config", "set", "maxmemory", strconv.FormatUint(s.usedMemory()-20_000, 10))
+	before := s.KS.Stats.EvictedKeys
+	do(s, c, "ping")
+	if s.EvictionRunning() || s.KS.Stats.EvictedKeys-before < 100 {
+		t.Fatalf("tenacity 100: evicted %d, running %v", s.KS.Stats.EvictedKeys-before, s.EvictionRunning())
+	}
+}
+
+// TestEvictionExceededTime: INFO's total_ and current_eviction_exceeded_time
+// time the spells over maxmemory (noeviction refusing writes), and
+// RESETSTAT clears them.
+func TestEvictionExceededTime(t *testing.T) {
+	s, c := testServer(nil)
+	fill(s, c, "k", 100, 100)
+	t0 := time.Now()
+	if tot, cur := s.evictionExceeded(t0); tot != 0 || cur != 0 {
+		t.Fatalf("at start: %v %v", tot, cur)
+	}
+	do(s, c, "config", "set", "maxmemory", strconv.FormatUint(s.usedMemory()-1000, 10))
+	if s.performEvictions(t0) != db.EvictFail {
+		t.Fatal("noeviction over the limit did not fail")
+	}
+	s.performEvictions(t0.Add(time.Second)) // still over: the spell goes on
+	if tot, cur := s.evictionExceeded(t0.Add(3 * time.Second)); tot != 3*time.Second || cur != 3*time.Second {
+		t.Fatalf("3 s over: total %v current %v", tot, cur)
+	}
+	do(s, c, "config", "set", "maxmemory", "0")
+	s.performEvictions(t0.Add(5 * time.Second))
+	if tot, cur := s.evictionExceeded(t0.Add(9 * time.Second)); tot != 5*time.Second || cur != 0 {
+		t.Fatalf("back under: total %v current %v; want 5s 0", tot, cur)
+	}
+	out := do(s, c, "info", "stats")
+	if !strings.Contains(out, "evicted_keys:0\r\ntotal_eviction_exceeded_time:5000\r\ncurrent_eviction_exceeded_time:0\r\n") {
+		t.Fatalf("INFO stats: %q", out)
+	}
+	do(s, c, "config", "resetstat")
+	if tot, cur := s.evictionExceeded(time.Now()); tot != 0 || cur != 0 {
+		t.Fatalf("after RESETSTAT: %v %v", tot, cur)
 	}
 }

@@ -114,7 +114,7 @@ func TestConfigCommands(t *testing.T) {
 		cs("*2\r\n$4\r\nPORT\r\n$4\r\n7379\r\n", "config", "get", "PORT", "port"),
 		cs("*2\r\n$4\r\nport\r\n$4\r\n7379\r\n", "config", "get", "Port*"),
 		cs("*0\r\n", "config", "get", "foo"),
-		cs("*6\r\n$16\r\nmaxmemory-policy\r\n$10\r\nnoeviction\r\n$17\r\nmaxmemory-samples\r\n$1\r\n5\r\n$2\r\nhz\r\n$2\r\n10\r\n",
+		cs("*8\r\n$16\r\nmaxmemory-policy\r\n$10\r\nnoeviction\r\n$17\r\nmaxmemory-samples\r\n$1\r\n5\r\n$27\r\nmaxmemory-eviction-tenacity\r\n$2\r\n10\r\n$2\r\nhz\r\n$2\r\n10\r\n",
 			"config", "get", "maxmemory-*", "hz"),
 		cs("-ERR Unknown option or number of arguments for CONFIG SET - 'foo'\r\n", "config", "set", "foo", "bar"),
 		cs("-ERR CONFIG SET failed (possibly related to argument 'maxmemory') - argument must be a memory value\r\n", "config", "set", "maxmemory", "abc"),

@@ -51,6 +51,10 @@ type Config struct {
 	LFULogFactor     int64
 	LFUDecayTime     int64
 
+	// MaxMemoryEvictionTenacity (0..100) sets how long one eviction run
+	// may take before the rest is left to the following loop turns.
+	MaxMemoryEvictionTenacity int64
+
 	// SetMaxIntsetEntries: a set of integers stays an intset up to this
 	// many members, then converts to a hashtable.
 	SetMaxIntsetEntries int64
@@ -101,7 +105,7 @@ type Config struct {
 func Default() *Config {
 	return &Config{
 		Port: 7379, Bind: "127.0.0.1", ProtectedMode: true, EnableProtectedConfigs: "no", EnableDebugCommand: "no", Databases: 16, MaxClients: 10000, Hz: 10, ActiveExpireEffort: 1,
-		TCPBacklog: 511, MaxMemoryPolicy: "noeviction", MaxMemorySamples: 5,
+		TCPBacklog: 511, MaxMemoryPolicy: "noeviction", MaxMemorySamples: 5, MaxMemoryEvictionTenacity: 10,
 		EvictionRatio: 0.1, EvictionPoolSize: 16, LFULogFactor: 10, LFUDecayTime: 1,
 		SetMaxIntsetEntries: 512,
 		AppendFilename:      "appendonly.aof", AppendFsync: "everysec", Dir: ".",
@@ -286,6 +290,7 @@ var params = []*Param{
 	memParam("maxmemory", func(c *Config) *int64 { return &c.MaxMemory }, "memory limit for used_memory (0: none), checked before every command"),
 	enumParam("maxmemory-policy", maxmemoryPolicies, func(c *Config) *string { return &c.MaxMemoryPolicy }, "what to evict at maxmemory (noeviction refuses deny-oom commands; simple-first is rundb's: one random key per check; the -lfu policies switch OBJECT FREQ on)"),
 	intParam("maxmemory-samples", 1, math.MaxInt32, func(c *Config) *int64 { return &c.MaxMemorySamples }, "keys sampled per database per eviction pass (-lru, -lfu, volatile-ttl)"),
+	intParam("maxmemory-eviction-tenacity", 0, 100, func(c *Config) *int64 { return &c.MaxMemoryEvictionTenacity }, "time limit of one eviction run: 50 µs per step up to 10 (500 µs), then 15% more per step, none at 100"),
 	floatParam("eviction-ratio", 0, 1, func(c *Config) *float64 { return &c.EvictionRatio }, "rundb: allkeys-random and volatile-random evict down to maxmemory less this fraction of it"),
 	intParam("eviction-pool-size", 1, 1024, func(c *Config) *int64 { return &c.EvictionPoolSize }, "rundb: eviction candidate pool size (-lru, -lfu, volatile-ttl)"),
 	intParam("lfu-log-factor", 0, math.MaxInt32, func(c *Config) *int64 { return &c.LFULogFactor }, "LFU counter logarithm factor"),
