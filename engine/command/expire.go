@@ -31,7 +31,20 @@ func (s *Server) activeExpire(k db.ExpireKind, now time.Time) {
 	}
 	s.Paused(now) // ends a pause whose time is up
 	s.KS.Tick(now.UnixMilli())
+	start := time.Now()
 	x.Run(k)
+	s.expireLatency(start)
+}
+
+// expireLatency records, for LATENCY, the expiry work that began at start
+// (a fast cycle or one slice of a slow one: what held the loop) as an
+// "expire-cycle" event when it reached latency-monitor-threshold.
+func (s *Server) expireLatency(start time.Time) {
+	if t := s.Config.LatencyMonitorThreshold; t > 0 {
+		if d := time.Since(start); d.Milliseconds() >= t {
+			s.latencyMon.Add("expire-cycle", start, d)
+		}
+	}
 }
 
 // BeforeSleep runs the next slice of a slow expiry cycle under way (one
@@ -51,6 +64,7 @@ func (s *Server) BeforeSleep() {
 		s.Paused(now) // ends a pause whose time is up
 		s.KS.Tick(now.UnixMilli())
 		x.Continue()
+		s.expireLatency(now)
 		return
 	}
 	if x.FastWanted() {

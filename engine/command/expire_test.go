@@ -1,6 +1,7 @@
 package command
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -81,5 +82,38 @@ func TestInfoStatsExpiryOrder(t *testing.T) {
 	}
 	if !strings.Contains(out, "expired_stale_perc:0.00\r\n") {
 		t.Fatalf("expired_stale_perc not 0.00 at start: %q", out)
+	}
+}
+
+// TestExpireSlicesAndLatency: the cron starts a slow cycle and runs its
+// first slice; BeforeSleep leaves the next slice to the next turn, then
+// runs one per turn while ExpiryRunning; a slice as long as
+// latency-monitor-threshold is an "expire-cycle" LATENCY event.
+func TestExpireSlicesAndLatency(t *testing.T) {
+	s, c := testServer(nil)
+	do(s, c, "CONFIG", "SET", "latency-monitor-threshold", "1")
+	for i := 0; i < 100_000; i++ {
+		do(s, c, "SET", fmt.Sprintf("k%d", i), "v", "PX", "1")
+	}
+	time.Sleep(5 * time.Millisecond)
+	s.Cron()
+	if !s.ExpiryRunning() {
+		t.Fatal("no slow cycle under way after the cron (100000 keys expired)")
+	}
+	n := c.DB.Len()
+	s.BeforeSleep() // the cron's turn: no second slice
+	if c.DB.Len() != n {
+		t.Fatal("BeforeSleep ran a second slice in the cron's turn")
+	}
+	turns := 0
+	for s.ExpiryRunning() {
+		s.BeforeSleep()
+		turns++
+	}
+	if turns < 5 || c.DB.Len() >= n {
+		t.Fatalf("%d turns of slices, %d -> %d keys", turns, n, c.DB.Len())
+	}
+	if got := do(s, c, "LATENCY", "LATEST"); !strings.Contains(got, "$12\r\nexpire-cycle\r\n") {
+		t.Fatalf("LATENCY LATEST: %q; want an expire-cycle event", got)
 	}
 }
