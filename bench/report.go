@@ -367,6 +367,7 @@ func largeTable(r *Results, w string) string {
 			{"populate s", MX1PopulateSec}, {"used_memory_peak MiB", MX1UsedLoaded},
 			{"s from the last deadline to all expired keys gone", MX1ReclaimSec},
 			{"used_memory MiB given back", MX1UsedFreedMB}, {"PING max ms after the writes", MX1PingMaxMs},
+			{"expire-cycle max ms (LATENCY)", MX1CycleMaxMs},
 		}
 	}
 	var b strings.Builder

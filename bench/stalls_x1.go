@@ -27,6 +27,7 @@ const (
 	MX1PingMaxMs   = "x1_ping_max_ms"    // longest PING round trip meanwhile
 	MX1UsedFreedMB = "x1_used_freed_mb"  // used_memory given back (from the peak), MiB
 	MX1UsedLoaded  = "x1_used_loaded_mb" // used_memory_peak, MiB
+	MX1CycleMaxMs  = "x1_cycle_max_ms"   // longest expire-cycle LATENCY event meanwhile, ms
 )
 
 // x1TTL is how long each key of the expiring half lives after it is
@@ -83,6 +84,15 @@ func runX1(e *Env) (Metrics, error) {
 	if v, err := c.Do("DBSIZE"); err != nil || v.Integer() < half || v.Integer() > n {
 		return nil, fmt.Errorf("DBSIZE %d after writing %d keys, %d of them without TTL (%v)", v.Integer(), n, half, err)
 	}
+	// The server's own account of the stall: LATENCY records each
+	// expiry cycle (Redis: a whole cycle; rundb: a fast cycle or a slice
+	// of a slow one) of 1 ms or more as an expire-cycle event.
+	if _, err := c.Do("CONFIG", "SET", "latency-monitor-threshold", "1"); err != nil {
+		return nil, srv.Check(err)
+	}
+	if _, err := c.Do("LATENCY", "RESET"); err != nil {
+		return nil, srv.Check(err)
+	}
 	png, err := startPinger(srv.Addr)
 	if err != nil {
 		return nil, srv.Check(err)
@@ -111,6 +121,10 @@ func runX1(e *Env) (Metrics, error) {
 	if err := png.close(); err != nil {
 		return nil, fmt.Errorf("PING client: %w", err)
 	}
+	cycleMax, err := latencyMax(c, "expire-cycle")
+	if err != nil {
+		return nil, srv.Check(err)
+	}
 	usedDone, err := used("used_memory")
 	if err != nil {
 		return nil, srv.Check(err)
@@ -125,7 +139,23 @@ func runX1(e *Env) (Metrics, error) {
 		MX1PingMaxMs:   ping,
 		MX1UsedFreedMB: mib(usedLoaded - usedDone),
 		MX1UsedLoaded:  mib(usedLoaded),
+		MX1CycleMaxMs:  cycleMax,
 	}, srv.Alive()
+}
+
+// latencyMax is the all-time maximum (ms) of LATENCY event name, 0 when
+// none was recorded.
+func latencyMax(c *Client, name string) (float64, error) {
+	v, err := c.Do("LATENCY", "LATEST")
+	if err != nil {
+		return 0, err
+	}
+	for _, e := range v.Array() {
+		if f := e.Array(); len(f) == 4 && f[0].String() == name {
+			return float64(f[3].Integer()), nil
+		}
+	}
+	return 0, nil
 }
 
 func init() {
@@ -133,7 +163,8 @@ func init() {
 		Name: "X1", Title: "expire-cycle", Kind: KindLarge,
 		Doc: "W1's keys, every other one with a TTL of 1 s from when it is written (SET ... PX 1000), then no reads: seconds from " +
 			"the last key's deadline until every expired key is deleted (DBSIZE polled every 2 ms), used_memory given back from " +
-			"used_memory_peak, and the longest PING round trip of a second client from the end of the writes on (the expiry cycle's stall)",
+			"used_memory_peak, and the longest PING round trip of a second client from the end of the writes on (the expiry cycle's stall), " +
+			"beside the longest expire-cycle event LATENCY recorded meanwhile (Redis: a whole cycle; rundb: a fast cycle or one slice of a slow one)",
 		Cost: func(s Sizes, _ string) float64 { return 2 * float64(x1Keys(s)) },
 		Run:  runX1,
 	})
