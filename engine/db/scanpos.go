@@ -1,7 +1,5 @@
 package db
 
-import "rundb/engine/ds"
-
 // What a walker over the keyspace in SCAN order (the forkless snapshot in
 // engine/persist) needs to know where it stands: see ds.Table.ScanPos.
 
@@ -15,5 +13,3 @@ func (d *DB) ScanPos(key []byte) uint64 { return d.keys.ScanPos(key) }
 // ds.Table.SetNoShrink). The flag belongs to the table, so it follows the
 // table through a SWAPDB.
 func (d *DB) SetNoShrink(on bool) { d.keys.SetNoShrink(on) }
-
-var _ = ds.CursorPos
