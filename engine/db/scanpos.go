@@ -13,3 +13,6 @@ func (d *DB) ScanPos(key []byte) uint64 { return d.keys.ScanPos(key) }
 // ds.Table.SetNoShrink). The flag belongs to the table, so it follows the
 // table through a SWAPDB.
 func (d *DB) SetNoShrink(on bool) { d.keys.SetNoShrink(on) }
+
+// NoShrink reports whether SetNoShrink is on for d's keyspace table.
+func (d *DB) NoShrink() bool { return d.keys.NoShrink() }
