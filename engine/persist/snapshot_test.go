@@ -161,6 +161,8 @@ type harness struct {
 	// rare counts the flushes, swaps and grows done (a test checks that
 	// some happened while a snapshot ran).
 	rare [3]int
+	// instant is the model at the instant of runModel's snapshot.
+	instant model
 }
 
 const maxIntset = 8 // small, so that sets convert to hashtables often
@@ -589,6 +591,7 @@ func runModel(t testing.TB, h *harness, populate, opsPerStep int) (*chunkWriter,
 		}
 	}
 	instant := h.m.at(h.now)
+	h.instant = instant
 	instantMs := h.now
 	w := &chunkWriter{}
 	s := NewSnapshot(h.ks, w, h.now)
