@@ -30,6 +30,7 @@ func TestSnapshotIntoRedis(t *testing.T) {
 	// (all after the instant) passes while Redis holds the keys.
 	h.now = time.Now().UnixMilli() + 3_600_000
 	h.ks.Tick(h.now)
+	h.slice = 20
 	w, _ := runModel(t, h, 4000, 3)
 
 	l, err := net.Listen("tcp", "127.0.0.1:0")

@@ -122,18 +122,49 @@ func (c *encoder) selectDB(id int) {
 	c.buf = resp.AppendCommand(c.buf, cmdSelect, strconv.AppendInt(c.num[:0], int64(id), 10))
 }
 
-// entry appends the commands that rebuild e (a key of database dbID whose
-// blocks come from a) as it is now. It does not look at e's deadline
-// against any clock: the caller skips keys it considers expired.
-func (c *encoder) entry(a mem.Allocator, dbID int, e ds.Entry) error {
-	key := e.Key()
+// keyWriter serializes one key, in one call of more or in several: a
+// list or set is written at most limit elements per call (whole RPUSH/SADD
+// commands), so that the walker can spread a large key over several loop
+// turns. The key must not change between the calls (the snapshot's hook
+// finishes a pending key before a write reaches it).
+type keyWriter struct {
+	a      mem.Allocator
+	dbID   int
+	e      ds.Entry
+	next   int    // list: the next element to write
+	cursor uint64 // hashtable set: the next SetScan cursor
+	batch  [][]byte
+}
+
+// checkType reports whether e is of a type the serializer can write.
+func checkType(e ds.Entry) error {
 	switch t := e.Type(); {
 	case t == ds.TypeString, t == ds.TypeSet:
 	case t == ds.TypeList && e.Enc() == ds.EncQuicklist:
 	default:
 		return ErrUnsupportedType
 	}
-	c.selectDB(dbID)
+	return nil
+}
+
+// entry appends the commands that rebuild e (a key of database dbID whose
+// blocks come from a) as it is now, whole. It does not look at e's
+// deadline against any clock: the caller skips keys it considers expired.
+func (c *encoder) entry(a mem.Allocator, dbID int, e ds.Entry) error {
+	if err := checkType(e); err != nil {
+		return err
+	}
+	k := keyWriter{a: a, dbID: dbID, e: e}
+	c.some(&k, -1)
+	return nil
+}
+
+// some writes up to limit more elements of k's key (limit < 0: all of it,
+// in one go) and reports whether the key is complete. A string is always
+// written whole. The deadline follows the last element.
+func (c *encoder) some(k *keyWriter, limit int) (done bool) {
+	e, key := k.e, k.e.Key()
+	c.selectDB(k.dbID)
 	switch e.Type() {
 	case ds.TypeString:
 		v := e.Str()
@@ -148,13 +179,18 @@ func (c *encoder) entry(a mem.Allocator, dbID int, e ds.Entry) error {
 			c.bulk(v)
 		}
 	case ds.TypeList:
-		q := ds.OpenQuicklist(a, e.Container())
+		q := ds.OpenQuicklist(k.a, e.Container())
 		n := q.Len()
-		if n > 0 {
-			// One Range over the whole list: locating each batch's
-			// start would walk the nodes again per batch.
-			i := 0
-			q.Range(0, n-1, false, func(el ds.Elem) bool {
+		end := n
+		if limit >= 0 {
+			// whole commands only: round the slice up to a batch
+			end = min(n, k.next+max(itemsPerCmd, limit/itemsPerCmd*itemsPerCmd))
+		}
+		if k.next < end {
+			// One Range over the slice: locating each batch's start
+			// would walk the nodes again per batch.
+			i := k.next
+			q.Range(k.next, end-1, false, func(el ds.Elem) bool {
 				if i%itemsPerCmd == 0 {
 					c.header(2+min(itemsPerCmd, n-i), cmdRPush)
 					c.bulk(key)
@@ -167,24 +203,66 @@ func (c *encoder) entry(a mem.Allocator, dbID int, e ds.Entry) error {
 				i++
 				return true
 			})
+			k.next = end
+		}
+		if k.next < n {
+			return false
 		}
 	case ds.TypeSet:
 		ct := e.ContainerOf()
-		n := ct.Len(a)
-		i := 0
-		ds.SetForEach(a, ct, func(m []byte) bool {
-			if i%itemsPerCmd == 0 {
-				c.header(2+min(itemsPerCmd, n-i), cmdSAdd)
-				c.bulk(key)
+		if ct.Enc == ds.EncIntset || limit < 0 {
+			n := ct.Len(k.a)
+			i := 0
+			ds.SetForEach(k.a, ct, func(m []byte) bool {
+				if i%itemsPerCmd == 0 {
+					c.header(2+min(itemsPerCmd, n-i), cmdSAdd)
+					c.bulk(key)
+				}
+				c.bulk(m)
+				i++
+				return true
+			})
+			break
+		}
+		// A hashtable in slices: SetScan steps (a read may move the
+		// set's table along a resize, which its cursor survives), the
+		// members gathered into SADDs of up to itemsPerCmd. The member
+		// bytes stay valid until the set changes, which it does not
+		// during this call.
+		written := 0
+		for {
+			k.cursor = ds.SetScan(k.a, ct, k.cursor, func(m []byte) {
+				k.batch = append(k.batch, m)
+				if len(k.batch) == itemsPerCmd {
+					written += c.sadd(key, k.batch)
+					k.batch = k.batch[:0]
+				}
+			})
+			if k.cursor == 0 || written >= limit {
+				break
 			}
-			c.bulk(m)
-			i++
-			return true
-		})
+		}
+		if len(k.batch) > 0 {
+			c.sadd(key, k.batch)
+			k.batch = k.batch[:0]
+		}
+		if k.cursor != 0 {
+			return false
+		}
 	}
 	if e.HasTTL() {
 		c.buf = resp.AppendCommand(c.buf, cmdPExpireAt, key, strconv.AppendInt(c.num[:0], e.Deadline(), 10))
 	}
 	c.maybeFlush()
-	return nil
+	return true
+}
+
+// sadd writes one SADD of members ms and returns len(ms).
+func (c *encoder) sadd(key []byte, ms [][]byte) int {
+	c.header(2+len(ms), cmdSAdd)
+	c.bulk(key)
+	for _, m := range ms {
+		c.bulk(m)
+	}
+	return len(ms)
 }

@@ -26,6 +26,12 @@
 // appear with their old contents and deadline (a PEXPIREAT in the past
 // deletes such a key again on load, as Redis does).
 //
+// A list or set larger than a slice (sliceElems elements) is written over
+// several Steps: the walker writes its first slice when Scan returns it,
+// keeps it as pending, and goes on with it at the next Steps, before
+// scanning further. A write to a pending key (delete, expiry and rename
+// included) first writes the rest of it, in the hook.
+//
 // FLUSHDB/FLUSHALL: BeforeFlush writes the rest of the database at once,
 // before its keys are freed: the loop stalls for the time it takes to
 // serialize what was left of it (about what WriteAll takes for those keys).
@@ -68,6 +74,12 @@ type Snapshot struct {
 	walks    []walk // by current database index
 	finished bool   // done, aborted or failed
 
+	// pending are the large keys the walker has started and not ended,
+	// in the order it met them; sliceElems is the most elements of one
+	// it writes before looking at the clock.
+	pending    []pendingKey
+	sliceElems int
+
 	keysWritten, keysTotal int64
 }
 
@@ -78,7 +90,7 @@ type Snapshot struct {
 // BeforeWrite, BeforeFlush and BeforeSwap until Step reports done or Abort
 // is called.
 func NewSnapshot(ks *db.Keyspace, w io.Writer, nowMs int64) *Snapshot {
-	s := &Snapshot{ks: ks, nowMs: nowMs, enc: newEncoder(w), walks: make([]walk, len(ks.DBs))}
+	s := &Snapshot{ks: ks, nowMs: nowMs, enc: newEncoder(w), walks: make([]walk, len(ks.DBs)), sliceElems: sliceElems}
 	for i, d := range ks.DBs {
 		s.walks[i] = walk{origID: i, saved: map[string]struct{}{}}
 		s.keysTotal += int64(d.Len())
@@ -91,6 +103,16 @@ func NewSnapshot(ks *db.Keyspace, w io.Writer, nowMs int64) *Snapshot {
 	}
 	return s
 }
+
+// pendingKey is a large key the walker has written a part of.
+type pendingKey struct {
+	wi int // the index (in walks) of the database that holds it now
+	kw keyWriter
+}
+
+// sliceElems is how many elements of a large list or set the walker
+// writes between two looks at the clock: about 0.2 ms of serializing.
+const sliceElems = 2048
 
 // Progress reports the keys written so far (by the walker and the hook),
 // the keys the databases held at the instant (expired ones not yet
@@ -113,6 +135,19 @@ func (s *Snapshot) Step(budget time.Duration) (done bool, err error) {
 		return true, s.enc.err
 	}
 	start := time.Now()
+	for len(s.pending) > 0 {
+		p := &s.pending[0]
+		if s.enc.some(&p.kw, s.sliceElems) {
+			s.pending = s.pending[1:]
+		}
+		if s.enc.err != nil {
+			s.Abort()
+			return true, s.enc.err
+		}
+		if time.Since(start) >= budget {
+			return false, nil
+		}
+	}
 	for i := range s.walks {
 		wk := &s.walks[i]
 		for n := 1; !wk.done; n++ {
@@ -121,7 +156,7 @@ func (s *Snapshot) Step(budget time.Duration) (done bool, err error) {
 				s.Abort()
 				return true, s.enc.err
 			}
-			if n%checkEvery == 0 && time.Since(start) >= budget {
+			if len(s.pending) > 0 || n%checkEvery == 0 && time.Since(start) >= budget {
 				return false, nil
 			}
 		}
@@ -140,11 +175,39 @@ func (s *Snapshot) scanOne(d *db.DB, wk *walk) {
 				return
 			}
 		}
-		s.write(d, wk, e)
+		s.walkEntry(d, wk, e)
 	})
 	wk.cursor, wk.pos = next, ds.CursorPos(next)
 	if next == 0 {
 		s.endWalk(d, wk)
+	}
+}
+
+// walkEntry is write for the walker: a large list or set gets its first
+// slice written and becomes pending.
+func (s *Snapshot) walkEntry(d *db.DB, wk *walk, e ds.Entry) {
+	if e.Type() == ds.TypeString || e.HasTTL() && e.Deadline() <= s.nowMs || checkType(e) != nil ||
+		e.ContainerOf().Len(d.Alloc()) <= s.sliceElems {
+		s.write(d, wk, e)
+		return
+	}
+	kw := keyWriter{a: d.Alloc(), dbID: wk.origID, e: e}
+	s.keysWritten++
+	if !s.enc.some(&kw, s.sliceElems) {
+		s.pending = append(s.pending, pendingKey{wi: d.ID, kw: kw})
+	}
+}
+
+// finishPending writes the rest of the pending key of database index wi
+// named key (any pending key of wi when key is nil), if there is one.
+func (s *Snapshot) finishPending(wi int, key []byte) {
+	for i := 0; i < len(s.pending); i++ {
+		p := &s.pending[i]
+		if p.wi == wi && (key == nil || string(p.kw.e.Key()) == string(key)) {
+			s.enc.some(&p.kw, -1)
+			s.pending = append(s.pending[:i], s.pending[i+1:]...)
+			i--
+		}
 	}
 }
 
@@ -174,6 +237,9 @@ func (s *Snapshot) BeforeWrite(d *db.DB, key []byte, old ds.Entry, found bool) {
 	if s.finished {
 		return
 	}
+	if len(s.pending) > 0 {
+		s.finishPending(d.ID, key)
+	}
 	wk := &s.walks[d.ID]
 	if wk.done || d.ScanPos(key) < wk.pos {
 		return // walked: the file has it as it was
@@ -202,6 +268,7 @@ func (s *Snapshot) BeforeFlush(d *db.DB) {
 	for !wk.done && s.enc.err == nil {
 		s.scanOne(d, wk)
 	}
+	s.finishPending(d.ID, nil)
 }
 
 // BeforeSwap exchanges the walk states of a and b along with their tables
@@ -212,6 +279,14 @@ func (s *Snapshot) BeforeSwap(a, b *db.DB) {
 		return
 	}
 	s.walks[a.ID], s.walks[b.ID] = s.walks[b.ID], s.walks[a.ID]
+	for i := range s.pending {
+		switch s.pending[i].wi {
+		case a.ID:
+			s.pending[i].wi = b.ID
+		case b.ID:
+			s.pending[i].wi = a.ID
+		}
+	}
 }
 
 // Abort stops the snapshot: the hooks do nothing from now on, the
@@ -222,6 +297,7 @@ func (s *Snapshot) Abort() {
 		return
 	}
 	s.finished = true
+	s.pending = nil
 	for i := range s.walks {
 		if !s.walks[i].done {
 			s.endWalk(s.ks.DBs[i], &s.walks[i])
