@@ -457,7 +457,7 @@ func replay(t testing.TB, file []byte, nowMs int64) *db.Keyspace {
 	ks := db.NewKeyspace(goheap.New(), testDBs)
 	ks.Tick(nowMs)
 	var d *db.DB
-	var open [testDBs]map[string]bool  // lists and sets that may go on
+	var open [testDBs]map[string]bool   // lists and sets that may go on
 	var last [testDBs]map[string]string // each key's previous command
 	for i := range open {
 		open[i], last[i] = map[string]bool{}, map[string]string{}
