@@ -70,7 +70,8 @@
 //
 // The table grows (x2) when an insert would push full + tombstones past 7/8,
 // or rebuilds at the same size when tombstones are the reason; it shrinks when
-// less than 1/8 of the slots are full. In every case a new array is allocated
+// less than 1/8 of the slots are full, unless SetNoShrink holds it (a walker
+// relying on ScanPos, table_scanpos.go). In every case a new array is allocated
 // and the old array's groups are moved into it a few at a time: each
 // Put/Get/Delete moves up to two non-empty groups, and RehashStep (from the
 // server cron) moves more. While moving, lookups try both arrays and inserts
