@@ -70,7 +70,8 @@
 //
 // The table grows (x2) when an insert would push full + tombstones past 7/8,
 // or rebuilds at the same size when tombstones are the reason; it shrinks when
-// less than 1/8 of the slots are full. In every case a new array is allocated
+// less than 1/8 of the slots are full, unless SetNoShrink holds it (a walker
+// relying on ScanPos, table_scanpos.go). In every case a new array is allocated
 // and the old array's groups are moved into it a few at a time: each
 // Put/Get/Delete moves up to two non-empty groups, and RehashStep (from the
 // server cron) moves more. While moving, lookups try both arrays and inserts
@@ -226,6 +227,10 @@ type Table struct {
 	cur   tab    // the array inserts go to
 	old   tab    // the array being moved into cur; old.w == nil unless resizing
 	next  uint64 // the next group of old to move
+	// noShrink (SetNoShrink) keeps the table from shrinking, and from
+	// dropping its arrays when it empties, so that a scan position
+	// (ScanPos) below a cursor stays below it (table_scanpos.go).
+	noShrink bool
 }
 
 // NewTable returns an empty table whose arrays come from a, allocated for
@@ -447,7 +452,7 @@ func (t *Table) delete(key []byte) mem.Ref {
 		prev = t.cur.ref(g, i)
 		t.cur.remove(g, i)
 	}
-	if t.Len() == 0 {
+	if t.Len() == 0 && !t.noShrink {
 		t.freeTab(&t.old)
 		t.freeTab(&t.cur)
 	} else {
@@ -459,7 +464,7 @@ func (t *Table) delete(key []byte) mem.Ref {
 // maybeShrink starts a shrink when cur is less than 1/8 full. The new size
 // is the smallest that leaves the table at most 7/16 full.
 func (t *Table) maybeShrink() {
-	if t.Resizing() || t.cur.groups() <= minGroups || t.cur.used*8 >= t.cur.slots() {
+	if t.noShrink || t.Resizing() || t.cur.groups() <= minGroups || t.cur.used*8 >= t.cur.slots() {
 		return
 	}
 	groups := minGroups
