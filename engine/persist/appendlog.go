@@ -377,8 +377,13 @@ func (a *AOF) StartLogging() error {
 	if err := a.dropHistory(); err != nil {
 		return err
 	}
+	// The last increment is reopened unless a rewrite retires it, or a
+	// failed write left its close (or data) queued.
+	a.mu.Lock()
+	queued := len(a.q) > 0
+	a.mu.Unlock()
 	var in *incr
-	if n := len(a.incrs); n > 0 && a.incrs[n-1].seq >= a.minAppend {
+	if n := len(a.incrs); n > 0 && a.incrs[n-1].seq >= a.minAppend && !queued {
 		in = a.incrs[n-1]
 		if err := a.openIncr(in, false); err != nil {
 			return err
@@ -434,10 +439,18 @@ func (a *AOF) Feed(db int, args [][]byte) {
 const keepBuf = 1 << 20
 
 // handoff moves the fed bytes into the writer's queue, bound to the
-// current increment.
+// current increment, and wakes the writer.
 func (a *AOF) handoff() {
+	if a.queue() {
+		a.kickWriter()
+	}
+}
+
+// queue moves the fed bytes into the writer's queue without waking it, and
+// reports whether it queued anything.
+func (a *AOF) queue() bool {
 	if len(a.buf) == 0 {
-		return
+		return false
 	}
 	a.mu.Lock()
 	a.queued += int64(len(a.buf))
@@ -458,7 +471,7 @@ func (a *AOF) handoff() {
 		}
 	}
 	a.mu.Unlock()
-	a.kickWriter()
+	return true
 }
 
 func (a *AOF) kickWriter() {
@@ -491,7 +504,7 @@ func (a *AOF) Flush() error {
 // flushSync writes everything queued and the fed bytes on the calling
 // goroutine, then fsyncs the current increment.
 func (a *AOF) flushSync() error {
-	a.handoff()
+	a.queue()
 	a.mu.Lock()
 	for a.busy {
 		a.idle.Wait()
@@ -522,8 +535,11 @@ func (a *AOF) flushSync() error {
 	}
 	a.busy = false
 	a.idle.Broadcast()
+	left := len(a.q) > 0
 	a.mu.Unlock()
-	a.kickWriter()
+	if left {
+		a.kickWriter() // the writer retries what failed
+	}
 	if err != nil {
 		a.logf("Error writing to the AOF file: %v", err)
 	}

@@ -36,7 +36,7 @@ type BaseFile struct {
 
 func newBaseFile(a *AOF, name string) (*BaseFile, error) {
 	path := a.path(name)
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("cannot create the temp AOF base file %q: %w", path, err)
 	}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 )
 
 // LoadStats describe a Load.
@@ -99,13 +98,19 @@ func parseCount(l []byte, cut bool) (int64, bool) {
 				return 0, false
 			}
 		}
-		return 0, len(body) <= 19
+		return 0, len(body) <= 18
 	}
-	if len(body) == 0 || len(body) > 19 {
+	if len(body) == 0 || len(body) > 18 {
 		return 0, false
 	}
-	n, err := strconv.ParseInt(string(body), 10, 64)
-	return n, err == nil && n >= 0
+	var n int64
+	for _, ch := range body {
+		if ch < '0' || ch > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(ch-'0')
+	}
+	return n, true
 }
 
 // next reads one command. It returns io.EOF at a clean end, errCut when

@@ -214,3 +214,28 @@ func TestLoadRefusals(t *testing.T) {
 		t.Fatalf("empty: %+v %v", st, err)
 	}
 }
+
+// BenchmarkLoad replays a base of 100,000 SETs into an apply that does
+// nothing: the parsing and reading cost of a load.
+func BenchmarkLoad(b *testing.B) {
+	var base []byte
+	for i := 0; i < 100000; i++ {
+		base = appendCmd(base, args("SET", "key:"+itoa(i), "value-value-value-"+itoa(i)))
+	}
+	dir := filepath.Join(b.TempDir(), "appendonlydir")
+	os.MkdirAll(dir, 0o755)
+	m := &Manifest{Base: &FileInfo{Name: BaseName("appendonly.aof", 1), Seq: 1, Type: TypeBase}}
+	os.WriteFile(filepath.Join(dir, m.Base.Name), base, 0o644)
+	os.WriteFile(filepath.Join(dir, "appendonly.aof.manifest"), m.Marshal(), 0o644)
+	a := openAOF(b, dir, FsyncNo)
+	b.SetBytes(int64(len(base)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		st, err := a.Load(func([][]byte) error { return nil }, false, nil)
+		if err != nil || st.Commands != 100000 {
+			b.Fatal(st, err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/100000, "ns/cmd")
+}
