@@ -110,6 +110,7 @@ func TestFeedFlushModes(t *testing.T) {
 			// (the first write may fsync at once), no never fsyncs,
 			// always once per turn.
 			s1, _ := co.get()
+			start := time.Now()
 			for i := 0; i < 30; i++ {
 				a.Feed(0, args("SET", "k", "v"))
 				if err := a.Flush(); err != nil {
@@ -124,8 +125,10 @@ func TestFeedFlushModes(t *testing.T) {
 					t.Errorf("appendfsync no: %d fsyncs", s2-s1)
 				}
 			case FsyncEverysec:
-				if s2-s1 > 1 {
-					t.Errorf("appendfsync everysec: %d fsyncs in 300ms", s2-s1)
+				// One at most per started second (a loaded machine may
+				// stretch the 300ms).
+				if secs := int(time.Since(start)/time.Second) + 1; s2-s1 > secs {
+					t.Errorf("appendfsync everysec: %d fsyncs in %v", s2-s1, time.Since(start))
 				}
 				waitFor(t, "the everysec fsync", func() bool { s, _ := co.get(); return s > s1 })
 			case FsyncAlways:
