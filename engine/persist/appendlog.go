@@ -45,6 +45,12 @@ type Options struct {
 	Fsync    Fsync
 	// Logf receives notices and warnings (nil: none).
 	Logf func(format string, args ...any)
+	// RewriteSyncBytes: a base file is fsynced each time this many bytes
+	// were written to it, so that its final fsync does not flush gigabytes
+	// at once (aof-rewrite-incremental-fsync yes). 0 means 4 MB, a
+	// negative value only the final fsync (aof-rewrite-incremental-fsync
+	// no).
+	RewriteSyncBytes int64
 	// Wake is called from this package's goroutines when the loop should
 	// look at Status or a BaseFile's Result: a base file finished or
 	// failed, a write failed or recovered. nil: nobody is told.

@@ -516,3 +516,65 @@ func appendInt(b []byte, n int) []byte {
 	}
 	return append(b, byte('0'+n%10))
 }
+
+// A base file is fsynced every RewriteSyncBytes while it is written, and
+// once at the end.
+func TestBaseIncrementalFsync(t *testing.T) {
+	for _, c := range []struct{ every, want int64 }{{1000, 5}, {-1, 1}} {
+		dir := filepath.Join(t.TempDir(), "appendonlydir")
+		a, err := Open(Options{Dir: dir, Filename: "appendonly.aof", RewriteSyncBytes: c.every})
+		if err != nil {
+			t.Fatal(err)
+		}
+		co := &countingOps{}
+		a.ops = co.ops()
+		b, err := a.BeginRewrite()
+		if err != nil {
+			t.Fatal(err)
+		}
+		chunk := make([]byte, 1000)
+		for i := 0; i < 4; i++ {
+			b.Write(chunk)
+			waitFor(t, "the write", func() bool { return b.Buffered() == 0 })
+		}
+		b.Close()
+		waitFor(t, "the end", func() bool { d, _ := b.Result(); return d })
+		if s, _ := co.get(); int64(s) != c.want || b.Size() != 4000 {
+			t.Errorf("RewriteSyncBytes %d: %d fsyncs, size %d; want %d fsyncs", c.every, s, b.Size(), c.want)
+		}
+		b.Abort()
+		a.Close()
+	}
+}
+
+// History files a manifest still lists are deleted when logging starts,
+// after a manifest without them is durable.
+func TestHistoryDeleted(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "appendonlydir")
+	os.MkdirAll(dir, 0o755)
+	for _, n := range []string{"appendonly.aof.1.base.aof", "appendonly.aof.2.base.aof", "appendonly.aof.1.incr.aof", "appendonly.aof.2.incr.aof"} {
+		os.WriteFile(filepath.Join(dir, n), nil, 0o644)
+	}
+	os.WriteFile(filepath.Join(dir, "appendonly.aof.manifest"), []byte("file appendonly.aof.2.base.aof seq 2 type b\n"+
+		"file appendonly.aof.1.base.aof seq 1 type h\nfile appendonly.aof.1.incr.aof seq 1 type h\n"+
+		"file appendonly.aof.2.incr.aof seq 2 type i\n"), 0o644)
+	a := openAOF(t, dir, FsyncNo)
+	if err := a.StartLogging(); err != nil {
+		t.Fatal(err)
+	}
+	a.Close()
+	if got := readFile(t, filepath.Join(dir, "appendonly.aof.manifest")); got != "file appendonly.aof.2.base.aof seq 2 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n" {
+		t.Fatalf("manifest %q", got)
+	}
+	if got := listDir(t, dir); !reflect.DeepEqual(got, []string{"appendonly.aof.2.base.aof", "appendonly.aof.2.incr.aof", "appendonly.aof.manifest"}) {
+		t.Fatalf("dir %q", got)
+	}
+	// The next base and increment take numbers past every old one.
+	a = openAOF(t, dir, FsyncNo)
+	a.StartLogging()
+	writeBase(t, a)
+	a.Close()
+	if got := readFile(t, filepath.Join(dir, "appendonly.aof.manifest")); got != "file appendonly.aof.3.base.aof seq 3 type b\nfile appendonly.aof.3.incr.aof seq 3 type i\n" {
+		t.Fatalf("manifest %q", got)
+	}
+}

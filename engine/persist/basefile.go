@@ -34,6 +34,10 @@ type BaseFile struct {
 	exited   chan struct{}
 }
 
+// defaultRewriteSyncBytes is the incremental fsync step of a base file,
+// the reference server's (4 MB).
+const defaultRewriteSyncBytes = 4 << 20
+
 func newBaseFile(a *AOF, name string) (*BaseFile, error) {
 	path := a.path(name)
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
@@ -127,6 +131,11 @@ func (b *BaseFile) wait() { <-b.exited }
 func (b *BaseFile) run(f *os.File) {
 	defer close(b.exited)
 	ops := b.a.ops
+	every := b.a.opt.RewriteSyncBytes
+	if every == 0 {
+		every = defaultRewriteSyncBytes
+	}
+	var unsynced int64
 	fail := func(err error) {
 		f.Close()
 		os.Remove(b.path)
@@ -178,6 +187,13 @@ func (b *BaseFile) run(f *os.File) {
 		if err != nil {
 			fail(fmt.Errorf("write to %q: %w", b.path, err))
 			return
+		}
+		if unsynced += int64(n); every > 0 && unsynced >= every {
+			if err := ops.sync(f); err != nil {
+				fail(fmt.Errorf("fsync of %q: %w", b.path, err))
+				return
+			}
+			unsynced = 0
 		}
 		b.mu.Lock()
 		b.size += int64(n)

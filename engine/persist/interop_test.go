@@ -213,3 +213,18 @@ type quietLogger struct{}
 func (quietLogger) Printf(context.Context, string, ...interface{}) {}
 
 func init() { redis.SetLogger(quietLogger{}) }
+
+// A directory holding only a base (a rewrite with logging off, as SAVE or
+// SHUTDOWN write it) loads in redis-server 7.0.
+func TestRedisLoadsRundbBase(t *testing.T) {
+	redisBin(t)
+	dir := t.TempDir()
+	a := openAOF(t, filepath.Join(dir, "appendonlydir"), FsyncNo)
+	writeBase(t, a, args("SELECT", "0"), args("SET", "a", "1"), args("SELECT", "15"), args("SET", "z", "26"))
+	a.Close()
+	c, shutdown := startRedisAOF(t, dir)
+	if got := redisDump(t, c); got != "0/a=1 15/z=26 " {
+		t.Fatalf("redis-server loaded %q", got)
+	}
+	shutdown()
+}
