@@ -239,3 +239,39 @@ func BenchmarkLoad(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/100000, "ns/cmd")
 }
+
+// FuzzLoad loads arbitrary bytes as the last increment: Load never panics;
+// a refused file is left as it was; a file it loads (truncating it if cut
+// off) loads again, untouched, with the same commands.
+func FuzzLoad(f *testing.F) {
+	f.Add([]byte(cmdText(args("SET", "a", "1"), args("MULTI"), args("DEL", "a"), args("EXEC"))))
+	f.Add([]byte("#TS:1\r\n*1\r\n$4\r\nPING\r\n*2\r\n$3"))
+	f.Add([]byte("*1\r\n$-1\r\n"))
+	f.Add([]byte("*3\r\n$3\r\nSET\r\n$1\r\na\r\n$10000000000\r\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		dir := writeDir(t, "", string(data))
+		incr := filepath.Join(dir, "appendonly.aof.1.incr.aof")
+		var got []string
+		apply := func(a [][]byte) error {
+			got = append(got, string(appendCmd(nil, a)))
+			return nil
+		}
+		st, err := openAOF(t, dir, FsyncNo).Load(apply, true, nil)
+		after := readFile(t, incr)
+		if err != nil {
+			if after != string(data) {
+				t.Fatalf("refused (%v) and modified", err)
+			}
+			return
+		}
+		if !strings.HasPrefix(string(data), after) || st.Truncated != (after != string(data)) {
+			t.Fatalf("loaded: file %q from %q, Truncated %v", after, data, st.Truncated)
+		}
+		first := got
+		got = nil
+		st2, err := openAOF(t, dir, FsyncNo).Load(apply, false, nil)
+		if err != nil || st2.Truncated || readFile(t, incr) != after || strings.Join(got, "") != strings.Join(first, "") {
+			t.Fatalf("second load: %v %+v", err, st2)
+		}
+	})
+}
