@@ -205,7 +205,8 @@ func (c *cmdReader) next() ([][]byte, error) {
 const progressEvery = 4 << 20
 
 // Load replays the base file and then the increments, in manifest order,
-// calling apply for each command. A command apply refuses stops the load
+// calling apply for each command. It runs before StartLogging (it may
+// truncate the last increment). A command apply refuses stops the load
 // with a *LoadError naming the file and the offset of the command.
 //
 // A transaction (MULTI ... EXEC) is passed to apply only once its EXEC has
