@@ -112,6 +112,7 @@ type AOF struct {
 	// was off.
 	minAppend int64
 	tempSeq   int
+	bases     map[*BaseFile]struct{} // base files neither installed nor aborted
 
 	mu       sync.Mutex
 	idle     *sync.Cond // signalled when busy falls or q empties
@@ -754,9 +755,13 @@ func (a *AOF) StopLogging() error {
 	return a.drain()
 }
 
-// Close stops logging (writing, fsyncing and closing the increment) and
+// Close stops logging (writing, fsyncing and closing the increment),
+// aborts the base files not installed (removing their temp files) and
 // waits for the goroutines of the AOF.
 func (a *AOF) Close() error {
+	for b := range a.bases {
+		b.Abort()
+	}
 	err := a.StopLogging()
 	if err == nil {
 		// A write error left data queued: one last synchronous try.
@@ -823,6 +828,10 @@ func (a *AOF) BeginRewrite() (*BaseFile, error) {
 		return nil, err
 	}
 	b.keepFrom = keepFrom
+	if a.bases == nil {
+		a.bases = map[*BaseFile]struct{}{}
+	}
+	a.bases[b] = struct{}{}
 	return b, nil
 }
 
@@ -847,6 +856,7 @@ func (a *AOF) FinishRewrite(b *BaseFile) error {
 		return fmt.Errorf("cannot rename %q to %q: %w", b.path, a.path(name), err)
 	}
 	b.installed = true
+	delete(a.bases, b)
 	a.nextBase++
 	a.logf("Successfully renamed the temporary AOF base file %s into %s", filepath.Base(b.path), name)
 

@@ -578,3 +578,21 @@ func TestHistoryDeleted(t *testing.T) {
 		t.Fatalf("manifest %q", got)
 	}
 }
+
+// Close aborts a base file still being written: no goroutine, no temp file.
+func TestCloseAbortsBase(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "appendonlydir")
+	a := openAOF(t, dir, FsyncNo)
+	b, err := a.BeginRewrite()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Write([]byte("*1\r\n$4\r\nPING\r\n"))
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b.wait()
+	if got := listDir(t, dir); len(got) != 0 {
+		t.Fatalf("dir after Close %q", got)
+	}
+}

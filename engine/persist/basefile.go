@@ -112,8 +112,9 @@ func (b *BaseFile) Result() (done bool, err error) {
 }
 
 // Abort stops the goroutine and removes the temp file. It does nothing to
-// a file FinishRewrite installed.
+// a file FinishRewrite installed. It runs on the loop, as FinishRewrite.
 func (b *BaseFile) Abort() {
+	delete(b.a.bases, b)
 	b.mu.Lock()
 	b.aborted = true
 	b.q = nil
