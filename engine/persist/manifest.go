@@ -22,6 +22,18 @@
 // other than file, seq and type are ignored. A directory written by rundb
 // loads in redis-server 7.0 started with aof-use-rdb-preamble no, and the
 // reverse.
+//
+// The engine drives an AOF from its event loop:
+//
+//	a, err := persist.Open(opt)      // reads the manifest, creates nothing
+//	a.Load(apply, truncatedOK, prog) // before the port opens
+//	a.StartLogging()                 // appendonly yes
+//	a.Feed(db, argv)                 // at the write path's propagation point
+//	a.Flush()                        // once per loop turn, before replies
+//	b, _ := a.BeginRewrite()         // BGREWRITEAOF: the instant of the snapshot
+//	b.Write(...); b.Close()          // the snapshot, in slices, then poll b.Result
+//	a.FinishRewrite(b)               // or b.Abort() when it failed
+//	a.Close()                        // shutdown
 package persist
 
 import (
