@@ -139,7 +139,7 @@ func TestFeedFlushModes(t *testing.T) {
 			if err := a.Close(); err != nil {
 				t.Fatal(err)
 			}
-			m := newModel()
+			m := newKVModel()
 			b := openAOF(t, dir, mode)
 			st, err := b.Load(m.apply, false, nil)
 			if err != nil {
@@ -219,7 +219,7 @@ func TestRewriteRotation(t *testing.T) {
 	if got, want := readFile(t, filepath.Join(dir, "appendonly.aof.3.incr.aof")), cmdText(args("SELECT", "1"), args("SET", "c", "3"), args("SET", "d", "4")); got != want {
 		t.Fatalf("new incr %q; want %q", got, want)
 	}
-	m := newModel()
+	m := newKVModel()
 	st, err := openAOF(t, dir, FsyncEverysec).Load(m.apply, false, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -263,7 +263,7 @@ func TestRewriteLoggingOff(t *testing.T) {
 	if got := listDir(t, dir2); !reflect.DeepEqual(got, []string{"appendonly.aof.2.base.aof", "appendonly.aof.manifest"}) {
 		t.Fatalf("dir %q", got)
 	}
-	m := newModel()
+	m := newKVModel()
 	if _, err := openAOF(t, dir2, FsyncNo).Load(m.apply, false, nil); err != nil || m.dump() != "0/x=2 " {
 		t.Fatalf("load: %v %s", err, m.dump())
 	}
@@ -289,7 +289,7 @@ func TestStartLoggingDuringRewrite(t *testing.T) {
 	a.Flush()
 	finishBase(t, a, b, args("SET", "a", "1"))
 	a.Close()
-	m := newModel()
+	m := newKVModel()
 	if _, err := openAOF(t, dir, FsyncAlways).Load(m.apply, false, nil); err != nil || m.dump() != "0/a=1 0/b=2 " {
 		t.Fatalf("load: %v %s", err, m.dump())
 	}
@@ -339,7 +339,7 @@ func TestRewriteFailedKeepsFiles(t *testing.T) {
 	if got := listDir(t, dir); !reflect.DeepEqual(got, []string{"appendonly.aof.1.incr.aof", "appendonly.aof.2.incr.aof", "appendonly.aof.manifest"}) {
 		t.Fatalf("dir %q", got)
 	}
-	m := newModel()
+	m := newKVModel()
 	if _, err := openAOF(t, dir, FsyncAlways).Load(m.apply, false, nil); err != nil || m.dump() != "0/a=1 0/b=2 " {
 		t.Fatalf("load: %v %s", err, m.dump())
 	}

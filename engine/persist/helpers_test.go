@@ -13,17 +13,17 @@ import (
 	"time"
 )
 
-// model is a tiny engine for loads: SELECT, SET, DEL, MULTI, EXEC over
+// kvModel is a tiny engine for loads: SELECT, SET, DEL, MULTI, EXEC over
 // string keys in numbered databases.
-type model struct {
+type kvModel struct {
 	db   int
 	data map[string]string // "db/key" -> value
 	log  []string          // every applied command, space-joined
 }
 
-func newModel() *model { return &model{data: map[string]string{}} }
+func newKVModel() *kvModel { return &kvModel{data: map[string]string{}} }
 
-func (m *model) apply(args [][]byte) error {
+func (m *kvModel) apply(args [][]byte) error {
 	parts := make([]string, len(args))
 	for i, a := range args {
 		parts[i] = string(a)
@@ -49,7 +49,7 @@ func (m *model) apply(args [][]byte) error {
 	return nil
 }
 
-func (m *model) dump() string {
+func (m *kvModel) dump() string {
 	keys := make([]string, 0, len(m.data))
 	for k := range m.data {
 		keys = append(keys, k)

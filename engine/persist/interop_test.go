@@ -86,11 +86,11 @@ func startRedisAOF(t *testing.T, dir string) (*redis.Client, func()) {
 	}
 }
 
-// redisDump lists the string keys of databases 0..15 like model.dump.
+// redisDump lists the string keys of databases 0..15 like kvModel.dump.
 func redisDump(t *testing.T, c *redis.Client) string {
 	t.Helper()
 	ctx := context.Background()
-	m := newModel()
+	m := newKVModel()
 	for db := 0; db < 16; db++ {
 		conn := redis.NewClient(&redis.Options{Addr: c.Options().Addr, DB: db})
 		keys, err := conn.Keys(ctx, "*").Result()
@@ -137,7 +137,7 @@ func TestRedisLoadsRundbLog(t *testing.T) {
 	if err := a.Close(); err != nil {
 		t.Fatal(err)
 	}
-	m := newModel()
+	m := newKVModel()
 	if _, err := openAOF(t, dir, FsyncNo).Load(m.apply, false, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -182,7 +182,7 @@ func TestLoadRedisLog(t *testing.T) {
 	aofDir := filepath.Join(dir, "appendonlydir")
 	t.Logf("redis wrote %q", listDir(t, aofDir))
 	a := openAOF(t, aofDir, FsyncNo)
-	m := newModel()
+	m := newKVModel()
 	st, err := a.Load(m.apply, false, nil)
 	if err != nil {
 		t.Fatal(err)

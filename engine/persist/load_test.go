@@ -37,14 +37,14 @@ func TestTruncatedEveryOffset(t *testing.T) {
 		args("SELECT", "5"), args("SET", "d", ""),
 	}
 	// units: the byte offsets where a whole unit (command, or transaction)
-	// ends, and the model state after it.
+	// ends, and the kvModel state after it.
 	type unit struct {
 		end  int64
 		dump string
 	}
 	var units []unit
 	full := ""
-	m := newModel()
+	m := newKVModel()
 	m.apply(args("SET", "base", "1"))
 	inTx := false
 	for _, c := range cmds {
@@ -75,7 +75,7 @@ func TestTruncatedEveryOffset(t *testing.T) {
 			dir := writeDir(t, base, full[:cut])
 			incr := filepath.Join(dir, "appendonly.aof.1.incr.aof")
 			a := openAOF(t, dir, FsyncNo)
-			lm := newModel()
+			lm := newKVModel()
 			st, err := a.Load(lm.apply, ok, nil)
 			switch {
 			case whole || ok:
@@ -112,7 +112,7 @@ func TestTruncatedEveryOffset(t *testing.T) {
 func TestTruncatedNotLast(t *testing.T) {
 	whole := cmdText(args("SET", "a", "1"))
 	dir := writeDir(t, whole[:len(whole)-3], whole)
-	_, err := openAOF(t, dir, FsyncNo).Load(newModel().apply, true, nil)
+	_, err := openAOF(t, dir, FsyncNo).Load(newKVModel().apply, true, nil)
 	var le *LoadError
 	if !errors.As(err, &le) || !strings.Contains(le.Msg, "not the last file") || le.Offset != 0 {
 		t.Fatalf("got %v", err)
@@ -143,7 +143,7 @@ func TestLoadCorrupt(t *testing.T) {
 	} {
 		dir := writeDir(t, good, good+c.tail)
 		incr := filepath.Join(dir, "appendonly.aof.1.incr.aof")
-		_, err := openAOF(t, dir, FsyncNo).Load(newModel().apply, true, nil)
+		_, err := openAOF(t, dir, FsyncNo).Load(newKVModel().apply, true, nil)
 		var le *LoadError
 		if !errors.As(err, &le) || le.Truncated || le.File != incr || le.Offset != int64(len(good)+c.off) || !strings.Contains(le.Msg, c.msg) {
 			t.Errorf("%q: got %v; want %q at %d", c.tail, err, c.msg, len(good)+c.off)
@@ -157,7 +157,7 @@ func TestLoadCorrupt(t *testing.T) {
 func TestLoadApplyError(t *testing.T) {
 	good := cmdText(args("SET", "a", "1"))
 	dir := writeDir(t, "", good+cmdText(args("BOGUS", "x")))
-	_, err := openAOF(t, dir, FsyncNo).Load(newModel().apply, true, nil)
+	_, err := openAOF(t, dir, FsyncNo).Load(newKVModel().apply, true, nil)
 	var le *LoadError
 	if !errors.As(err, &le) || le.Offset != int64(len(good)) || !strings.Contains(err.Error(), "unknown command 'BOGUS'") ||
 		!strings.Contains(err.Error(), "appendonly.aof.1.incr.aof") {
@@ -170,7 +170,7 @@ func TestLoadAnnotationsAndProgress(t *testing.T) {
 	base := "#TS:1700000000\r\n" + cmdText(args("SET", "a", big), args("SET", "b", big))
 	dir := writeDir(t, base, cmdText(args("SET", "c", "1")), "")
 	var calls [][2]int64
-	m := newModel()
+	m := newKVModel()
 	st, err := openAOF(t, dir, FsyncNo).Load(m.apply, false, func(done, total int64) { calls = append(calls, [2]int64{done, total}) })
 	if err != nil {
 		t.Fatal(err)
@@ -191,12 +191,12 @@ func TestLoadRefusals(t *testing.T) {
 	// A file the manifest lists is missing.
 	dir := writeDir(t, "", "")
 	os.Remove(filepath.Join(dir, "appendonly.aof.1.incr.aof"))
-	if _, err := openAOF(t, dir, FsyncNo).Load(newModel().apply, true, nil); err == nil || !strings.Contains(err.Error(), "appendonly.aof.1.incr.aof") {
+	if _, err := openAOF(t, dir, FsyncNo).Load(newKVModel().apply, true, nil); err == nil || !strings.Contains(err.Error(), "appendonly.aof.1.incr.aof") {
 		t.Fatalf("missing file: %v", err)
 	}
 	// An RDB preamble.
 	dir = writeDir(t, "REDIS0010\xfa\x09redis-ver")
-	if _, err := openAOF(t, dir, FsyncNo).Load(newModel().apply, true, nil); err == nil || !strings.Contains(err.Error(), "RDB") {
+	if _, err := openAOF(t, dir, FsyncNo).Load(newKVModel().apply, true, nil); err == nil || !strings.Contains(err.Error(), "RDB") {
 		t.Fatalf("RDB preamble: %v", err)
 	}
 	// A malformed manifest: Open names the file and line.
@@ -210,7 +210,7 @@ func TestLoadRefusals(t *testing.T) {
 	}
 	// No manifest: nothing to load.
 	a := openAOF(t, filepath.Join(t.TempDir(), "none"), FsyncNo)
-	if st, err := a.Load(newModel().apply, false, nil); err != nil || st.Files != 0 || a.Exists() {
+	if st, err := a.Load(newKVModel().apply, false, nil); err != nil || st.Files != 0 || a.Exists() {
 		t.Fatalf("empty: %+v %v", st, err)
 	}
 }

@@ -1,5 +1,6 @@
-// Package persist writes and reads rundb's files: the append log in Redis
-// 7.0's multi-part layout, and the base files a rewrite produces.
+// The append log (manifest.go, appendlog.go, basefile.go, load.go): rundb's
+// files in Redis 7.0's multi-part layout, and the base files a rewrite
+// produces.
 //
 // On disk (the directory is <dir>/<appenddirname>, default appendonlydir,
 // and <f> is appendfilename, default appendonly.aof):
@@ -34,6 +35,7 @@
 //	b.Write(...); b.Close()          // the snapshot, in slices, then poll b.Result
 //	a.FinishRewrite(b)               // or b.Abort() when it failed
 //	a.Close()                        // shutdown
+
 package persist
 
 import (
