@@ -21,9 +21,9 @@ func timeCommand(c *Client) {
 }
 
 func lastsaveCommand(c *Client) {
-	// Nothing is saved yet: the last save is the start, as INFO
+	// The last snapshot's time (none yet: the start), as INFO
 	// persistence's rdb_last_save_time says.
-	c.ReplyInt(c.srv.startTime.Unix())
+	c.ReplyInt(c.srv.lastSave())
 }
 
 func shutdownCommand(c *Client) {

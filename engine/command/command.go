@@ -58,6 +58,9 @@ const (
 	FlagRunsInMulti
 	// FlagBlocking: the command may block the client (BLPOP and friends).
 	FlagBlocking
+	// FlagNoAsyncLoading: refused while a dataset loads asynchronously
+	// (reported by COMMAND INFO; rundb loads before it listens).
+	FlagNoAsyncLoading
 )
 
 var flagNames = []struct {
@@ -68,7 +71,7 @@ var flagNames = []struct {
 	{FlagAdmin, "admin"}, {FlagPubSub, "pubsub"}, {FlagNoScript, "noscript"},
 	{FlagBlocking, "blocking"}, {FlagLoading, "loading"}, {FlagStale, "stale"}, {FlagSkipMonitor, "skip_monitor"},
 	{FlagSkipSlowlog, "skip_slowlog"},
-	{FlagFast, "fast"}, {FlagNoAuth, "no_auth"}, {FlagNoMulti, "no_multi"},
+	{FlagFast, "fast"}, {FlagNoAuth, "no_auth"}, {FlagNoAsyncLoading, "no_async_loading"}, {FlagNoMulti, "no_multi"},
 	{FlagAllowBusy, "allow_busy"},
 }
 

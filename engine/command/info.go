@@ -383,27 +383,6 @@ func (s *Server) infoMemory(sec *infoSection) {
 	sec.merge(extra.lines)
 }
 
-func (s *Server) infoPersistence(sec *infoSection) {
-	sec.add("loading", "0")
-	sec.add("async_loading", "0")
-	sec.add("rdb_changes_since_last_save", strconv.FormatUint(s.KS.Dirty, 10)) // no save yet: every change since start
-	sec.add("rdb_bgsave_in_progress", "0")
-	sec.addInt("rdb_last_save_time", s.startTime.Unix())
-	sec.add("rdb_last_bgsave_status", "ok")
-	sec.add("rdb_last_bgsave_time_sec", "-1")
-	sec.add("rdb_current_bgsave_time_sec", "-1")
-	sec.add("rdb_saves", "0")
-	// No append log exists yet, and the appendonly parameter refuses yes.
-	sec.add("aof_enabled", "0")
-	sec.add("aof_rewrite_in_progress", "0")
-	sec.add("aof_rewrite_scheduled", "0")
-	sec.add("aof_last_rewrite_time_sec", "-1")
-	sec.add("aof_current_rewrite_time_sec", "-1")
-	sec.add("aof_last_bgrewrite_status", "ok")
-	sec.add("aof_rewrites", "0")
-	sec.add("aof_last_write_status", "ok")
-}
-
 func (s *Server) infoStats(sec *infoSection) {
 	is := &s.info
 	ks := s.KS.Stats

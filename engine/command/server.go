@@ -77,6 +77,8 @@ type Hooks struct {
 	// changed (the cron rate, the listening port...); an error refuses
 	// the change.
 	ApplyConfig func(name string) error
+	// Logf writes a line to the server log (may be nil).
+	Logf func(format string, args ...any)
 }
 
 // HostInfo is what INFO reports of the machine and the process's CPU use.
@@ -109,6 +111,11 @@ type Server struct {
 
 	// shutdownAsked is set by SHUTDOWN; the server stops after the turn.
 	shutdownAsked bool
+
+	// persist is the server's persistence (nil: none); dirtyAtSave is
+	// the dirty counter when the last snapshot began.
+	persist     Persistence
+	dirtyAtSave uint64
 	// CLIENT PAUSE: until pauseEnd, pauseType (PauseWrite or PauseAll)
 	// postpones the commands it covers; postponed counts the clients
 	// waiting (the server keeps them).
@@ -305,6 +312,10 @@ func (s *Server) execute(c *Client) {
 	}
 	if s.Config.MaxMemory > 0 && s.oomRefuses(c, cmd, now) {
 		s.reject(c, cmd, ErrOOM)
+		return
+	}
+	if msg := s.misconfRefuses(c, cmd); msg != "" {
+		s.reject(c, cmd, msg)
 		return
 	}
 	if s.postpones(c, cmd, now) {

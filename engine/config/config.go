@@ -59,13 +59,19 @@ type Config struct {
 	// many members, then converts to a hashtable.
 	SetMaxIntsetEntries int64
 
-	// Persistence: AppendOnly can only be false until the append log
-	// exists; the others are accepted and reported, not used yet.
-	AppendOnly     bool
-	AppendFilename string
-	AppendFsync    string
-	Dir            string
-	Save           string
+	// Persistence (engine/persist): the append log in Dir/AppendDirName,
+	// its file names' prefix, its fsync policy, whether a log cut off
+	// mid-command loads, and the automatic rewrite's growth triggers.
+	// Save stays "": rundb writes no RDB snapshots.
+	AppendOnly            bool
+	AppendFilename        string
+	AppendDirName         string
+	AppendFsync           string
+	AOFLoadTruncated      bool
+	AutoAOFRewritePercent int64
+	AutoAOFRewriteMinSize int64
+	Dir                   string
+	Save                  string
 
 	ProtoMaxBulkLen        int64
 	ClientQueryBufferLimit int64
@@ -108,7 +114,8 @@ func Default() *Config {
 		TCPBacklog: 511, MaxMemoryPolicy: "noeviction", MaxMemorySamples: 5, MaxMemoryEvictionTenacity: 10,
 		EvictionRatio: 0.1, EvictionPoolSize: 16, LFULogFactor: 10, LFUDecayTime: 1,
 		SetMaxIntsetEntries: 512,
-		AppendFilename:      "appendonly.aof", AppendFsync: "everysec", Dir: ".",
+		AppendFilename:      "appendonly.aof", AppendDirName: "appendonlydir", AppendFsync: "everysec", Dir: ".",
+		AOFLoadTruncated: true, AutoAOFRewritePercent: 100, AutoAOFRewriteMinSize: 64 << 20,
 		Save: "", ProtoMaxBulkLen: 512 << 20, ClientQueryBufferLimit: 1 << 30,
 		ClientOutputHard: 0, ClientOutputSoft: 0, ClientOutputSoftSeconds: 0,
 		ClientOutputReplica: [3]int64{256 << 20, 64 << 20, 60}, ClientOutputPubsub: [3]int64{32 << 20, 8 << 20, 60},
@@ -296,10 +303,15 @@ var params = []*Param{
 	intParam("lfu-log-factor", 0, math.MaxInt32, func(c *Config) *int64 { return &c.LFULogFactor }, "LFU counter logarithm factor"),
 	intParam("lfu-decay-time", 0, math.MaxInt32, func(c *Config) *int64 { return &c.LFUDecayTime }, "LFU counter decay minutes"),
 	intParam("set-max-intset-entries", 0, math.MaxInt64, func(c *Config) *int64 { return &c.SetMaxIntsetEntries }, "largest set kept as an intset (all members integers)"),
-	only(boolParam("appendonly", func(c *Config) *bool { return &c.AppendOnly }, "keep an append log; only no until the append log exists"),
-		"rundb has no append log yet: appendonly can only be no", "no"),
-	immutable(stringParam("appendfilename", func(c *Config) *string { return &c.AppendFilename }, "append log file name; not used yet")),
-	enumParam("appendfsync", []string{"always", "everysec", "no"}, func(c *Config) *string { return &c.AppendFsync }, "when the append log is fsynced; not used yet"),
+	boolParam("appendonly", func(c *Config) *bool { return &c.AppendOnly }, "log every write to the append log and load it at start; CONFIG SET appendonly yes starts a rewrite"),
+	immutable(stringParam("appendfilename", func(c *Config) *string { return &c.AppendFilename }, "prefix of the append log's file names")),
+	immutable(stringParam("appenddirname", func(c *Config) *string { return &c.AppendDirName }, "directory of the append log's files, inside dir")),
+	enumParam("appendfsync", []string{"always", "everysec", "no"}, func(c *Config) *string { return &c.AppendFsync }, "always: a write is acknowledged after fsync; everysec: fsync once a second off the loop; no: the kernel decides"),
+	boolParam("aof-load-truncated", func(c *Config) *bool { return &c.AOFLoadTruncated }, "load an append log cut off mid-command up to its last whole command (no: refuse to start)"),
+	only(boolParam("aof-use-rdb-preamble", func(c *Config) *bool { return new(bool) }, "base files are RESP commands; only no"),
+		"rundb writes base files as commands, never RDB: aof-use-rdb-preamble can only be no", "no"),
+	intParam("auto-aof-rewrite-percentage", 0, math.MaxInt32, func(c *Config) *int64 { return &c.AutoAOFRewritePercent }, "rewrite when the log grew this much over the base (0: never)"),
+	memParam("auto-aof-rewrite-min-size", func(c *Config) *int64 { return &c.AutoAOFRewriteMinSize }, "no automatic rewrite below this log size"),
 	dirParam(),
 	only(stringParam("save", func(c *Config) *string { return &c.Save }, "RDB snapshot schedule; only \"\" (rundb writes no RDB snapshots)"),
 		"Invalid save parameters: rundb writes no RDB snapshots, only save \"\" is accepted", ""),

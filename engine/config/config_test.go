@@ -20,7 +20,8 @@ func TestSetRules(t *testing.T) {
 		{[]string{"hz", "5", "HZ", "6"}, "CONFIG SET failed (possibly related to argument 'HZ') - duplicate parameter"},
 		{[]string{"hz", "5", "maxmemory", "x"}, "CONFIG SET failed (possibly related to argument 'maxmemory') - argument must be a memory value"},
 		{[]string{"appendonly", "maybe"}, "CONFIG SET failed (possibly related to argument 'appendonly') - argument must be 'yes' or 'no'"},
-		{[]string{"appendonly", "yes"}, "CONFIG SET failed (possibly related to argument 'appendonly') - rundb has no append log yet: appendonly can only be no"},
+		{[]string{"aof-use-rdb-preamble", "yes"}, "CONFIG SET failed (possibly related to argument 'aof-use-rdb-preamble') - rundb writes base files as commands, never RDB: aof-use-rdb-preamble can only be no"},
+		{[]string{"appenddirname", "x"}, "CONFIG SET failed (possibly related to argument 'appenddirname') - can't set immutable config"},
 		{[]string{"save", "3600 1"}, "CONFIG SET failed (possibly related to argument 'save') - Invalid save parameters: rundb writes no RDB snapshots, only save \"\" is accepted"},
 		{[]string{"loglevel", "nothing"}, "CONFIG SET failed (possibly related to argument 'loglevel') - argument(s) must be one of the following: debug, verbose, notice, warning"},
 	} {
@@ -61,12 +62,12 @@ func TestSetRules(t *testing.T) {
 // through the same Param.Set.
 func TestOnlyHonestValues(t *testing.T) {
 	c := Default()
-	for _, kv := range [][2]string{{"daemonize", "yes"}, {"appendonly", "yes"}, {"save", "900 1"}} {
+	for _, kv := range [][2]string{{"daemonize", "yes"}, {"aof-use-rdb-preamble", "yes"}, {"save", "900 1"}} {
 		if err := Lookup(kv[0]).Set(c, kv[1]); err == nil {
 			t.Errorf("%s %s accepted", kv[0], kv[1])
 		}
 	}
-	for _, kv := range [][2]string{{"daemonize", "no"}, {"appendonly", "NO"}, {"save", ""}} {
+	for _, kv := range [][2]string{{"daemonize", "no"}, {"aof-use-rdb-preamble", "NO"}, {"appendonly", "yes"}, {"save", ""}} {
 		if err := Lookup(kv[0]).Set(c, kv[1]); err != nil {
 			t.Errorf("%s %q: %v", kv[0], kv[1], err)
 		}
