@@ -18,7 +18,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"rundb/engine/command"
@@ -42,6 +41,11 @@ type Server struct {
 	// free port was picked), so that CONFIG SET port knows whether to
 	// move them.
 	port int64
+
+	// persist is the append log and snapshots (persistence.go);
+	// shutdownNoSave is set by SHUTDOWN NOSAVE.
+	persist        *persistence
+	shutdownNoSave bool
 
 	turnStart time.Time
 	// held are the connections whose next command a CLIENT PAUSE holds
@@ -111,7 +115,14 @@ func NewServer(cfg *config.Config, a mem.Allocator) (*Server, error) {
 		ServerInfo:   s.serverInfo,
 		ApplyConfig:  s.applyConfig,
 		Host:         hostInfo,
+		Logf:         func(format string, args ...any) { s.logf(logWarning, format, args...) },
 	})
+	// The data is loaded before the port opens.
+	if err := s.openPersistence(); err != nil {
+		s.logf(logWarning, "%v", err)
+		s.closeLog()
+		return nil, err
+	}
 	loop, err := netpoll.New(netpoll.Config{
 		Addrs:        bindAddrs(cfg.Bind, cfg.Port),
 		Backlog:      int(cfg.TCPBacklog),
@@ -179,15 +190,14 @@ func (s *Server) applyConfig(name string) error {
 		}
 		s.port = s.cfg.Port
 		s.logf(logNotice, "Listening on %s (CONFIG SET port)", strings.Join(s.loop.Addrs(), " "))
+	case "appendonly":
+		return s.persist.setAppendOnly(s.cfg.AppendOnly)
+	case "appendfsync":
+		s.persist.aof.SetFsync(fsyncOf(s.cfg.AppendFsync))
 	case "dir":
 		// Only when enable-protected-configs lets the client (config.Set).
 		if err := os.Chdir(s.cfg.Dir); err != nil {
-			var errno syscall.Errno
-			if errors.As(err, &errno) {
-				msg := errno.Error()
-				return errors.New(strings.ToUpper(msg[:1]) + msg[1:]) // as strerror words it
-			}
-			return err
+			return errors.New(strerror(err))
 		}
 	}
 	return nil
@@ -225,7 +235,16 @@ func (s *Server) Allocator() mem.Allocator { return s.alloc }
 func (s *Server) Serve() error {
 	defer close(s.stopped)
 	defer s.closeLog()
-	return s.loop.Run()
+	err := s.loop.Run()
+	// Stopped (SHUTDOWN, a signal): the final snapshot when persistence
+	// is on, then the log fsynced and closed.
+	if perr := s.persist.close(s.cfg.AppendOnly && !s.shutdownNoSave); perr != nil {
+		s.logf(logWarning, "Error trying to save the DB, can't exit: %v", perr)
+		if err == nil {
+			err = fmt.Errorf("the final snapshot failed, the old files are kept: %w", perr)
+		}
+	}
+	return err
 }
 
 // Stop asks the loop to finish its current turn and return; safe from any
@@ -239,6 +258,15 @@ func (s *Server) Done() <-chan struct{} { return s.stopped }
 
 func (s *Server) shutdownHook(c *command.Client, save, nosave bool) error {
 	s.logf(logWarning, "User requested shutdown...")
+	if !nosave && (save || s.cfg.AppendOnly) {
+		s.logf(logNotice, "Saving the final snapshot before exiting.")
+		if err := s.persist.Save(); err != nil {
+			s.logf(logWarning, "Error trying to save the DB, can't exit: %v", err)
+			return err
+		}
+		s.persist.finalDone = true
+	}
+	s.shutdownNoSave = nosave
 	s.Stop()
 	return nil
 }
@@ -569,6 +597,7 @@ func (s *Server) BeforeSleep() {
 		// A slow expiry cycle spends its budget one slice per turn.
 		s.loop.Wake()
 	}
+	s.persist.step()
 	if s.cmd.EvictionRunning() {
 		// An eviction run over its time budget goes on one budget per
 		// turn; the wake keeps the loop from sleeping until it is done.

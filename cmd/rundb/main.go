@@ -76,6 +76,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		sig := <-sigs
 		fmt.Fprintf(stdout, "Received %v, finishing in-flight commands and shutting down\n", sig)
 		srv.Stop()
+		// The final snapshot may take a while: a second signal does not
+		// cut it short (that would leave the old files, but lose the
+		// writes since); it is reported and waited out.
+		for sig := range sigs {
+			fmt.Fprintf(stdout, "Received %v again: still writing the final snapshot, waiting for it to finish\n", sig)
+		}
 	}()
 	if err := srv.Serve(); err != nil {
 		fmt.Fprintf(stderr, "rundb: %v\n", err)

@@ -70,7 +70,13 @@ func configSetCommand(c *Client) {
 }
 
 func configResetStatCommand(c *Client) {
-	s := c.srv
+	c.srv.ResetStats()
+	c.ReplyOK()
+}
+
+// ResetStats zeroes the statistics, as CONFIG RESETSTAT (and the engine
+// after loading the append log, whose commands are not the clients').
+func (s *Server) ResetStats() {
 	s.stats = Stats{}
 	s.KS.Stats = db.Stats{}
 	s.evict.exceededTotal, s.evict.exceededSince = 0, time.Time{}
@@ -82,7 +88,6 @@ func configResetStatCommand(c *Client) {
 	}
 	st := &s.info
 	st.peak = s.usedMemory()
-	c.ReplyOK()
 }
 
 func resetCommandStats(cmd *Command) {
