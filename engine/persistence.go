@@ -89,8 +89,8 @@ func (s *Server) openPersistence() error {
 		Fsync:    fsyncOf(s.cfg.AppendFsync),
 		Logf:     func(format string, args ...any) { s.logf(logWarning, format, args...) },
 		Wake: func() {
-			if s.loop != nil {
-				s.loop.Wake()
+			if l := s.wakeLoop.Load(); l != nil {
+				l.Wake()
 			}
 		},
 	})
@@ -204,8 +204,8 @@ func (p *persistence) Rewrite() error {
 	p.scheduled = false
 	p.installHooks()
 	p.s.logf(logNotice, "Background append only file rewriting started")
-	if p.s.loop != nil {
-		p.s.loop.Wake()
+	if l := p.s.wakeLoop.Load(); l != nil {
+		l.Wake()
 	}
 	return nil
 }
@@ -257,6 +257,13 @@ func (p *persistence) step() {
 	}
 	if p.s.cfg.AppendOnly {
 		err := p.aof.Flush()
+		if err != nil && p.s.cfg.AppendFsync == "always" {
+			// This turn's replies are not sent yet, and must never be:
+			// their writes are not on disk. As Redis does, exit; the log
+			// on disk holds every write acknowledged before.
+			p.s.logf(logWarning, "Can't recover from AOF write error when the AOF fsync policy is 'always' (%v). Exiting...", err)
+			os.Exit(1)
+		}
 		p.noteWrite(err)
 	}
 }
@@ -271,7 +278,9 @@ func (p *persistence) advance(budget time.Duration) {
 			return
 		}
 		if !done {
-			p.s.loop.Wake()
+			if l := p.s.wakeLoop.Load(); l != nil {
+				l.Wake()
+			}
 			return
 		}
 		p.walked = true

@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"rundb/engine/command"
@@ -46,6 +47,9 @@ type Server struct {
 	// shutdownNoSave is set by SHUTDOWN NOSAVE.
 	persist        *persistence
 	shutdownNoSave bool
+	// wakeLoop is loop, for goroutines that start before it exists (the
+	// append log's writer).
+	wakeLoop atomic.Pointer[netpoll.Loop]
 
 	turnStart time.Time
 	// held are the connections whose next command a CLIENT PAUSE holds
@@ -134,6 +138,7 @@ func NewServer(cfg *config.Config, a mem.Allocator) (*Server, error) {
 		return nil, err
 	}
 	s.loop = loop
+	s.wakeLoop.Store(loop)
 	return s, nil
 }
 
