@@ -78,6 +78,8 @@ func WritePlots(r *Results, dir string) ([]string, error) {
 		{PlotRPS, plotRPS},
 		{PlotLatency, plotLatency},
 		{PlotExpiry, plotExpiry},
+		{PlotSnapshot, plotSnapshot},
+		{PlotRestart, plotRestart},
 		{PlotE1, plotE1},
 	} {
 		ok, err := pl.draw(r, filepath.Join(dir, pl.name))
@@ -582,4 +584,82 @@ func backendBar(p *plot.Plot, r *Results, i int, b string, v float64, format str
 	p.Add(bar)
 	barLabel(p, float64(i), math.Max(v, 0), fmt.Sprintf(format, v))
 	return nil
+}
+
+// barPanel is one panel of a per-backend bar chart: metric m of workload w
+// for every backend (Redis's value drawn across as a line), or nil when no
+// backend has it. ref, when positive, is drawn as a target line.
+type barPanel struct {
+	w, metric, title, ylabel, format string
+	ref                              float64
+}
+
+func (bp barPanel) plot(r *Results) (*plot.Plot, error) {
+	p := newPlot(bp.title, bp.ylabel)
+	var names []string
+	top, any := 0.0, false
+	for i, b := range r.Backends {
+		names = append(names, b)
+		row, ok := r.Find(bp.w, "", b)
+		v, has := row.Get(bp.metric)
+		if !ok || !has {
+			barLabel(p, float64(i), 0, shortStatus(row, ok))
+			continue
+		}
+		any = true
+		if err := backendBar(p, r, i, b, v, bp.format); err != nil {
+			return nil, err
+		}
+		top = math.Max(top, v)
+		if b == Redis {
+			hline(p, -0.5, float64(len(r.Backends))-0.5, v, redisColor)
+		}
+	}
+	if !any {
+		return nil, nil
+	}
+	p.NominalX(names...)
+	p.X.Tick.Label.Rotation = 0.5
+	p.X.Tick.Label.XAlign = draw.XRight
+	p.Y.Min = 0
+	p.Y.Max = top * 1.15
+	return p, nil
+}
+
+// barGrid saves panels side by side under a title; false when none has data.
+func barGrid(r *Results, title, file string, panels ...barPanel) (bool, error) {
+	var ps []*plot.Plot
+	for _, bp := range panels {
+		p, err := bp.plot(r)
+		if err != nil {
+			return false, err
+		}
+		if p != nil {
+			ps = append(ps, p)
+		}
+	}
+	if len(ps) == 0 {
+		return false, nil
+	}
+	grid := [][]*plot.Plot{titleRow(title, len(ps)), ps}
+	return true, saveGridTitled(grid, vg.Length(len(ps))*4*vg.Inch, 3.6*vg.Inch, file)
+}
+
+// plotSnapshot draws S1: the rewrite's time, T1's p99.9 during it and the
+// peak PSS, per backend (red line: Redis).
+func plotSnapshot(r *Results, file string) (bool, error) {
+	return barGrid(r, "S1 snapshot-stall: BGREWRITEAOF under T1 (red: Redis, fork)", file,
+		barPanel{w: "S1", metric: MS1RewriteSec, title: "rewrite time", ylabel: "seconds", format: "%.2f"},
+		barPanel{w: "S1", metric: MS1P999Ms, title: "T1 p99.9 latency meanwhile", ylabel: "ms", format: "%.2f"},
+		barPanel{w: "S1", metric: MS1PeakMB, title: "peak PSS (server + children)", ylabel: "MiB", format: "%.0f"},
+	)
+}
+
+// plotRestart draws R1: seconds from the process's start to its first
+// PONG with the snapshot loaded, per backend.
+func plotRestart(r *Results, file string) (bool, error) {
+	return barGrid(r, "R1 restart: loading W1's snapshot (red: Redis)", file,
+		barPanel{w: "R1", metric: MR1LoadSec, title: "start to PONG", ylabel: "seconds", format: "%.2f"},
+		barPanel{w: "R1", metric: MR1KeysPerSec, title: "keys loaded per second", ylabel: "keys/s", format: "%.0f"},
+	)
 }

@@ -16,6 +16,8 @@ const (
 	PlotRPS           = "rps.png"
 	PlotLatency       = "latency.png"
 	PlotExpiry        = "expire_cycle.png"
+	PlotSnapshot      = "snapshot_stall.png"
+	PlotRestart       = "restart.png"
 )
 
 // RenderReport renders REPORT.md from results alone; plots lists the PNG
@@ -103,6 +105,12 @@ func RenderReport(r *Results, plots []string) string {
 			b.WriteString(largeTable(r, w.Name))
 			if w.Name == "X1" {
 				img(PlotExpiry, "X1 reclaim time and longest stall by backend")
+			}
+			if w.Name == "S1" {
+				img(PlotSnapshot, "S1 rewrite time, T1 p99.9 meanwhile and peak PSS by backend")
+			}
+			if w.Name == "R1" {
+				img(PlotRestart, "R1 load time by backend")
 			}
 		}
 	}
@@ -361,6 +369,15 @@ func largeTable(r *Results, w string) string {
 		{"SET 512MB s", MBigSetSec}, {"PING max ms (SET)", MBigSetPingMs}, {"RSS +MiB (SET)", MBigSetRSSMB},
 		{"GET 512MB s", MBigGetSec}, {"PING max ms (GET)", MBigGetPingMs},
 		{"RSS +MiB 1 s after a dropped 100MB bulk", MAbandonRSSMB},
+	}
+	switch w {
+	case "S1":
+		cols = []struct{ head, m string }{
+			{"rewrite s", MS1RewriteSec}, {"T1 p99.9 ms meanwhile", MS1P999Ms}, {"T1 max ms", MS1MaxMs},
+			{"T1 rps", MS1RPS}, {"PSS MiB before", MS1BaseMB}, {"peak PSS MiB", MS1PeakMB}, {"base file MiB", MS1FileMB},
+		}
+	case "R1":
+		cols = []struct{ head, m string }{{"start to PONG s", MR1LoadSec}, {"keys/s", MR1KeysPerSec}}
 	}
 	if w == "X1" {
 		cols = []struct{ head, m string }{

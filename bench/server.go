@@ -59,11 +59,17 @@ func StartServer(tools Tools, backend, tmp string) (*Server, error) {
 }
 
 func startOnce(tools Tools, backend, tmp string) (*Server, error) {
-	port, err := freePort()
+	dir, err := os.MkdirTemp(tmp, "srv-"+backend+"-")
 	if err != nil {
 		return nil, err
 	}
-	dir, err := os.MkdirTemp(tmp, "srv-"+backend+"-")
+	return startIn(tools, backend, dir, 15*time.Second)
+}
+
+// startIn starts backend with its data directory dir, on a free port, with
+// extra arguments after the lab's, and waits up to ready for its PONG.
+func startIn(tools Tools, backend, dir string, ready time.Duration, extra ...string) (*Server, error) {
+	port, err := freePort()
 	if err != nil {
 		return nil, err
 	}
@@ -74,16 +80,16 @@ func startOnce(tools Tools, backend, tmp string) (*Server, error) {
 			os.RemoveAll(dir)
 			return nil, errors.New("redis-server not installed")
 		}
-		cmd = exec.Command(tools.RedisServer, "--port", p, "--bind", "127.0.0.1", "--dir", dir,
+		cmd = exec.Command(tools.RedisServer, append([]string{"--port", p, "--bind", "127.0.0.1", "--dir", dir,
 			"--save", "", "--appendonly", "no", "--daemonize", "no", "--protected-mode", "no",
-			"--logfile", "")
+			"--logfile", ""}, extra...)...)
 	} else {
 		if tools.Rundb == "" {
 			os.RemoveAll(dir)
 			return nil, errors.New("rundb binary not found")
 		}
-		cmd = exec.Command(tools.Rundb, "--port", p, "--bind", "127.0.0.1", "--dir", dir,
-			"--alloc", backend, "--appendonly", "no")
+		cmd = exec.Command(tools.Rundb, append([]string{"--port", p, "--bind", "127.0.0.1", "--dir", dir,
+			"--alloc", backend, "--appendonly", "no"}, extra...)...)
 	}
 	log := &tailBuffer{max: 8 << 10}
 	cmd.Stdout, cmd.Stderr = log, log
@@ -99,7 +105,7 @@ func startOnce(tools Tools, backend, tmp string) (*Server, error) {
 		s.waitErr = cmd.Wait()
 		close(s.done)
 	}()
-	if err := s.waitReady(15 * time.Second); err != nil {
+	if err := s.waitReady(ready); err != nil {
 		s.Stop(2 * time.Second)
 		return nil, err
 	}
@@ -223,10 +229,29 @@ func parseVmRSS(r interface{ Read([]byte) (int, error) }) (int64, error) {
 	return 0, errors.New("no VmRSS line")
 }
 
+// Restart stops the server, keeping its data directory, and starts the
+// same backend again in it with extra arguments (the new process is
+// pinned as the first was). It returns the new server and the time from
+// starting its process until it answered PING (loading included).
+func (s *Server) Restart(tools Tools, extra ...string) (*Server, time.Duration, error) {
+	s.halt(10 * time.Second)
+	t0 := time.Now()
+	n, err := startIn(tools, s.Backend, s.Dir, 30*time.Minute, extra...)
+	if err != nil {
+		return nil, 0, err
+	}
+	return n, time.Since(t0), nil
+}
+
 // Stop shuts the server down: SHUTDOWN NOSAVE, then SIGTERM, then SIGKILL,
 // each after timeout. The data directory is removed.
 func (s *Server) Stop(timeout time.Duration) {
 	defer os.RemoveAll(s.Dir)
+	s.halt(timeout)
+}
+
+// halt is Stop without removing the directory.
+func (s *Server) halt(timeout time.Duration) {
 	if s.Alive() != nil {
 		return
 	}
