@@ -41,7 +41,9 @@ var ErrRewriteRunning = rewriteRunning{}
 
 type rewriteRunning struct{}
 
-func (rewriteRunning) Error() string { return "Background append only file rewriting already in progress" }
+func (rewriteRunning) Error() string {
+	return "Background append only file rewriting already in progress"
+}
 
 // SetPersistence installs the server's persistence (nil: none; SAVE and
 // BGREWRITEAOF then answer that there is nowhere to write).
