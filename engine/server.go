@@ -660,6 +660,9 @@ func tcpPort(addr string) int {
 // not any client's and is left out.
 func (s *Server) clientMemory() uint64 {
 	var n uint64
+	if s.loop == nil {
+		return 0 // loading, before the loop exists
+	}
 	s.loop.Conns(func(nc *netpoll.Conn) bool {
 		n += uint64(nc.BufBytes())
 		if cn, ok := nc.Context.(*conn); ok {
