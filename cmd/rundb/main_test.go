@@ -75,7 +75,7 @@ func TestConfigErrors(t *testing.T) {
 		{"--port", "notanumber"},
 		{"--port", "70000"},
 		{"--appendonly", "maybe"},
-		{"--appendonly", "yes"}, // no append log yet: refused, not ignored
+		{"--aof-use-rdb-preamble", "yes"}, // base files are commands: refused, not ignored
 		{"--daemonize", "yes"},
 		{"--save", "3600 1"},
 		{"--slowlog-max-len", "10"}, // no slow log: not a parameter

@@ -306,7 +306,7 @@ var params = []*Param{
 	boolParam("appendonly", func(c *Config) *bool { return &c.AppendOnly }, "log every write to the append log and load it at start; CONFIG SET appendonly yes starts a rewrite"),
 	immutable(stringParam("appendfilename", func(c *Config) *string { return &c.AppendFilename }, "prefix of the append log's file names")),
 	immutable(stringParam("appenddirname", func(c *Config) *string { return &c.AppendDirName }, "directory of the append log's files, inside dir")),
-	enumParam("appendfsync", []string{"always", "everysec", "no"}, func(c *Config) *string { return &c.AppendFsync }, "always: a write is acknowledged after fsync; everysec: fsync once a second off the loop; no: the kernel decides"),
+	enumParam("appendfsync", []string{"everysec", "always", "no"}, func(c *Config) *string { return &c.AppendFsync }, "always: a write is acknowledged after fsync; everysec: fsync once a second off the loop; no: the kernel decides"),
 	boolParam("aof-load-truncated", func(c *Config) *bool { return &c.AOFLoadTruncated }, "load an append log cut off mid-command up to its last whole command (no: refuse to start)"),
 	only(boolParam("aof-use-rdb-preamble", func(c *Config) *bool { return new(bool) }, "base files are RESP commands; only no"),
 		"rundb writes base files as commands, never RDB: aof-use-rdb-preamble can only be no", "no"),
