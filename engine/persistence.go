@@ -34,6 +34,17 @@ import (
 	"rundb/engine/persist"
 )
 
+// maxBaseBacklog bounds the snapshot bytes waiting for the base file's
+// writer; past it the walk pauses.
+const maxBaseBacklog = 4 << 20
+
+// wake keeps the loop from sleeping while a rewrite has work left.
+func (p *persistence) wake() {
+	if l := p.s.wakeLoop.Load(); l != nil {
+		l.Wake()
+	}
+}
+
 // stepBudget is how long a rewrite walks per loop turn while clients are
 // served; an idle loop keeps waking itself, so a rewrite of an idle server
 // runs at full speed in slices of this size.
@@ -204,9 +215,7 @@ func (p *persistence) Rewrite() error {
 	p.scheduled = false
 	p.installHooks()
 	p.s.logf(logNotice, "Background append only file rewriting started")
-	if l := p.s.wakeLoop.Load(); l != nil {
-		l.Wake()
-	}
+	p.wake()
 	return nil
 }
 
@@ -272,15 +281,19 @@ func (p *persistence) step() {
 // base file is on disk. It wakes the loop while there is work left.
 func (p *persistence) advance(budget time.Duration) {
 	if !p.walked {
+		if p.base.Buffered() > maxBaseBacklog && budget < time.Hour {
+			// The disk is behind: walk on once the writer caught up,
+			// instead of holding the file in memory.
+			p.wake()
+			return
+		}
 		done, err := p.snap.Step(budget)
 		if err != nil {
 			p.endRewrite(err)
 			return
 		}
 		if !done {
-			if l := p.s.wakeLoop.Load(); l != nil {
-				l.Wake()
-			}
+			p.wake()
 			return
 		}
 		p.walked = true
