@@ -458,11 +458,7 @@ func TestCorruptLogRefused(t *testing.T) {
 // again, writes are accepted again, and after a restart every write that
 // was acknowledged is there.
 func TestFullDisk(t *testing.T) {
-	dir := t.TempDir()
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", dir).CombinedOutput(); err != nil {
-		t.Skipf("cannot mount a small tmpfs to fill (needs root): %v %s", err, out)
-	}
-	t.Cleanup(func() { exec.Command("umount", "-l", dir).Run() })
+	dir := mountSmallTmpfs(t, "1m")
 	filler := filepath.Join(dir, "filler")
 	if err := os.WriteFile(filler, make([]byte, 700<<10), 0o644); err != nil {
 		t.Fatal(err)
@@ -571,4 +567,86 @@ func TestRedisLoadsRundbDir(t *testing.T) {
 		return o
 	}
 	sameDump(t, "redis-server on rundb's files", strip(want), strip(got))
+}
+
+// mountSmallTmpfs mounts a tmpfs of size bytes on a new temp dir, or skips.
+func mountSmallTmpfs(t *testing.T, size string) string {
+	t.Helper()
+	dir := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a small tmpfs to fill (needs root): %v %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", "-l", dir).Run() })
+	return dir
+}
+
+// TestShutdownSignals: a second SIGTERM while the final snapshot is being
+// written is reported and waited out (exit 0, everything saved); a final
+// snapshot that cannot be written (a full disk) exits 1, says why, and
+// leaves the old files, which still load.
+func TestShutdownSignals(t *testing.T) {
+	dir := t.TempDir()
+	args := []string{"--appendonly", "yes", "--appendfsync", "no"}
+	p := startProc(t, dir, args...)
+	const n = 1_000_000
+	pipe := p.rdb.Pipeline()
+	for i := 0; i < n; i += 1000 {
+		kv := make([]any, 0, 2000)
+		for j := i; j < i+1000; j++ {
+			kv = append(kv, fmt.Sprintf("key:%d", j), j)
+		}
+		pipe.MSet(ctx, kv...)
+		if len(pipe.Cmds()) == 50 || i+1000 >= n {
+			if _, err := pipe.Exec(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(p.out.String(), "Received") && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	if code := p.waitExit(t); code != 0 {
+		t.Fatalf("exit %d\n%s", code, p.out)
+	}
+	if !strings.Contains(p.out.String(), "again: still writing the final snapshot") {
+		t.Errorf("the second signal was not reported:\n%s", p.out)
+	}
+	p = startProc(t, dir, args...)
+	if got := p.rdb.DBSize(ctx).Val(); got != n {
+		t.Errorf("%d keys after the restart; want %d", got, n)
+	}
+	p.kill9(t)
+
+	// A full disk at shutdown.
+	dir = mountSmallTmpfs(t, "1m")
+	p = startProc(t, dir, args...)
+	val := strings.Repeat("v", 10<<10)
+	for i := 0; i < 30; i++ {
+		p.rdb.Set(ctx, fmt.Sprintf("k%d", i), val, 0)
+	}
+	p.rdb.Do(ctx, "BGREWRITEAOF")
+	waitRewrite(t, p.rdb)
+	before, _ := os.ReadFile(filepath.Join(dir, "appendonlydir", "appendonly.aof.manifest"))
+	var st syscall.Statfs_t
+	syscall.Statfs(dir, &st)
+	os.WriteFile(filepath.Join(dir, "filler"), make([]byte, int64(st.Bavail)*st.Bsize), 0o644)
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	if code := p.waitExit(t); code == 0 {
+		t.Fatalf("exit 0 though the final snapshot could not be written\n%s", p.out)
+	}
+	if !strings.Contains(p.out.String(), "final snapshot failed") || !strings.Contains(p.out.String(), "no space left on device") {
+		t.Errorf("the exit does not say why:\n%s", p.out)
+	}
+	after, _ := os.ReadFile(filepath.Join(dir, "appendonlydir", "appendonly.aof.manifest"))
+	if string(before) != string(after) {
+		t.Errorf("manifest changed by a failed snapshot:\n%s\nto\n%s", before, after)
+	}
+	os.Remove(filepath.Join(dir, "filler"))
+	p = startProc(t, dir, args...)
+	if got := p.rdb.DBSize(ctx).Val(); got != 30 {
+		t.Errorf("%d keys from the old files; want 30", got)
+	}
 }
