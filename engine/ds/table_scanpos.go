@@ -47,3 +47,7 @@ func (t *Table) SetNoShrink(on bool) { t.noShrink = on }
 
 // NoShrink reports whether SetNoShrink is on.
 func (t *Table) NoShrink() bool { return t.noShrink }
+
+// CursorPos is the package CursorPos, as the KeyTable seam asks it of
+// every layout.
+func (t *Table) CursorPos(cursor uint64) uint64 { return CursorPos(cursor) }
