@@ -189,7 +189,20 @@ func Open(opt Options) (*AOF, error) {
 		a.incrs = append(a.incrs, in)
 	}
 	a.rwSize = a.currentSize()
+	a.removeStaleTemps()
 	return a, nil
+}
+
+// removeStaleTemps deletes the temp base files a rewrite cut short by a
+// crash left behind (temp-rewriteaof-*; no manifest ever names one), so
+// they do not fill the disk restart after restart.
+func (a *AOF) removeStaleTemps() {
+	stale, _ := filepath.Glob(filepath.Join(a.opt.Dir, "temp-rewriteaof-*.aof"))
+	for _, f := range stale {
+		if err := os.Remove(f); err == nil {
+			a.logf("Removed %s, left by a rewrite that did not finish", filepath.Base(f))
+		}
+	}
 }
 
 // noteSeqs moves nextIncr and nextBase past every sequence number m

@@ -2,6 +2,8 @@ package persist
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -124,5 +126,25 @@ func TestSplitArgs(t *testing.T) {
 		if !ok || !reflect.DeepEqual(got, c.want) {
 			t.Errorf("splitArgs(%q) = %q, %v; want %q", c.in, got, ok, c.want)
 		}
+	}
+}
+
+// TestOpenRemovesStaleTemps: a temp base file a crash left is deleted when
+// the directory is opened; the manifest's files are not touched.
+func TestOpenRemovesStaleTemps(t *testing.T) {
+	dir := t.TempDir()
+	stale := filepath.Join(dir, "temp-rewriteaof-123-1.aof")
+	keep := filepath.Join(dir, "appendonly.aof.1.base.aof")
+	os.WriteFile(stale, []byte("*1\r\n$4\r\nPING\r\n"), 0o644)
+	os.WriteFile(keep, nil, 0o644)
+	os.WriteFile(filepath.Join(dir, "appendonly.aof.manifest"), []byte("file appendonly.aof.1.base.aof seq 1 type b\n"), 0o644)
+	if _, err := Open(Options{Dir: dir, Filename: "appendonly.aof"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("stale temp file still there: %v", err)
+	}
+	if _, err := os.Stat(keep); err != nil {
+		t.Errorf("base file gone: %v", err)
 	}
 }
