@@ -2,6 +2,7 @@ package command
 
 import (
 	"math"
+	"rundb/engine/resp"
 	"strconv"
 	"strings"
 	"time"
@@ -134,7 +135,7 @@ func (c *Client) block(keys [][]byte, deadline time.Time, bulkInExec bool) {
 		return
 	}
 	s := c.srv
-	st := &blockState{cmd: c.Cmd, args: cloneArgs(c.Args), db: c.DB, deadline: deadline}
+	st := &blockState{cmd: c.Cmd, args: resp.CloneArgs(c.Args), db: c.DB, deadline: deadline}
 	if s.blk.waiting == nil {
 		s.blk.waiting = map[blockKey][]*Client{}
 		s.blk.readySet = map[blockKey]bool{}

@@ -1,6 +1,9 @@
 package command
 
-import "rundb/engine/db"
+import (
+	"rundb/engine/db"
+	"rundb/engine/resp"
+)
 
 // The propagation point. After a command runs, call hands what it changed
 // to Server.Propagate (the append log will be its consumer) as commands
@@ -64,7 +67,7 @@ func (s *Server) addOp(dbID int, args [][]byte) {
 	if s.propagate == nil {
 		return
 	}
-	s.prop.ops = append(s.prop.ops, Op{DB: dbID, Args: cloneArgs(args)})
+	s.prop.ops = append(s.prop.ops, Op{DB: dbID, Args: resp.CloneArgs(args)})
 	if s.prop.depth == 0 {
 		s.flushOps() // a change made outside any command (expiry in the cron)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/hex"
+	"rundb/engine/resp"
 	"sort"
 	"strings"
 	"time"
@@ -324,7 +325,7 @@ func (s *Server) execute(c *Client) {
 		return
 	}
 	if c.InMulti && cmd.Flags&FlagRunsInMulti == 0 {
-		c.Queue = append(c.Queue, queued{cmd: cmd, args: cloneArgs(c.Args)})
+		c.Queue = append(c.Queue, queued{cmd: cmd, args: resp.CloneArgs(c.Args)})
 		c.Out = append(c.Out, "+QUEUED\r\n"...)
 		return
 	}
@@ -453,20 +454,6 @@ func clip(s string, n int) string {
 		return s[:n]
 	}
 	return s
-}
-
-func cloneArgs(args [][]byte) [][]byte {
-	n := 0
-	for _, a := range args {
-		n += len(a)
-	}
-	buf := make([]byte, 0, n)
-	out := make([][]byte, len(args))
-	for i, a := range args {
-		buf = append(buf, a...)
-		out[i] = buf[len(buf)-len(a) : len(buf) : len(buf)]
-	}
-	return out
 }
 
 // Cron runs the server's periodic work (called hz times per second): the

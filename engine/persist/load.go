@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"rundb/engine/resp"
 )
 
 // LoadStats describe a Load.
@@ -339,11 +340,11 @@ func (a *AOF) loadFile(c *cmdReader, path string, size int64, isBase bool, apply
 		switch {
 		case !inTx && bytes.EqualFold(name, []byte("multi")):
 			inTx, txStart = true, at
-			tx = append(tx[:0], copyArgs(args))
+			tx = append(tx[:0], resp.CloneArgs(args))
 			txAt = append(txAt[:0], at)
 			continue
 		case inTx && bytes.EqualFold(name, []byte("exec")):
-			tx = append(tx, copyArgs(args))
+			tx = append(tx, resp.CloneArgs(args))
 			txAt = append(txAt, at)
 			for j, cmd := range tx {
 				if err := a.apply1(apply, cmd, path, txAt[j], st); err != nil {
@@ -354,7 +355,7 @@ func (a *AOF) loadFile(c *cmdReader, path string, size int64, isBase bool, apply
 			tx = tx[:0]
 			continue
 		case inTx:
-			tx = append(tx, copyArgs(args))
+			tx = append(tx, resp.CloneArgs(args))
 			txAt = append(txAt, at)
 			continue
 		}
@@ -370,20 +371,6 @@ func (a *AOF) apply1(apply func([][]byte) error, args [][]byte, path string, at 
 	}
 	st.Commands++
 	return nil
-}
-
-func copyArgs(args [][]byte) [][]byte {
-	n := 0
-	for _, a := range args {
-		n += len(a)
-	}
-	buf := make([]byte, 0, n)
-	out := make([][]byte, len(args))
-	for i, a := range args {
-		buf = append(buf, a...)
-		out[i] = buf[len(buf)-len(a) : len(buf) : len(buf)]
-	}
-	return out
 }
 
 // truncateFile cuts path at n bytes and fsyncs it.

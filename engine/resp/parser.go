@@ -414,3 +414,20 @@ func parseLen(b []byte) (int64, bool) {
 	}
 	return int64(v), true
 }
+
+// CloneArgs copies args (which alias a read buffer) into one new backing
+// array, so they outlive the buffer: a queued MULTI command, a propagated
+// one, a transaction being loaded.
+func CloneArgs(args [][]byte) [][]byte {
+	n := 0
+	for _, a := range args {
+		n += len(a)
+	}
+	buf := make([]byte, 0, n)
+	out := make([][]byte, len(args))
+	for i, a := range args {
+		buf = append(buf, a...)
+		out[i] = buf[len(buf)-len(a) : len(buf) : len(buf)]
+	}
+	return out
+}
