@@ -216,15 +216,7 @@ func (a *AOF) noteSeqs(m *Manifest) {
 			a.nextIncr = max(a.nextIncr, fi.Seq+1)
 		}
 	}
-	if m.Base != nil {
-		note(*m.Base)
-	}
-	for _, fi := range m.History {
-		note(fi)
-	}
-	for _, fi := range m.Incrs {
-		note(fi)
-	}
+	m.each(note)
 }
 
 func (a *AOF) path(name string) string { return filepath.Join(a.opt.Dir, name) }

@@ -204,15 +204,7 @@ func (m *Manifest) Marshal() []byte {
 		b = append(b, " type "...)
 		b = append(b, byte(fi.Type), '\n')
 	}
-	if m.Base != nil {
-		line(*m.Base)
-	}
-	for _, fi := range m.History {
-		line(fi)
-	}
-	for _, fi := range m.Incrs {
-		line(fi)
-	}
+	m.each(line)
 	return b
 }
 
@@ -383,5 +375,19 @@ func splitArgs(line string) (argv []string, ok bool) {
 			}
 		}
 		argv = append(argv, string(cur))
+	}
+}
+
+// each visits m's files in the manifest's order: the base, the history,
+// the increments.
+func (m *Manifest) each(fn func(fi FileInfo)) {
+	if m.Base != nil {
+		fn(*m.Base)
+	}
+	for _, fi := range m.History {
+		fn(fi)
+	}
+	for _, fi := range m.Incrs {
+		fn(fi)
 	}
 }
