@@ -154,6 +154,14 @@ func (q Quicklist) nodeCount(n mem.Ref) int {
 	return lpCount(q.lp(n))
 }
 
+// nodeHead reads node n's links, its listpack's total bytes and its count
+// field (lpCountMax: unknown) with one view of the block's first bytes.
+func (q Quicklist) nodeHead(n mem.Ref) (prev, next mem.Ref, total, cnt int) {
+	h := q.a.Bytes(n, qnBase+lpHeaderSize)
+	return mem.Ref(binary.LittleEndian.Uint64(h[qnPrev:])), mem.Ref(binary.LittleEndian.Uint64(h[qnNext:])),
+		int(binary.LittleEndian.Uint32(h[qnBase:])), int(binary.LittleEndian.Uint16(h[qnBase+4:]))
+}
+
 // newNode allocates a node holding ents (cnt whole entries, possibly none)
 // and links it after node after (0: as the head).
 func (q Quicklist) newNode(after mem.Ref, ents []byte, cnt int) mem.Ref {
@@ -190,7 +198,13 @@ func (q Quicklist) newNode(after mem.Ref, ents []byte, cnt int) mem.Ref {
 // removeNode unlinks node n and frees it (its elements are not counted
 // off: the caller does that).
 func (q Quicklist) removeNode(n mem.Ref) {
-	p, nx := q.prev(n), q.next(n)
+	p, nx, total, _ := q.nodeHead(n)
+	q.unlinkNode(n, p, nx, total)
+}
+
+// unlinkNode is removeNode for node n whose links and listpack size the
+// caller has read.
+func (q Quicklist) unlinkNode(n, p, nx mem.Ref, total int) {
 	if p == 0 {
 		q.set(qlHead, nx)
 	} else {
@@ -201,7 +215,7 @@ func (q Quicklist) removeNode(n mem.Ref) {
 	} else {
 		q.setLink(nx, qnPrev, p)
 	}
-	q.a.Free(mem.PurposeContainer, n, qnBase+len(q.lp(n)))
+	q.a.Free(mem.PurposeContainer, n, qnBase+total)
 	q.addNodes(-1)
 }
 
@@ -240,7 +254,11 @@ func (q Quicklist) allows(n mem.Ref, sz int) bool {
 	if n == 0 {
 		return false
 	}
-	return q.fits(len(q.lp(n))+sz, q.nodeCount(n)+1)
+	_, _, total, cnt := q.nodeHead(n)
+	if cnt == lpCountMax {
+		cnt = lpCount(q.lp(n))
+	}
+	return q.fits(total+sz, cnt+1)
 }
 
 // locate finds element i (0 <= i < Len): its node and its index there,
@@ -278,10 +296,39 @@ func seekIn(b []byte, k, cnt int) int {
 }
 
 // PushHead adds v before the first element.
-func (q Quicklist) PushHead(v []byte) { q.Insert(0, v) }
+func (q Quicklist) PushHead(v []byte) { q.push(true, v) }
 
 // PushTail adds v after the last element.
-func (q Quicklist) PushTail(v []byte) { q.Insert(q.Len(), v) }
+func (q Quicklist) PushTail(v []byte) { q.push(false, v) }
+
+// push is Insert at either end without a walk: the end node takes v when
+// its fill allows, otherwise v gets a new node beyond it.
+func (q Quicklist) push(head bool, v []byte) {
+	var buf [64]byte
+	ent := lpAppendEntry(buf[:0], v)
+	var n mem.Ref
+	if head {
+		n = q.get(qlHead)
+	} else {
+		n = q.get(qlTail)
+	}
+	switch {
+	case n == 0:
+		q.newNode(0, ent, 1)
+	case !q.allows(n, len(ent)):
+		if head {
+			q.newNode(0, ent, 1)
+		} else {
+			q.newNode(n, ent, 1)
+		}
+	case head:
+		q.splice(n, lpHeaderSize, 0, ent, 0, 1)
+	default:
+		_, _, total, _ := q.nodeHead(n)
+		q.splice(n, total-1, 0, ent, 0, 1)
+	}
+	q.addCount(1)
+}
 
 // Insert stores v as element i (0 <= i <= Len): before the element now at
 // i, or last when i is Len.
@@ -426,19 +473,21 @@ func (q Quicklist) PopWith(head bool, fn func(e Elem)) bool {
 		return false
 	}
 	var n mem.Ref
-	var off int
 	if head {
 		n = q.get(qlHead)
-		off = lpHeaderSize
 	} else {
 		n = q.get(qlTail)
-		off = lpLast(q.lp(n))
 	}
-	b := q.lp(n)
+	p, nx, total, cnt := q.nodeHead(n)
+	b := q.a.Bytes(n, qnBase+total)[qnBase:]
+	off := lpHeaderSize
+	if !head {
+		off = lpLast(b)
+	}
 	fn(lpGet(b, off))
 	q.addCount(-1)
-	if q.nodeCount(n) == 1 {
-		q.removeNode(n)
+	if cnt == 1 {
+		q.unlinkNode(n, p, nx, total)
 	} else {
 		q.splice(n, off, lpEntryLen(b, off), nil, 1, 0)
 	}
