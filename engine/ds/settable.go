@@ -177,25 +177,52 @@ func stNew(a mem.Allocator, n int) mem.Ref {
 	return r
 }
 
-func stLen(a mem.Allocator, r mem.Ref) int {
-	h := a.Bytes(r, stHeader)
+func stLen(a mem.Allocator, r mem.Ref) int { return stLenOf(a.Bytes(r, stHeader)) }
+
+// stLenOf is the member count of the set table whose header is h.
+func stLenOf(h []byte) int {
 	return int(binary.LittleEndian.Uint32(h[9:])) + int(binary.LittleEndian.Uint32(h[stOldOff+9:]))
 }
 
-// stAdd adds member m; reports whether it was absent. The lookup only
-// reads; the insert (Table.put, hashing again: the keyspace's put is left
-// as it is measured fastest) moves a resize on.
-func stAdd(a mem.Allocator, r mem.Ref, m []byte) bool {
-	v := stLoad(a, r)
-	h := hashKey(m)
-	if v.t.Len() > 0 {
-		if _, _, ok := v.t.find(&v.t.old, m, h); ok {
-			return false
-		}
-		if _, _, ok := v.t.find(&v.t.cur, m, h); ok {
-			return false
+// stHas looks m (hashed h) up in a set table whose header is hd, reading
+// only: each array is decoded only when it exists.
+func stHas(a mem.Allocator, hd, m []byte, h uint64) bool {
+	if stLenOf(hd) == 0 {
+		return false
+	}
+	t := Table{keyOf: memberKeyOf(a)}
+	if binary.LittleEndian.Uint64(hd[stOldOff:]) != 0 {
+		old := stLoadTab(a, hd[stOldOff:])
+		if _, _, ok := t.find(&old, m, h); ok {
+			return true
 		}
 	}
+	cur := stLoadTab(a, hd)
+	_, _, ok := t.find(&cur, m, h)
+	return ok
+}
+
+// stAdd adds member m; reports whether it was absent. The lookup only
+// reads. When no resize is under way and the array has room, the member
+// goes to the first free slot of its probe (what Table.put picks for an
+// absent key) and only the array's counts are written back; otherwise
+// Table.put inserts, which grows the table or moves a resize on.
+func stAdd(a mem.Allocator, r mem.Ref, m []byte) bool {
+	hd := a.Bytes(r, stHeader)
+	h := hashKey(m)
+	if stHas(a, hd, m, h) {
+		return false
+	}
+	if binary.LittleEndian.Uint64(hd[stOldOff:]) == 0 && binary.LittleEndian.Uint64(hd) != 0 {
+		cur := stLoadTab(a, hd)
+		if cur.used+cur.dead+1 <= cur.maxLoad() {
+			cur.insertAbsent(h, newMember(a, m))
+			binary.LittleEndian.PutUint32(hd[9:], uint32(cur.used))
+			binary.LittleEndian.PutUint32(hd[13:], uint32(cur.dead))
+			return true
+		}
+	}
+	v := stLoad(a, r)
 	v.t.put(m, newMember(a, m))
 	v.save()
 	return true
@@ -217,16 +244,11 @@ func stRemove(a mem.Allocator, r mem.Ref, m []byte) bool {
 // way is left for the next write to move on, so a set can be read while
 // another read walks it (SINTER s s).
 func stContains(a mem.Allocator, r mem.Ref, m []byte) bool {
-	v := stLoad(a, r)
-	if v.t.Len() == 0 {
+	hd := a.Bytes(r, stHeader)
+	if stLenOf(hd) == 0 {
 		return false
 	}
-	h := hashKey(m)
-	if _, _, ok := v.t.find(&v.t.old, m, h); ok {
-		return true
-	}
-	_, _, ok := v.t.find(&v.t.cur, m, h)
-	return ok
+	return stHas(a, hd, m, hashKey(m))
 }
 
 // stForEach calls fn on every member until it returns false. fn must not
