@@ -123,7 +123,7 @@ func pushGeneric(c *Client, head, xx bool) {
 	}
 	vals := c.Args[2:]
 	n := 0
-	c.DB.EditContainer(key, e, found, ds.TypeList, func(ct ds.Container) (ds.Container, int) {
+	c.DB.EditContainer(key, e, found, ds.TypeList, func(ct ds.Container) (ds.Container, int, bool) {
 		q := openList(c, ct)
 		for _, v := range vals {
 			if head {
@@ -133,7 +133,7 @@ func pushGeneric(c *Client, head, xx bool) {
 			}
 		}
 		n = q.Len()
-		return q.Container(), len(vals)
+		return q.Container(), len(vals), false
 	})
 	c.ReplyInt(int64(n))
 }
@@ -178,7 +178,7 @@ func popGeneric(c *Client, head bool) {
 // popReply pops up to count elements of key's list (live entry e) from one
 // end and replies them: one bulk string, or an array when asArray.
 func popReply(c *Client, key []byte, e ds.Entry, head bool, count int64, asArray bool) {
-	c.DB.EditContainer(key, e, true, ds.TypeList, func(ct ds.Container) (ds.Container, int) {
+	c.DB.EditContainer(key, e, true, ds.TypeList, func(ct ds.Container) (ds.Container, int, bool) {
 		q := openList(c, ct)
 		n := int(min(count, int64(q.Len())))
 		if asArray {
@@ -187,7 +187,7 @@ func popReply(c *Client, key []byte, e ds.Entry, head bool, count int64, asArray
 		for i := 0; i < n; i++ {
 			q.PopWith(head, func(el ds.Elem) { replyElem(c, el) })
 		}
-		return q.Container(), n
+		return q.Container(), n, q.Len() == 0
 	})
 }
 
@@ -301,10 +301,10 @@ func lsetCommand(c *Client) {
 		return
 	}
 	val := c.Args[3]
-	c.DB.EditContainer(key, e, true, ds.TypeList, func(ct ds.Container) (ds.Container, int) {
+	c.DB.EditContainer(key, e, true, ds.TypeList, func(ct ds.Container) (ds.Container, int, bool) {
 		q := openList(c, ct)
 		q.Replace(int(i), val)
-		return q.Container(), 1
+		return q.Container(), 1, false
 	})
 	c.ReplyOK()
 }
@@ -346,11 +346,11 @@ func linsertCommand(c *Client) {
 		at++
 	}
 	n := 0
-	c.DB.EditContainer(key, e, true, ds.TypeList, func(ct ds.Container) (ds.Container, int) {
+	c.DB.EditContainer(key, e, true, ds.TypeList, func(ct ds.Container) (ds.Container, int, bool) {
 		q := openList(c, ct)
 		q.Insert(at, val)
 		n = q.Len()
-		return q.Container(), 1
+		return q.Container(), 1, false
 	})
 	c.ReplyInt(int64(n))
 }
@@ -371,10 +371,10 @@ func lremCommand(c *Client) {
 	}
 	count = max(count, -(1 << 62)) // -count must not overflow; no list is that long
 	removed := 0
-	c.DB.EditContainer(key, e, true, ds.TypeList, func(ct ds.Container) (ds.Container, int) {
+	c.DB.EditContainer(key, e, true, ds.TypeList, func(ct ds.Container) (ds.Container, int, bool) {
 		q := openList(c, ct)
 		removed = q.Remove(val, int(count))
-		return q.Container(), removed
+		return q.Container(), removed, q.Len() == 0
 	})
 	c.ReplyInt(int64(removed))
 }
@@ -397,17 +397,17 @@ func ltrimCommand(c *Client) {
 		c.ReplyOK()
 		return
 	}
-	c.DB.EditContainer(key, e, true, ds.TypeList, func(ct ds.Container) (ds.Container, int) {
+	c.DB.EditContainer(key, e, true, ds.TypeList, func(ct ds.Container) (ds.Container, int, bool) {
 		q := openList(c, ct)
 		n := q.Len()
 		s, t, empty := listRange(start, end, n)
 		if empty {
 			q.Delete(0, n)
-			return q.Container(), n
+			return q.Container(), n, true
 		}
 		q.Delete(t+1, n-t-1)
 		q.Delete(0, s)
-		return q.Container(), n - (t - s + 1)
+		return q.Container(), n - (t - s + 1), q.Len() == 0
 	})
 	c.ReplyOK()
 }
@@ -574,7 +574,7 @@ func lmoveGeneric(c *Client, fromHead, toHead bool) bool {
 	}
 	var val []byte
 	if string(src) == string(dst) {
-		c.DB.EditContainer(src, se, true, ds.TypeList, func(ct ds.Container) (ds.Container, int) {
+		c.DB.EditContainer(src, se, true, ds.TypeList, func(ct ds.Container) (ds.Container, int, bool) {
 			q := openList(c, ct)
 			val, _ = q.Pop(fromHead, nil)
 			if toHead {
@@ -582,28 +582,28 @@ func lmoveGeneric(c *Client, fromHead, toHead bool) bool {
 			} else {
 				q.PushTail(val)
 			}
-			return q.Container(), 2
+			return q.Container(), 2, false
 		})
 		c.ReplyBulk(val)
 		return true
 	}
-	c.DB.EditContainer(src, se, true, ds.TypeList, func(ct ds.Container) (ds.Container, int) {
+	c.DB.EditContainer(src, se, true, ds.TypeList, func(ct ds.Container) (ds.Container, int, bool) {
 		q := openList(c, ct)
 		val, _ = q.Pop(fromHead, nil)
-		return q.Container(), 1
+		return q.Container(), 1, q.Len() == 0
 	})
 	if dfound {
 		// The source's edit may have moved or freed blocks; look again.
 		de, dfound = c.DB.Lookup(dst)
 	}
-	c.DB.EditContainer(dst, de, dfound, ds.TypeList, func(ct ds.Container) (ds.Container, int) {
+	c.DB.EditContainer(dst, de, dfound, ds.TypeList, func(ct ds.Container) (ds.Container, int, bool) {
 		q := openList(c, ct)
 		if toHead {
 			q.PushHead(val)
 		} else {
 			q.PushTail(val)
 		}
-		return q.Container(), 1
+		return q.Container(), 1, false
 	})
 	c.ReplyBulk(val)
 	return true

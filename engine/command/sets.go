@@ -112,14 +112,14 @@ func saddCommand(c *Client) {
 	}
 	a, maxIntset := c.srv.KS.Alloc, c.maxIntset()
 	added := 0
-	c.DB.EditContainer(key, e, found, ds.TypeSet, func(s ds.Container) (ds.Container, int) {
+	c.DB.EditContainer(key, e, found, ds.TypeSet, func(s ds.Container) (ds.Container, int, bool) {
 		for _, m := range c.Args[2:] {
 			var ok bool
 			if s, ok = ds.SetAdd(a, s, m, maxIntset); ok {
 				added++
 			}
 		}
-		return s, added
+		return s, added, false
 	})
 	c.ReplyInt(int64(added))
 }
@@ -136,7 +136,7 @@ func sremCommand(c *Client) {
 	}
 	a := c.srv.KS.Alloc
 	removed := 0
-	c.DB.EditContainer(key, e, found, ds.TypeSet, func(s ds.Container) (ds.Container, int) {
+	c.DB.EditContainer(key, e, found, ds.TypeSet, func(s ds.Container) (ds.Container, int, bool) {
 		for _, m := range c.Args[2:] {
 			var ok bool
 			if s, ok = ds.SetRemove(a, s, m); ok {
@@ -146,7 +146,7 @@ func sremCommand(c *Client) {
 				}
 			}
 		}
-		return s, removed
+		return s, removed, removed > 0 && (s.Ref == 0 || s.Len(a) == 0)
 	})
 	c.ReplyInt(int64(removed))
 }
@@ -307,12 +307,12 @@ func spopCommand(c *Client) {
 	}
 	var l memberList
 	n := max(count, 1)
-	c.DB.EditContainer(key, e, true, ds.TypeSet, func(s ds.Container) (ds.Container, int) {
+	c.DB.EditContainer(key, e, true, ds.TypeSet, func(s ds.Container) (ds.Container, int, bool) {
 		for i := int64(0); i < n; i++ {
 			s, l.buf = ds.SetPop(a, s, c.srv.Rand(), l.buf)
 			l.ends = append(l.ends, len(l.buf))
 		}
-		return s, int(n)
+		return s, int(n), s.Ref == 0 || s.Len(a) == 0
 	})
 	if count < 0 {
 		c.ReplyBulk(l.at(0))
@@ -349,12 +349,12 @@ func smoveCommand(c *Client) {
 		return
 	}
 	removed := false
-	c.DB.EditContainer(src, se, true, ds.TypeSet, func(s ds.Container) (ds.Container, int) {
+	c.DB.EditContainer(src, se, true, ds.TypeSet, func(s ds.Container) (ds.Container, int, bool) {
 		s, removed = ds.SetRemove(a, s, m)
 		if removed {
-			return s, 1
+			return s, 1, s.Ref == 0 || s.Len(a) == 0
 		}
-		return s, 0
+		return s, 0, false
 	})
 	if !removed {
 		c.ReplyInt(0)
@@ -364,12 +364,12 @@ func smoveCommand(c *Client) {
 		de, dfound = c.DB.Lookup(dst)
 	}
 	maxIntset := c.maxIntset()
-	c.DB.EditContainer(dst, de, dfound, ds.TypeSet, func(s ds.Container) (ds.Container, int) {
+	c.DB.EditContainer(dst, de, dfound, ds.TypeSet, func(s ds.Container) (ds.Container, int, bool) {
 		s, added := ds.SetAdd(a, s, m, maxIntset)
 		if added {
-			return s, 1
+			return s, 1, false
 		}
-		return s, 0
+		return s, 0, false
 	})
 	c.ReplyInt(1)
 }

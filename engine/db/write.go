@@ -230,21 +230,24 @@ func (d *DB) SetRange(key []byte, old ds.Entry, found bool, off int, val []byte)
 // does not exist yet, and edit gets the zero Container to create one in;
 // the entry it makes has type typ). edit changes the container through
 // engine/ds and returns it as it now is (its Ref and encoding may have
-// changed) and how many elements it changed (0: nothing changed, and the
-// write is neither counted nor signalled). A container left empty deletes
-// the key, as Redis deletes an emptied list or set. It returns whether the
-// key still exists.
-func (d *DB) EditContainer(key []byte, old ds.Entry, found bool, typ uint8, edit func(c ds.Container) (ds.Container, int)) bool {
+// changed), how many elements it changed (0: nothing changed, and the
+// write is neither counted nor signalled) and whether it left the
+// container empty (a Ref of 0 counts as empty too). edit knows that
+// without asking the container (a push cannot empty a list), which spares
+// every write a call through the container's registered Len. A container
+// left empty deletes the key, as Redis deletes an emptied list or set. It
+// returns whether the key still exists.
+func (d *DB) EditContainer(key []byte, old ds.Entry, found bool, typ uint8, edit func(c ds.Container) (nc ds.Container, changes int, empty bool)) bool {
 	ks := d.ks
 	d.before(key, old, found)
 	var c ds.Container
 	if found {
 		c = old.ContainerOf()
 	}
-	nc, changes := edit(c)
+	nc, changes, empty := edit(c)
 	exists := found
 	switch {
-	case nc.Ref == 0 || nc.Len(ks.Alloc) == 0:
+	case nc.Ref == 0 || empty:
 		if nc.Ref != 0 && !found {
 			nc.Free(ks.Alloc) // created, then emptied
 		}
