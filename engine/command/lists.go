@@ -187,7 +187,13 @@ func popReply(c *Client, key []byte, e ds.Entry, head bool, count int64, asArray
 		for i := 0; i < n; i++ {
 			q.PopWith(head, func(el ds.Elem) { replyElem(c, el) })
 		}
-		return q.Container(), n, q.Len() == 0
+		if q.Len() == 0 {
+			// The list goes with its key: free it while it is open (the
+			// zero Container tells EditContainer it is gone).
+			q.Free()
+			return ds.Container{}, n, true
+		}
+		return q.Container(), n, false
 	})
 }
 

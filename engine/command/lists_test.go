@@ -180,3 +180,39 @@ func TestBlockingPops(t *testing.T) {
 		t.Errorf("a push after the waiting client left: LLEN %q", got)
 	}
 }
+
+// TestEmptiedContainerFreesEveryBlock: each way of emptying a list or a
+// set deletes the key and gives back every block it held (the pops free
+// the list inside their edit).
+func TestEmptiedContainerFreesEveryBlock(t *testing.T) {
+	s, c := testServer(nil)
+	for _, tc := range []struct {
+		fill  [][]string
+		empty []string
+	}{
+		{[][]string{{"LPUSH", "l", "a"}}, []string{"LPOP", "l"}},
+		{[][]string{{"RPUSH", "l", "a", "7", "b"}}, []string{"RPOP", "l", "3"}},
+		{[][]string{{"RPUSH", "l", "a", "b"}}, []string{"LMPOP", "1", "l", "LEFT", "COUNT", "5"}},
+		{[][]string{{"RPUSH", "l", "a"}}, []string{"BLPOP", "l", "0"}},
+		{[][]string{{"RPUSH", "l", "a"}}, []string{"LMOVE", "l", "l2", "LEFT", "RIGHT"}},
+		{[][]string{{"RPUSH", "l", "a", "a"}}, []string{"LREM", "l", "0", "a"}},
+		{[][]string{{"RPUSH", "l", "a", "b"}}, []string{"LTRIM", "l", "5", "9"}},
+		{[][]string{{"SADD", "s", "a", "b"}}, []string{"SREM", "s", "a", "b"}},
+		{[][]string{{"SADD", "s", "1", "2"}}, []string{"SREM", "s", "1", "2"}},
+		{[][]string{{"SADD", "s", "a"}}, []string{"SMOVE", "s", "s2", "a"}},
+	} {
+		do(s, c, "FLUSHALL")
+		base := s.KS.Alloc.Stats().Live()
+		for _, f := range tc.fill {
+			do(s, c, f...)
+		}
+		do(s, c, tc.empty...)
+		do(s, c, "DEL", "l2", "s2")
+		if got := do(s, c, "DBSIZE"); got != ":0\r\n" {
+			t.Errorf("%q: DBSIZE %q; want the emptied key deleted", tc.empty, got)
+		}
+		if live := s.KS.Alloc.Stats().Live(); live != base {
+			t.Errorf("%q: %d live blocks; want %d", tc.empty, live, base)
+		}
+	}
+}

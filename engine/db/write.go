@@ -258,7 +258,9 @@ func (d *DB) EditContainer(key []byte, old ds.Entry, found bool, typ uint8, edit
 			exists = false
 		}
 	case found:
-		old.SetContainerAs(nc)
+		if nc != c {
+			old.SetContainerAs(nc)
+		}
 	default:
 		d.link(ds.NewContainer(ks.Alloc, typ, nc.Enc, key, nc.Ref, 0, false, ks.LRUClock), old, false)
 		exists = true
