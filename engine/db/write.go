@@ -247,16 +247,15 @@ func (d *DB) EditContainer(key []byte, old ds.Entry, found bool, typ uint8, edit
 	nc, changes, empty := edit(c)
 	exists := found
 	switch {
+	case (nc.Ref == 0 || empty) && !found:
+		nc.Free(ks.Alloc) // created, then emptied (Ref 0: nothing to free)
 	case nc.Ref == 0 || empty:
-		if nc.Ref != 0 && !found {
-			nc.Free(ks.Alloc) // created, then emptied
-		}
-		if found {
-			d.unlink(key, old)
+		d.unlink(key, old)
+		if nc != c {
 			old.SetContainerAs(nc)
-			old.Free(ks.Alloc)
-			exists = false
 		}
+		old.Free(ks.Alloc)
+		exists = false
 	case found:
 		if nc != c {
 			old.SetContainerAs(nc)
