@@ -7,7 +7,7 @@ import (
 )
 
 // The list family. A list is a quicklist (engine/ds): pushes, pops and
-// edits go through db.EditContainer, reads through LookupRead and the
+// edits go through db.EditContainerE, reads through LookupRead and the
 // quicklist's read functions. An emptied list is deleted. A new list takes
 // list-max-listpack-size and list-compress-depth as they are when it is
 // created, as in Redis.
@@ -123,7 +123,7 @@ func pushGeneric(c *Client, head, xx bool) {
 	}
 	vals := c.Args[2:]
 	n := 0
-	c.DB.EditContainer(key, e, found, ds.TypeList, func(ct ds.Container) (ds.Container, int, bool) {
+	c.DB.EditContainerE(key, e, found, ds.TypeList, func(ct ds.Container) (ds.Container, int, bool) {
 		q := openList(c, ct)
 		for _, v := range vals {
 			if head {
@@ -178,7 +178,7 @@ func popGeneric(c *Client, head bool) {
 // popReply pops up to count elements of key's list (live entry e) from one
 // end and replies them: one bulk string, or an array when asArray.
 func popReply(c *Client, key []byte, e ds.Entry, head bool, count int64, asArray bool) {
-	c.DB.EditContainer(key, e, true, ds.TypeList, func(ct ds.Container) (ds.Container, int, bool) {
+	c.DB.EditContainerE(key, e, true, ds.TypeList, func(ct ds.Container) (ds.Container, int, bool) {
 		q := openList(c, ct)
 		n := int(min(count, int64(q.Len())))
 		if asArray {
@@ -189,7 +189,7 @@ func popReply(c *Client, key []byte, e ds.Entry, head bool, count int64, asArray
 		}
 		if q.Len() == 0 {
 			// The list goes with its key: free it while it is open (the
-			// zero Container tells EditContainer it is gone).
+			// zero Container tells EditContainerE it is gone).
 			q.Free()
 			return ds.Container{}, n, true
 		}
@@ -307,7 +307,7 @@ func lsetCommand(c *Client) {
 		return
 	}
 	val := c.Args[3]
-	c.DB.EditContainer(key, e, true, ds.TypeList, func(ct ds.Container) (ds.Container, int, bool) {
+	c.DB.EditContainerE(key, e, true, ds.TypeList, func(ct ds.Container) (ds.Container, int, bool) {
 		q := openList(c, ct)
 		q.Replace(int(i), val)
 		return q.Container(), 1, false
@@ -352,7 +352,7 @@ func linsertCommand(c *Client) {
 		at++
 	}
 	n := 0
-	c.DB.EditContainer(key, e, true, ds.TypeList, func(ct ds.Container) (ds.Container, int, bool) {
+	c.DB.EditContainerE(key, e, true, ds.TypeList, func(ct ds.Container) (ds.Container, int, bool) {
 		q := openList(c, ct)
 		q.Insert(at, val)
 		n = q.Len()
@@ -377,7 +377,7 @@ func lremCommand(c *Client) {
 	}
 	count = max(count, -(1 << 62)) // -count must not overflow; no list is that long
 	removed := 0
-	c.DB.EditContainer(key, e, true, ds.TypeList, func(ct ds.Container) (ds.Container, int, bool) {
+	c.DB.EditContainerE(key, e, true, ds.TypeList, func(ct ds.Container) (ds.Container, int, bool) {
 		q := openList(c, ct)
 		removed = q.Remove(val, int(count))
 		return q.Container(), removed, q.Len() == 0
@@ -403,7 +403,7 @@ func ltrimCommand(c *Client) {
 		c.ReplyOK()
 		return
 	}
-	c.DB.EditContainer(key, e, true, ds.TypeList, func(ct ds.Container) (ds.Container, int, bool) {
+	c.DB.EditContainerE(key, e, true, ds.TypeList, func(ct ds.Container) (ds.Container, int, bool) {
 		q := openList(c, ct)
 		n := q.Len()
 		s, t, empty := listRange(start, end, n)
@@ -580,7 +580,7 @@ func lmoveGeneric(c *Client, fromHead, toHead bool) bool {
 	}
 	var val []byte
 	if string(src) == string(dst) {
-		c.DB.EditContainer(src, se, true, ds.TypeList, func(ct ds.Container) (ds.Container, int, bool) {
+		c.DB.EditContainerE(src, se, true, ds.TypeList, func(ct ds.Container) (ds.Container, int, bool) {
 			q := openList(c, ct)
 			val, _ = q.Pop(fromHead, nil)
 			if toHead {
@@ -593,7 +593,7 @@ func lmoveGeneric(c *Client, fromHead, toHead bool) bool {
 		c.ReplyBulk(val)
 		return true
 	}
-	c.DB.EditContainer(src, se, true, ds.TypeList, func(ct ds.Container) (ds.Container, int, bool) {
+	c.DB.EditContainerE(src, se, true, ds.TypeList, func(ct ds.Container) (ds.Container, int, bool) {
 		q := openList(c, ct)
 		val, _ = q.Pop(fromHead, nil)
 		return q.Container(), 1, q.Len() == 0
@@ -602,7 +602,7 @@ func lmoveGeneric(c *Client, fromHead, toHead bool) bool {
 		// The source's edit may have moved or freed blocks; look again.
 		de, dfound = c.DB.Lookup(dst)
 	}
-	c.DB.EditContainer(dst, de, dfound, ds.TypeList, func(ct ds.Container) (ds.Container, int, bool) {
+	c.DB.EditContainerE(dst, de, dfound, ds.TypeList, func(ct ds.Container) (ds.Container, int, bool) {
 		q := openList(c, ct)
 		if toHead {
 			q.PushHead(val)

@@ -8,7 +8,7 @@ import (
 
 // The set family. A set is an intset while every member is an integer in
 // canonical form and it holds at most set-max-intset-entries members, then
-// a hashtable (engine/ds set.go). Writes go through db.EditContainer (the
+// a hashtable (engine/ds set.go). Writes go through db.EditContainerE (the
 // edit calls ds's set operations) or, for the stores, db.Put of a set
 // built whole; an emptied set is deleted. Replies and errors are Redis
 // 7.0's; a hashtable's members come in its hash order, an intset's in
@@ -112,7 +112,7 @@ func saddCommand(c *Client) {
 	}
 	a, maxIntset := c.srv.KS.Alloc, c.maxIntset()
 	added := 0
-	c.DB.EditContainer(key, e, found, ds.TypeSet, func(s ds.Container) (ds.Container, int, bool) {
+	c.DB.EditContainerE(key, e, found, ds.TypeSet, func(s ds.Container) (ds.Container, int, bool) {
 		for _, m := range c.Args[2:] {
 			var ok bool
 			if s, ok = ds.SetAdd(a, s, m, maxIntset); ok {
@@ -136,7 +136,7 @@ func sremCommand(c *Client) {
 	}
 	a := c.srv.KS.Alloc
 	removed := 0
-	c.DB.EditContainer(key, e, found, ds.TypeSet, func(s ds.Container) (ds.Container, int, bool) {
+	c.DB.EditContainerE(key, e, found, ds.TypeSet, func(s ds.Container) (ds.Container, int, bool) {
 		for _, m := range c.Args[2:] {
 			var ok bool
 			if s, ok = ds.SetRemove(a, s, m); ok {
@@ -307,7 +307,7 @@ func spopCommand(c *Client) {
 	}
 	var l memberList
 	n := max(count, 1)
-	c.DB.EditContainer(key, e, true, ds.TypeSet, func(s ds.Container) (ds.Container, int, bool) {
+	c.DB.EditContainerE(key, e, true, ds.TypeSet, func(s ds.Container) (ds.Container, int, bool) {
 		for i := int64(0); i < n; i++ {
 			s, l.buf = ds.SetPop(a, s, c.srv.Rand(), l.buf)
 			l.ends = append(l.ends, len(l.buf))
@@ -349,7 +349,7 @@ func smoveCommand(c *Client) {
 		return
 	}
 	removed := false
-	c.DB.EditContainer(src, se, true, ds.TypeSet, func(s ds.Container) (ds.Container, int, bool) {
+	c.DB.EditContainerE(src, se, true, ds.TypeSet, func(s ds.Container) (ds.Container, int, bool) {
 		s, removed = ds.SetRemove(a, s, m)
 		if removed {
 			return s, 1, s.Ref == 0 || s.Len(a) == 0
@@ -364,7 +364,7 @@ func smoveCommand(c *Client) {
 		de, dfound = c.DB.Lookup(dst)
 	}
 	maxIntset := c.maxIntset()
-	c.DB.EditContainer(dst, de, dfound, ds.TypeSet, func(s ds.Container) (ds.Container, int, bool) {
+	c.DB.EditContainerE(dst, de, dfound, ds.TypeSet, func(s ds.Container) (ds.Container, int, bool) {
 		s, added := ds.SetAdd(a, s, m, maxIntset)
 		if added {
 			return s, 1, false

@@ -186,8 +186,8 @@ func TestEditContainer(t *testing.T) {
 		old := ds.RegisterContainer(enc, ops)
 		defer ds.RegisterContainer(enc, old)
 	}
-	add := func(n int64, enc uint8) func(c ds.Container) (ds.Container, int, bool) {
-		return func(c ds.Container) (ds.Container, int, bool) {
+	add := func(n int64, enc uint8) func(c ds.Container) (ds.Container, int) {
+		return func(c ds.Container) (ds.Container, int) {
 			if c.Ref == 0 {
 				c = ds.Container{Enc: ds.EncIntset, Ref: a.Alloc(mem.PurposeContainer, 8)}
 				binary.LittleEndian.PutUint64(a.Bytes(c.Ref, 8), 0)
@@ -197,7 +197,7 @@ func TestEditContainer(t *testing.T) {
 			if n < 0 {
 				n = -n
 			}
-			return c, int(n), count(c.Ref) == 0
+			return c, int(n)
 		}
 	}
 	base := a.Stats().Requested

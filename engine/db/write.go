@@ -230,14 +230,24 @@ func (d *DB) SetRange(key []byte, old ds.Entry, found bool, off int, val []byte)
 // does not exist yet, and edit gets the zero Container to create one in;
 // the entry it makes has type typ). edit changes the container through
 // engine/ds and returns it as it now is (its Ref and encoding may have
-// changed), how many elements it changed (0: nothing changed, and the
-// write is neither counted nor signalled) and whether it left the
-// container empty (a Ref of 0 counts as empty too). edit knows that
-// without asking the container (a push cannot empty a list), which spares
-// every write a call through the container's registered Len. A container
-// left empty deletes the key, as Redis deletes an emptied list or set. It
-// returns whether the key still exists.
-func (d *DB) EditContainer(key []byte, old ds.Entry, found bool, typ uint8, edit func(c ds.Container) (nc ds.Container, changes int, empty bool)) bool {
+// changed) and how many elements it changed (0: nothing changed, and the
+// write is neither counted nor signalled). A container left empty deletes
+// the key, as Redis deletes an emptied list or set. It returns whether the
+// key still exists.
+func (d *DB) EditContainer(key []byte, old ds.Entry, found bool, typ uint8, edit func(c ds.Container) (ds.Container, int)) bool {
+	a := d.ks.Alloc
+	return d.EditContainerE(key, old, found, typ, func(c ds.Container) (ds.Container, int, bool) {
+		nc, changes := edit(c)
+		return nc, changes, nc.Ref == 0 || nc.Len(a) == 0
+	})
+}
+
+// EditContainerE is EditContainer for an edit that also says whether it
+// left the container empty (a Ref of 0 counts as empty too). The list and
+// set commands know it without asking the container (a push cannot empty
+// a list, a pop has the list open), which spares their writes a call
+// through the container's registered Len.
+func (d *DB) EditContainerE(key []byte, old ds.Entry, found bool, typ uint8, edit func(c ds.Container) (nc ds.Container, changes int, empty bool)) bool {
 	ks := d.ks
 	d.before(key, old, found)
 	var c ds.Container
