@@ -117,6 +117,9 @@ type Server struct {
 	// the dirty counter when the last snapshot began.
 	persist     Persistence
 	dirtyAtSave uint64
+
+	// clockBase is the wall clock at the last cron (see now).
+	clockBase time.Time
 	// CLIENT PAUSE: until pauseEnd, pauseType (PauseWrite or PauseAll)
 	// postpones the commands it covers; postponed counts the clients
 	// waiting (the server keeps them).
@@ -280,7 +283,7 @@ func (s *Server) Execute(c *Client) {
 }
 
 func (s *Server) execute(c *Client) {
-	now := time.Now()
+	now := s.now()
 	c.LastActive = now
 	cmd := s.table.Lookup(c.Args[0])
 	if cmd == nil {
@@ -456,9 +459,21 @@ func clip(s string, n int) string {
 	return s
 }
 
+// now is the time of a command: the wall clock read at the last cron
+// (clockBase) plus the monotonic time since, one clock read where
+// time.Now makes two (wall and monotonic); a change of the wall clock
+// shows at the next cron.
+func (s *Server) now() time.Time {
+	if s.clockBase.IsZero() {
+		s.clockBase = time.Now()
+	}
+	return s.clockBase.Add(time.Since(s.clockBase))
+}
+
 // Cron runs the server's periodic work (called hz times per second): the
 // samples behind INFO's rates and memory peak, and incremental rehashing.
 func (s *Server) Cron() {
+	s.clockBase = time.Now()
 	s.infoCron()
 	s.blockTimeouts(time.Now())
 	s.activeExpire(db.ExpireSlow, time.Now())
