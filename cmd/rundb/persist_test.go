@@ -650,3 +650,46 @@ func TestShutdownSignals(t *testing.T) {
 		t.Errorf("%d keys from the old files; want 30", got)
 	}
 }
+
+// TestConfigSetAppendonly: CONFIG SET appendonly yes at run time starts a
+// rewrite (the base holds what was there) and logs from then on, as
+// Redis's does; CONFIG SET appendonly no stops the logging.
+func TestConfigSetAppendonly(t *testing.T) {
+	dir := t.TempDir()
+	p := startProc(t, dir)
+	p.rdb.Set(ctx, "before", "1", 0)
+	if info := p.rdb.Info(ctx, "persistence").Val(); !strings.Contains(info, "aof_enabled:0") {
+		t.Fatalf("aof_enabled not 0 at start:\n%s", info)
+	}
+	if err := p.rdb.ConfigSet(ctx, "appendfsync", "always").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.rdb.ConfigSet(ctx, "appendonly", "yes").Err(); err != nil {
+		t.Fatal(err)
+	}
+	waitRewrite(t, p.rdb)
+	info := p.rdb.Info(ctx, "persistence").Val()
+	for _, want := range []string{"aof_enabled:1", "aof_rewrites:1", "aof_last_write_status:ok", "aof_current_size:"} {
+		if !strings.Contains(info, want) {
+			t.Errorf("INFO persistence lacks %s:\n%s", want, info)
+		}
+	}
+	p.rdb.Set(ctx, "after", "2", 0)
+	p.kill9(t)
+	p = startProc(t, dir, "--appendonly", "yes", "--appendfsync", "always")
+	for _, k := range []string{"before", "after"} {
+		if p.rdb.Exists(ctx, k).Val() != 1 {
+			t.Errorf("%s lost", k)
+		}
+	}
+	if err := p.rdb.ConfigSet(ctx, "appendonly", "no").Err(); err != nil {
+		t.Fatal(err)
+	}
+	p.rdb.Set(ctx, "unlogged", "3", 0)
+	p.kill9(t)
+	p = startProc(t, dir)
+	if p.rdb.Exists(ctx, "unlogged").Val() != 0 || p.rdb.Exists(ctx, "after").Val() != 1 {
+		t.Errorf("after appendonly no: unlogged=%d after=%d; want 0 and 1",
+			p.rdb.Exists(ctx, "unlogged").Val(), p.rdb.Exists(ctx, "after").Val())
+	}
+}
