@@ -219,6 +219,9 @@ func (p *persistence) Rewrite() error {
 	return nil
 }
 
+// Rewriting reports whether a rewrite runs.
+func (p *persistence) Rewriting() bool { return p.snap != nil }
+
 // ScheduleRewrite starts a rewrite at the next loop turn.
 func (p *persistence) ScheduleRewrite() { p.scheduled = true }
 

@@ -602,6 +602,31 @@ func TestShutdownSignals(t *testing.T) {
 			}
 		}
 	}
+	// While a rewrite of a million keys runs, a second one is refused as
+	// Redis refuses it, in EXEC too; after it, EXEC schedules one.
+	if got := p.rdb.BgRewriteAOF(ctx).Val(); got != "Background append only file rewriting started" {
+		t.Errorf("BGREWRITEAOF: %q", got)
+	}
+	const running = "ERR Background append only file rewriting already in progress"
+	if err := p.rdb.BgRewriteAOF(ctx).Err(); err == nil || err.Error() != running {
+		t.Errorf("second BGREWRITEAOF: %v; want %q", err, running)
+	}
+	tx := p.rdb.TxPipeline()
+	tx.BgRewriteAOF(ctx)
+	if _, err := tx.Exec(ctx); err == nil || err.Error() != running {
+		t.Errorf("BGREWRITEAOF in EXEC during a rewrite: %v; want %q", err, running)
+	}
+	waitRewrite(t, p.rdb)
+	tx = p.rdb.TxPipeline()
+	sched := tx.BgRewriteAOF(ctx)
+	tx.Exec(ctx)
+	if got := sched.Val(); got != "Background append only file rewriting scheduled" {
+		t.Errorf("BGREWRITEAOF in EXEC: %q %v", got, sched.Err())
+	}
+	waitRewrite(t, p.rdb)
+	if info := p.rdb.Info(ctx, "persistence").Val(); !strings.Contains(info, "aof_rewrites:2") {
+		t.Errorf("the scheduled rewrite did not run:\n%s", info)
+	}
 	p.cmd.Process.Signal(syscall.SIGTERM)
 	deadline := time.Now().Add(10 * time.Second)
 	for !strings.Contains(p.out.String(), "Received") && time.Now().Before(deadline) {

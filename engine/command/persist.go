@@ -23,6 +23,8 @@ type Persistence interface {
 	// of now, written while clients are served. ErrRewriteRunning when one
 	// runs already.
 	Rewrite() error
+	// Rewriting reports whether a rewrite runs.
+	Rewriting() bool
 	// ScheduleRewrite asks for a rewrite to start after the current
 	// command (BGREWRITEAOF inside EXEC).
 	ScheduleRewrite()
@@ -69,7 +71,7 @@ func bgrewriteaofCommand(c *Client) {
 	switch {
 	case p == nil:
 		c.ReplyError(errNoPersistence)
-	case c.inExec:
+	case c.inExec && !p.Rewriting():
 		// As Redis: not inside a transaction; it starts after EXEC.
 		p.ScheduleRewrite()
 		c.ReplySimple("Background append only file rewriting scheduled")
