@@ -2,6 +2,14 @@ package cmalloc
 
 /*
 #cgo LDFLAGS: -ldl
+#cgo noescape rundb_alloc
+#cgo nocallback rundb_alloc
+#cgo noescape rundb_free
+#cgo nocallback rundb_free
+#cgo noescape rundb_realloc
+#cgo nocallback rundb_realloc
+#cgo noescape rundb_nop
+#cgo nocallback rundb_nop
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <malloc.h>
