@@ -528,47 +528,10 @@ func addBackendLine(p *plot.Plot, r *Results, b string, xys plotter.XYs, width, 
 // every expired key was gone, and the longest PING meanwhile (dashed: the
 // 25 ms target).
 func plotExpiry(r *Results, file string) (bool, error) {
-	var panels []*plot.Plot
-	for _, m := range []struct{ metric, title, ylabel string }{
-		{MX1ReclaimSec, "X1: last deadline to all expired keys deleted", "seconds"},
-		{MX1PingMaxMs, "X1: longest PING meanwhile (target 25 ms)", "ms"},
-	} {
-		p := newPlot(m.title, m.ylabel)
-		var names []string
-		top, any := 0.0, false
-		for i, b := range r.Backends {
-			names = append(names, b)
-			row, ok := r.Find("X1", "", b)
-			v, has := row.Get(m.metric)
-			if !ok || !has {
-				barLabel(p, float64(i), 0, shortStatus(row, ok))
-				continue
-			}
-			any = true
-			if err := backendBar(p, r, i, b, v, "%.2f"); err != nil {
-				return false, err
-			}
-			top = math.Max(top, v)
-			if b == Redis && m.metric == MX1ReclaimSec {
-				hline(p, -0.5, float64(len(r.Backends))-0.5, v, redisColor)
-			}
-		}
-		if !any {
-			return false, nil
-		}
-		if m.metric == MX1PingMaxMs {
-			hline(p, -0.5, float64(len(r.Backends))-0.5, 25, redisColor)
-			top = math.Max(top, 25)
-		}
-		p.NominalX(names...)
-		p.X.Tick.Label.Rotation = 0.5
-		p.X.Tick.Label.XAlign = draw.XRight
-		p.Y.Min = 0
-		p.Y.Max = top * 1.15
-		panels = append(panels, p)
-	}
-	grid := [][]*plot.Plot{titleRow("X1 expire-cycle (red: Redis)", 2), panels}
-	return true, saveGridTitled(grid, 8*vg.Inch, 3.6*vg.Inch, file)
+	return barGrid(r, "X1 expire-cycle (red: Redis)", file,
+		barPanel{w: "X1", metric: MX1ReclaimSec, title: "X1: last deadline to all expired keys deleted", ylabel: "seconds", format: "%.2f"},
+		barPanel{w: "X1", metric: MX1PingMaxMs, title: "X1: longest PING meanwhile (target 25 ms)", ylabel: "ms", format: "%.2f", ref: 25},
+	)
 }
 
 // backendBar adds backend b's bar of value v at slot i, labelled with v in
@@ -587,8 +550,8 @@ func backendBar(p *plot.Plot, r *Results, i int, b string, v float64, format str
 }
 
 // barPanel is one panel of a per-backend bar chart: metric m of workload w
-// for every backend (Redis's value drawn across as a line), or nil when no
-// backend has it. ref, when positive, is drawn as a target line.
+// for every backend, with Redis's value drawn across as a line, or, when ref
+// is positive, that target instead.
 type barPanel struct {
 	w, metric, title, ylabel, format string
 	ref                              float64
@@ -611,12 +574,16 @@ func (bp barPanel) plot(r *Results) (*plot.Plot, error) {
 			return nil, err
 		}
 		top = math.Max(top, v)
-		if b == Redis {
+		if b == Redis && bp.ref <= 0 {
 			hline(p, -0.5, float64(len(r.Backends))-0.5, v, redisColor)
 		}
 	}
 	if !any {
 		return nil, nil
+	}
+	if bp.ref > 0 {
+		hline(p, -0.5, float64(len(r.Backends))-0.5, bp.ref, redisColor)
+		top = math.Max(top, bp.ref)
 	}
 	p.NominalX(names...)
 	p.X.Tick.Label.Rotation = 0.5
