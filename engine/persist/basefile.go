@@ -177,8 +177,11 @@ func (b *BaseFile) run(f *os.File) {
 			b.a.wake()
 			return
 		}
+		// q and spare swap: the loop appends to one buffer while this
+		// goroutine writes the other. spare is cleared as it is taken, so
+		// a buffer too big to keep is never handed out twice.
 		data := b.q
-		b.q = b.spare[:0]
+		b.q, b.spare = b.spare[:0], nil
 		b.inflight = int64(len(data))
 		b.mu.Unlock()
 		n, err := ops.write(f, data)
