@@ -24,6 +24,7 @@ import (
 	"rundb/engine/command"
 	"rundb/engine/config"
 	"rundb/engine/db"
+	"rundb/engine/ds"
 	"rundb/engine/mem"
 	"rundb/engine/netpoll"
 	"rundb/engine/resp"
@@ -91,6 +92,10 @@ type conn struct {
 	replay [][]byte
 }
 
+// Layouts are the keyspace layouts the keyspace-layout parameter accepts
+// (those registered in engine/ds), sorted.
+func Layouts() []string { return ds.Layouts() }
+
 // NewServer builds a server over allocator a (nil: the Go heap backend is
 // not linked here, so a is required) and starts listening.
 func NewServer(cfg *config.Config, a mem.Allocator) (*Server, error) {
@@ -110,7 +115,12 @@ func NewServer(cfg *config.Config, a mem.Allocator) (*Server, error) {
 		s.logFile, logOut = f, f
 	}
 	s.log = log.New(logOut, "", log.LstdFlags)
-	s.ks = db.NewKeyspace(a, int(cfg.Databases))
+	ks, err := db.NewKeyspaceLayout(a, int(cfg.Databases), cfg.KeyspaceLayout)
+	if err != nil {
+		s.closeLog()
+		return nil, fmt.Errorf("engine: %w", err)
+	}
+	s.ks = ks
 	s.cmd = command.NewServer(cfg, s.ks)
 	s.cmd.SetHooks(command.Hooks{
 		Shutdown:     s.shutdownHook,
@@ -640,6 +650,7 @@ func (s *Server) markTurn() {
 func (s *Server) serverInfo() [][2]string {
 	return [][2]string{
 		{"rundb_alloc", s.alloc.Name()},
+		{"rundb_keyspace_layout", s.ks.Layout()},
 		{"tcp_port", strconv.Itoa(tcpPort(s.Addr()))},
 	}
 }

@@ -4,7 +4,7 @@
 //	rundb [config-file] [--name value ...]
 //
 // Every configuration parameter (Redis's names, plus alloc,
-// eviction-ratio and eviction-pool-size) can be set in the file, in
+// keyspace-layout, eviction-ratio and eviction-pool-size) can be set in the file, in
 // redis.conf syntax, or on the command line; the command line wins.
 package main
 
@@ -184,6 +184,7 @@ Allocator backends (--alloc):
 	for _, n := range variants.Names() {
 		fmt.Fprintf(w, "  %-10s %s\n", n, variants.Summary(n))
 	}
+	fmt.Fprintf(w, "\nKeyspace layouts (--keyspace-layout): %s\n", strings.Join(engine.Layouts(), ", "))
 	fmt.Fprintf(w, "\nParameters (defaults in brackets):\n")
 	def := config.Default()
 	for _, p := range config.Params() {

@@ -17,7 +17,7 @@ import (
 )
 
 // Config is the server configuration. Names are Redis's, plus rundb's own
-// (alloc, eviction-ratio, eviction-pool-size). Every parameter can be given
+// (alloc, keyspace-layout, eviction-ratio, eviction-pool-size). Every parameter can be given
 // as `--name value`, in a config file, and, unless immutable or protected,
 // by CONFIG SET.
 type Config struct {
@@ -98,10 +98,14 @@ type Config struct {
 	LatencyTracking    bool
 	LatencyPercentiles []float64
 
-	Alloc     string
-	LogLevel  string
-	LogFile   string
-	Daemonize bool
+	Alloc string
+	// KeyspaceLayout names the layout of every database's keyspace and
+	// expires tables (engine/ds: RegisterLayout); the engine checks the
+	// name at start, config knows no layouts.
+	KeyspaceLayout string
+	LogLevel       string
+	LogFile        string
+	Daemonize      bool
 
 	// ConfigFile is the path of the file the configuration was read from.
 	ConfigFile string
@@ -120,7 +124,7 @@ func Default() *Config {
 		ClientOutputHard: 0, ClientOutputSoft: 0, ClientOutputSoftSeconds: 0,
 		ClientOutputReplica: [3]int64{256 << 20, 64 << 20, 60}, ClientOutputPubsub: [3]int64{32 << 20, 8 << 20, 60},
 		LatencyTracking: true, LatencyPercentiles: []float64{50, 99, 99.9},
-		Alloc: "arena", LogLevel: "notice",
+		Alloc: "arena", KeyspaceLayout: "open", LogLevel: "notice",
 		ListMaxListpackSize: -2,
 	}
 }
@@ -324,6 +328,7 @@ var params = []*Param{
 	boolParam("latency-tracking", func(c *Config) *bool { return &c.LatencyTracking }, "keep per-command latency histograms"),
 	percentilesParam(),
 	immutable(stringParam("alloc", func(c *Config) *string { return &c.Alloc }, "rundb: allocator backend")),
+	immutable(stringParam("keyspace-layout", func(c *Config) *string { return &c.KeyspaceLayout }, "rundb: layout of the keyspace and expires tables (rundb --help lists them)")),
 	enumParam("loglevel", []string{"debug", "verbose", "notice", "warning"}, func(c *Config) *string { return &c.LogLevel }, "log verbosity"),
 	immutable(stringParam("logfile", func(c *Config) *string { return &c.LogFile }, "log file (empty: standard error)")),
 	only(immutable(boolParam("daemonize", func(c *Config) *bool { return &c.Daemonize }, "only no: rundb never daemonizes")),

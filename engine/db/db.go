@@ -129,30 +129,50 @@ type Keyspace struct {
 	// rdb_changes_since_last_save): one per key a command changed.
 	Dirty uint64
 
-	keyOf ds.KeyFunc
+	keyOf  ds.KeyFunc
+	layout string
 }
 
 // DB is one numbered database.
 type DB struct {
 	ID      int
 	ks      *Keyspace
-	keys    *ds.Table
-	expires *ds.Table
+	keys    ds.KeyTable
+	expires ds.KeyTable
 }
 
-// NewKeyspace makes n empty databases over allocator a.
+// NewKeyspace makes n empty databases over allocator a, their tables of
+// the default layout (ds.DefaultLayout).
 func NewKeyspace(a mem.Allocator, n int) *Keyspace {
-	ks := &Keyspace{Alloc: a, keyOf: ds.KeyOf(a)}
-	ks.DBs = make([]*DB, n)
-	for i := range ks.DBs {
-		ks.DBs[i] = ks.newDB(i)
+	ks, err := NewKeyspaceLayout(a, n, ds.DefaultLayout)
+	if err != nil {
+		panic(err) // the default layout is always registered
 	}
 	return ks
 }
 
-func (ks *Keyspace) newDB(id int) *DB {
-	return &DB{ID: id, ks: ks, keys: ds.NewTable(ks.Alloc, mem.PurposeSlots, ks.keyOf), expires: ds.NewTable(ks.Alloc, mem.PurposeExpires, ks.keyOf)}
+// NewKeyspaceLayout makes n empty databases over allocator a whose keyspace
+// and expires tables are of the named layout (ds.Layouts); an unknown name
+// is an error.
+func NewKeyspaceLayout(a mem.Allocator, n int, layout string) (*Keyspace, error) {
+	ks := &Keyspace{Alloc: a, keyOf: ds.KeyOf(a), layout: layout}
+	ks.DBs = make([]*DB, n)
+	for i := range ks.DBs {
+		d := &DB{ID: i, ks: ks}
+		var err error
+		if d.keys, err = ds.NewKeyTable(layout, a, mem.PurposeSlots, ks.keyOf); err != nil {
+			return nil, err
+		}
+		if d.expires, err = ds.NewKeyTable(layout, a, mem.PurposeExpires, ks.keyOf); err != nil {
+			return nil, err
+		}
+		ks.DBs[i] = d
+	}
+	return ks, nil
 }
+
+// Layout is the name of the layout of the keyspace's tables.
+func (ks *Keyspace) Layout() string { return ks.layout }
 
 // Keyspace returns the keyspace d belongs to.
 func (d *DB) Keyspace() *Keyspace { return d.ks }

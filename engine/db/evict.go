@@ -19,7 +19,7 @@ package db
 // take one random key per eviction from the databases in turn; simple-first
 // is the same choice, which the command layer runs for one key per check.
 // Sampling never lists or shuffles the keyspace: each sample is one
-// ds.Table.Sample draw, uniform over the keys (a few slot probes).
+// ds.KeyTable.Sample draw, uniform over the keys (a few slot or bucket probes).
 
 import (
 	"math"

@@ -12,7 +12,7 @@ package db
 // cleaned quickly, one with few costs one pass.
 //
 // Sampling follows a scan cursor over the expires table, kept per database
-// between cycles (ds.Table.Scan's cursor, which survives resizes): each
+// between cycles (ds.KeyTable.Scan's cursor, which survives resizes): each
 // pass starts where the last one stopped, so every key with a TTL is looked
 // at within a bounded number of passes, and a pass never walks the whole
 // table. A pass visits at most 20 home groups per key it wants, so a sparse

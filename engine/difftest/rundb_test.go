@@ -14,8 +14,9 @@ import (
 )
 
 // startRundb starts an in-process rundb server on a free local port with
-// the backend named by RUNDB_ALLOC (default goheap) and returns its address
-// and a function that stops it.
+// the backend named by RUNDB_ALLOC (default goheap) and the keyspace layout
+// named by RUNDB_LAYOUT (default: the keyspace-layout default) and returns
+// its address and a function that stops it.
 func startRundb(t testing.TB) (addr string, stop func()) {
 	t.Helper()
 	cfg := config.Default()
@@ -25,6 +26,9 @@ func startRundb(t testing.TB) (addr string, stop func()) {
 	name := os.Getenv("RUNDB_ALLOC")
 	if name == "" {
 		name = "goheap"
+	}
+	if layout := os.Getenv("RUNDB_LAYOUT"); layout != "" {
+		cfg.KeyspaceLayout = layout
 	}
 	alloc, err := variants.New(name)
 	if err != nil {

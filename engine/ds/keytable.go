@@ -35,7 +35,8 @@ type KeyTable interface {
 	ScanPos(key []byte) uint64
 	CursorPos(cursor uint64) uint64
 	// SetNoShrink keeps the table from shrinking (and from dropping its
-	// storage when it empties) while on.
+	// storage when it empties) while on; turning it off drops the storage
+	// of a table left empty.
 	SetNoShrink(on bool)
 	NoShrink() bool
 	// Random returns a stored Ref chosen with the randomness in rnd (any 64

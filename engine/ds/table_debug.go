@@ -89,7 +89,7 @@ func (t *Table) checkInvariants() error {
 	if t.Resizing() && t.next >= uint64(t.old.groups()) {
 		return fmt.Errorf("resize cursor %d past %d groups", t.next, t.old.groups())
 	}
-	if t.Len() == 0 && t.MemBytes() != 0 {
+	if t.Len() == 0 && t.MemBytes() != 0 && !t.noShrink {
 		return fmt.Errorf("empty table holds %d bytes", t.MemBytes())
 	}
 	for k, r := range seen {

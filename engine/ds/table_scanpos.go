@@ -41,9 +41,15 @@ func CursorPos(cursor uint64) uint64 { return bits.Reverse64(cursor) }
 
 // SetNoShrink keeps the table from shrinking (and from giving back its
 // arrays when its last key is deleted) while on; it may still grow or be
-// rebuilt at its size. Turning it off lets the next RehashStep or delete
-// shrink a sparse table as usual.
-func (t *Table) SetNoShrink(on bool) { t.noShrink = on }
+// rebuilt at its size. Turning it off frees the arrays of a table left
+// empty, and lets the next RehashStep or delete shrink a sparse table as
+// usual.
+func (t *Table) SetNoShrink(on bool) {
+	t.noShrink = on
+	if !on && t.Len() == 0 {
+		t.Clear(nil)
+	}
+}
 
 // NoShrink reports whether SetNoShrink is on.
 func (t *Table) NoShrink() bool { return t.noShrink }

@@ -6,10 +6,11 @@
 //
 // The walker goes over each database's keyspace table in SCAN order, a few
 // home groups per Step, one Step per loop turn. A key is "walked" once the
-// walker's cursor has passed it: ScanPos(key) < CursorPos(cursor) (see
-// ds.Table.ScanPos), which stays true while the table grows or is rebuilt
-// at its size; a shrink would break it, so every table being walked is
-// kept from shrinking (db.DB.SetNoShrink) until its walk ends.
+// walker's cursor has passed it: ScanPos(key) < CursorPos(cursor), both
+// the table's own (see ds.KeyTable.ScanPos; each layout has its order),
+// which stays true while the table grows or is rebuilt at its size; a
+// shrink would break it, so every table being walked is kept from
+// shrinking (db.DB.SetNoShrink) until its walk ends.
 //
 // The write path calls BeforeWrite before any key changes. For a key not
 // yet walked, the first such call serializes the key's old contents (the
@@ -54,7 +55,7 @@ import (
 type walk struct {
 	origID int    // the database the contents belonged to at the instant
 	cursor uint64 // the next Scan cursor
-	pos    uint64 // ds.CursorPos(cursor): keys below it are walked
+	pos    uint64 // the table's CursorPos(cursor): keys below it are walked
 	done   bool
 	// saved holds the keys not yet walked that the hook has dealt with:
 	// their old contents written, or they did not exist at the instant. A
@@ -177,7 +178,7 @@ func (s *Snapshot) scanOne(d *db.DB, wk *walk) {
 		}
 		s.walkEntry(d, wk, e)
 	})
-	wk.cursor, wk.pos = next, ds.CursorPos(next)
+	wk.cursor, wk.pos = next, d.CursorPos(next)
 	if next == 0 {
 		s.endWalk(d, wk)
 	}

@@ -170,7 +170,16 @@ type harness struct {
 const maxIntset = 8 // small, so that sets convert to hashtables often
 
 func newHarness(t testing.TB, src source, nKeys int) *harness {
-	h := &harness{t: t, ks: db.NewKeyspace(goheap.New(), testDBs), src: src, now: 1_000_000, nKeys: nKeys}
+	return newHarnessLayout(t, src, nKeys, ds.DefaultLayout)
+}
+
+// newHarnessLayout is newHarness over tables of the named keyspace layout.
+func newHarnessLayout(t testing.TB, src source, nKeys int, layout string) *harness {
+	ks, err := db.NewKeyspaceLayout(goheap.New(), testDBs, layout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{t: t, ks: ks, src: src, now: 1_000_000, nKeys: nKeys}
 	h.ks.Tick(h.now)
 	for i := range h.m {
 		h.m[i] = map[string]*val{}
@@ -651,17 +660,20 @@ func runModel(t testing.TB, h *harness, populate, opsPerStep int) (*chunkWriter,
 
 func TestSnapshotModel(t *testing.T) {
 	var rare [3]int
-	for seed := uint64(1); seed <= 8; seed++ {
-		t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) {
-			h := newHarness(t, rand.New(rand.NewPCG(seed, 42)), 2000)
-			h.slice = int(seed) * 8
-			w, s := runModel(t, h, 6000, 2*int(seed))
-			written, total, _ := s.Progress()
-			t.Logf("%d of %d keys, %d bytes in %d chunks; flushes, swaps, grows during it: %v", written, total, len(w.buf), w.chunks, h.rare)
-			for i := range rare {
-				rare[i] += h.rare[i]
-			}
-		})
+	// The walk's positions are each layout's own (ScanPos, CursorPos).
+	for _, layout := range ds.Layouts() {
+		for seed := uint64(1); seed <= 8; seed++ {
+			t.Run(fmt.Sprintf("layout=%s/seed=%d", layout, seed), func(t *testing.T) {
+				h := newHarnessLayout(t, rand.New(rand.NewPCG(seed, 42)), 2000, layout)
+				h.slice = int(seed) * 8
+				w, s := runModel(t, h, 6000, 2*int(seed))
+				written, total, _ := s.Progress()
+				t.Logf("%d of %d keys, %d bytes in %d chunks; flushes, swaps, grows during it: %v", written, total, len(w.buf), w.chunks, h.rare)
+				for i := range rare {
+					rare[i] += h.rare[i]
+				}
+			})
+		}
 	}
 	if rare[0] == 0 || rare[1] == 0 || rare[2] == 0 {
 		t.Fatalf("flushes, swaps, grows during the snapshots: %v; want some of each", rare)
