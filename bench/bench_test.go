@@ -481,3 +481,24 @@ func TestParseVmRSSAndInfo(t *testing.T) {
 		t.Errorf("got %v", info)
 	}
 }
+
+// TestLayoutBackends: rundb --help's layouts become "alloc/layout"
+// backends for LayoutAllocs, the default layout excepted, and only the
+// Layouts workloads run on them.
+func TestLayoutBackends(t *testing.T) {
+	help := "Allocator backends (--alloc):\n  goheap  x\n  arena  y\n\nKeyspace layouts (--keyspace-layout): chained, dash, open\n\n" +
+		"Parameters (defaults in brackets):\n  --keyspace-layout     rundb: layout [open]\n"
+	layouts, def := LayoutsFromHelp(help)
+	if strings.Join(layouts, ",") != "chained,dash,open" || def != "open" {
+		t.Fatalf("layouts %v, default %q", layouts, def)
+	}
+	if a, l := SplitBackend("arena/dash"); a != "arena" || l != "dash" {
+		t.Errorf("SplitBackend: %q %q", a, l)
+	}
+	if a, l := SplitBackend("arena"); a != "arena" || l != "" {
+		t.Errorf("SplitBackend: %q %q", a, l)
+	}
+	if !runsOn(LookupWorkload("W1"), "arena/dash") || runsOn(LookupWorkload("W3"), "arena/dash") || !runsOn(LookupWorkload("W3"), "arena") {
+		t.Error("runsOn: W1 runs on every layout, W3 on the default one only")
+	}
+}

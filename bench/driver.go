@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -56,7 +57,44 @@ func BackendsFromHelp(help string) []string {
 	return out
 }
 
-// RundbBackends runs `rundb --help` and returns its backends.
+// LayoutsFromHelp reads the keyspace layouts `rundb --help` lists, and the
+// default one (the --keyspace-layout parameter's, in brackets).
+func LayoutsFromHelp(help string) (layouts []string, def string) {
+	sc := bufio.NewScanner(strings.NewReader(help))
+	for sc.Scan() {
+		line := sc.Text()
+		if rest, ok := strings.CutPrefix(line, "Keyspace layouts (--keyspace-layout):"); ok {
+			for _, l := range strings.Split(rest, ",") {
+				if l = strings.TrimSpace(l); l != "" {
+					layouts = append(layouts, l)
+				}
+			}
+		}
+		if f := strings.Fields(line); len(f) > 1 && f[0] == "--keyspace-layout" {
+			last := f[len(f)-1]
+			def = strings.Trim(last, "[]")
+		}
+	}
+	return layouts, def
+}
+
+// LayoutAllocs are the allocators the lab measures every keyspace layout
+// on; the others run the default layout only.
+var LayoutAllocs = []string{"arena", "jemalloc"}
+
+// LayoutBackend names an allocator with a keyspace layout other than the
+// default ("arena/dash"); SplitBackend takes such a name apart.
+func LayoutBackend(alloc, layout string) string { return alloc + "/" + layout }
+
+// SplitBackend returns a backend's allocator and layout ("" for the
+// default layout).
+func SplitBackend(b string) (alloc, layout string) {
+	alloc, layout, _ = strings.Cut(b, "/")
+	return alloc, layout
+}
+
+// RundbBackends runs `rundb --help` and returns its backends: every
+// allocator on the default layout, then LayoutAllocs on each other layout.
 func RundbBackends(rundb string) ([]string, error) {
 	out, err := exec.Command(rundb, "--help").CombinedOutput()
 	names := BackendsFromHelp(string(out))
@@ -65,6 +103,17 @@ func RundbBackends(rundb string) ([]string, error) {
 			err = errors.New("no \"Allocator backends\" section")
 		}
 		return nil, fmt.Errorf("cannot list backends of %s: %v", rundb, err)
+	}
+	layouts, def := LayoutsFromHelp(string(out))
+	for _, a := range LayoutAllocs {
+		if !slices.Contains(names, a) {
+			continue
+		}
+		for _, l := range layouts {
+			if l != def {
+				names = append(names, LayoutBackend(a, l))
+			}
+		}
 	}
 	return names, nil
 }
@@ -291,7 +340,7 @@ func (st *runState) plan() []task {
 	var groupOrder []string
 	for _, b := range cfg.Backends {
 		for _, w := range cfg.Workloads {
-			if w.Fixture != "" {
+			if w.Fixture != "" || !runsOn(w, b) {
 				continue
 			}
 			for _, p := range w.params(cfg.Sizes) {
@@ -318,11 +367,26 @@ func (st *runState) plan() []task {
 		}
 		for r := 0; r < reps; r++ {
 			for _, b := range cfg.Backends {
-				tasks = append(tasks, st.groupTask(b, f, ws, r, reps))
+				var on []*Workload
+				for _, w := range ws {
+					if runsOn(w, b) {
+						on = append(on, w)
+					}
+				}
+				if len(on) > 0 {
+					tasks = append(tasks, st.groupTask(b, f, on, r, reps))
+				}
 			}
 		}
 	}
 	return tasks
+}
+
+// runsOn reports whether workload w is measured on backend b: every
+// workload on the default layout, the Layouts ones on the others too.
+func runsOn(w *Workload, b string) bool {
+	_, layout := SplitBackend(b)
+	return layout == "" || w.Layouts
 }
 
 func (st *runState) freshTask(b string, w *Workload, p string, r int) task {

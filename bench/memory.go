@@ -253,11 +253,16 @@ func init() {
 		return ps
 	}
 	w1.Cost = func(_ Sizes, p string) float64 { n, _ := ParamInt(p, "N"); return float64(n) }
+	w1.Layouts = true
 	Register(w1)
-	Register(memWorkload("W2", "strings-int", "SET key:%012d → the integer i (int encoding)", strs, popW2, 1))
+	w2 := memWorkload("W2", "strings-int", "SET key:%012d → the integer i (int encoding)", strs, popW2, 1)
+	w2.Layouts = true
+	Register(w2)
 	Register(memWorkload("W3", "strings-1k", "SET key:%012d → 1024 B value (raw encoding, size classes)", func(s Sizes) int { return s.Big }, popW3, 3))
 	Register(memWorkload("W4", "lists", "RPUSH list:%06d elem (16 B), 100 per list; per element", elems, popW4, 1))
 	Register(memWorkload("W5", "sets-int", "SADD set:%06d i (integers), 100 per set; per member", elems, popW5, 1))
 	Register(memWorkload("W6", "sets-str", "SADD set:%06d member (16 B), 100 per set; per member", elems, popW6, 1))
-	Register(memWorkload("W7", "strings-ttl", "W1 with EX 3600 on every key (expires table)", strs, popW7, 1.2))
+	w7 := memWorkload("W7", "strings-ttl", "W1 with EX 3600 on every key (expires table)", strs, popW7, 1.2)
+	w7.Layouts = true
+	Register(w7)
 }

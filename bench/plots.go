@@ -80,6 +80,7 @@ func WritePlots(r *Results, dir string) ([]string, error) {
 		{PlotExpiry, plotExpiry},
 		{PlotSnapshot, plotSnapshot},
 		{PlotRestart, plotRestart},
+		{PlotGrowth, plotGrowth},
 		{PlotE1, plotE1},
 	} {
 		ok, err := pl.draw(r, filepath.Join(dir, pl.name))
@@ -628,5 +629,14 @@ func plotRestart(r *Results, file string) (bool, error) {
 	return barGrid(r, "R1 restart: loading W1's snapshot (red: Redis)", file,
 		barPanel{w: "R1", metric: MR1LoadSec, title: "start to PONG", ylabel: "seconds", format: "%.2f"},
 		barPanel{w: "R1", metric: MR1KeysPerSec, title: "keys loaded per second", ylabel: "keys/s", format: "%.0f"},
+	)
+}
+
+// plotGrowth draws G1: per backend and layout, the time to write W1's keys
+// into an empty server and the longest PING meanwhile.
+func plotGrowth(r *Results, file string) (bool, error) {
+	return barGrid(r, "G1 growth-stall: W1 written into an empty server (red: Redis)", file,
+		barPanel{w: "G1", metric: MG1PopulateSec, title: "populate time", ylabel: "seconds", format: "%.2f"},
+		barPanel{w: "G1", metric: MG1PingMaxMs, title: "longest PING meanwhile", ylabel: "ms", format: "%.1f"},
 	)
 }

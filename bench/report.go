@@ -18,6 +18,7 @@ const (
 	PlotExpiry        = "expire_cycle.png"
 	PlotSnapshot      = "snapshot_stall.png"
 	PlotRestart       = "restart.png"
+	PlotGrowth        = "growth_stall.png"
 )
 
 // RenderReport renders REPORT.md from results alone; plots lists the PNG
@@ -111,6 +112,9 @@ func RenderReport(r *Results, plots []string) string {
 			}
 			if w.Name == "R1" {
 				img(PlotRestart, "R1 load time by backend")
+			}
+			if w.Name == "G1" {
+				img(PlotGrowth, "G1 populate time and longest PING while the keyspace grows, by backend and layout")
 			}
 		}
 	}
@@ -378,6 +382,8 @@ func largeTable(r *Results, w string) string {
 		}
 	case "R1":
 		cols = []struct{ head, m string }{{"start to PONG s", MR1LoadSec}, {"keys/s", MR1KeysPerSec}}
+	case "G1":
+		cols = []struct{ head, m string }{{"populate s", MG1PopulateSec}, {"PING max ms meanwhile", MG1PingMaxMs}}
 	}
 	if w == "X1" {
 		cols = []struct{ head, m string }{

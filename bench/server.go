@@ -59,7 +59,7 @@ func StartServer(tools Tools, backend, tmp string) (*Server, error) {
 }
 
 func startOnce(tools Tools, backend, tmp string) (*Server, error) {
-	dir, err := os.MkdirTemp(tmp, "srv-"+backend+"-")
+	dir, err := os.MkdirTemp(tmp, "srv-"+strings.ReplaceAll(backend, "/", "-")+"-")
 	if err != nil {
 		return nil, err
 	}
@@ -88,8 +88,12 @@ func startIn(tools Tools, backend, dir string, ready time.Duration, extra ...str
 			os.RemoveAll(dir)
 			return nil, errors.New("rundb binary not found")
 		}
-		cmd = exec.Command(tools.Rundb, append([]string{"--port", p, "--bind", "127.0.0.1", "--dir", dir,
-			"--alloc", backend, "--appendonly", "no"}, extra...)...)
+		alloc, layout := SplitBackend(backend)
+		args := []string{"--port", p, "--bind", "127.0.0.1", "--dir", dir, "--alloc", alloc, "--appendonly", "no"}
+		if layout != "" {
+			args = append(args, "--keyspace-layout", layout)
+		}
+		cmd = exec.Command(tools.Rundb, append(args, extra...)...)
 	}
 	log := &tailBuffer{max: 8 << 10}
 	cmd.Stdout, cmd.Stderr = log, log

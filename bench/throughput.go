@@ -340,8 +340,11 @@ func init() {
 			return nil
 		},
 	})
-	Register(tWorkload("T1", "set", "SET random key of W1's keyspace (16 B value)", opT1, "set"))
-	Register(tWorkload("T2", "get", "GET random key of W1's keyspace", opT2, "get"))
+	t1 := tWorkload("T1", "set", "SET random key of W1's keyspace (16 B value)", opT1, "set")
+	t2 := tWorkload("T2", "get", "GET random key of W1's keyspace", opT2, "get")
+	t1.Layouts, t2.Layouts = true, true
+	Register(t1)
+	Register(t2)
 	Register(tWorkload("T3", "incr", "INCR counter:%012d, random over W1's keyspace size", opT3, "incr"))
 	Register(tWorkload("T4", "lpush-lpop", "LPUSH then LPOP on one of 10,000-ish lists (each pair = 2 requests)", opT4, ""))
 	Register(tWorkload("T5", "sadd-sismember", "SADD then SISMEMBER on one of the sets (each pair = 2 requests)", opT5, ""))

@@ -40,6 +40,9 @@ type Workload struct {
 	Doc   string // one line for the report
 	// OptIn leaves the workload out of "all": it runs only when named.
 	OptIn bool
+	// Layouts: also measured on the layout backends ("arena/dash"), the
+	// lab's second axis; the other workloads run on the default layout only.
+	Layouts bool
 	// MinTimeout, when longer than the profile's run timeout, replaces it
 	// for this workload (fresh-server workloads only).
 	MinTimeout time.Duration
