@@ -1,0 +1,609 @@
+package ds
+
+// This file is the dash keyspace layout: a segmented, extendible-hash table
+// in the style of Dragonfly's dash table. A directory maps the low bits of a
+// key's hash to a segment; a segment is a small fixed block of buckets; a
+// full segment grows in place (a few size steps) or splits in two on its own,
+// so there is no global rehash, no insert pays for more than one segment
+// rebuild, and the load stays high at every size.
+//
+// # Glossary
+//
+//   - bucket: one 64-byte line laid out as a group of table.go: an 8-byte
+//     control word (one control byte per slot: 0x80 empty, 0hhhhhhh full
+//     with hhhhhhh = H2) then 8 slots of 7-byte packed Refs. Dash has no
+//     tombstones: a lookup does not stop at an empty slot.
+//   - H1, H2: as table.go: H2 = hash & 0x7F (the tag), H1 = hash >> 7.
+//   - segment: one allocator block of 1 header line, nb normal buckets and
+//     ns stash buckets (a shape, see dashShapes); every key of a segment
+//     has the same low `depth` bits of H1 (the segment's pattern).
+//   - home: a key's normal bucket, (hash>>32)*nb >> 32; a key lives in its
+//     home, else in the next bucket (home+1 mod nb, its neighbour), else in
+//     any stash bucket.
+//   - directory: one allocator block of 2^D 4-byte entries (D, the global
+//     depth; at least 8 bytes); entry e names the segment whose pattern is the low bits of e,
+//     so a segment of depth d sits in 2^(D-d) entries.
+//
+// # Segment
+//
+//	line:  0        1          ...     nb       nb+1   ...   nb+ns
+//	       [header][bucket 0]  ...  [bucket nb-1][stash 0] .. [stash ns-1]
+//
+//	header words: 0 count of keys, 1 nbr bits, 2 stash bits, 3..7 zero
+//	nbr bit i:   some key whose home is i was put in bucket i+1
+//	stash bit i: some key whose home is i was put in a stash bucket
+//
+// The bits are set on insert and cleared only when the segment is rebuilt,
+// so a lookup reads the home bucket, and the neighbour or the stash only when
+// their bit says a key of this home may be there (a hit in the home bucket
+// reads one line; a miss usually two: home and header).
+//
+// # Growing
+//
+// When a key fits neither its home, its neighbour nor the stash, the
+// segment is rebuilt: into the next larger shape if it has not the largest
+// (a 64-line, 4 KiB block), else split in two of depth+1, keys whose H1 bit
+// `depth` is 1 going to the new buddy; the directory doubles (a copy of 2^D
+// entries) only when the depth passes D. Each rebuild hashes the keys of
+// one segment (at most 504), so the worst single insert is bounded whatever
+// the table's size. The shapes (3, 5, 9, 17 lines for a young table's only
+// segment, then 32, 40, 48, 56, 64 lines) are the arena's size classes, and
+// a split picks for each half the smallest shape left at most 4/5 full, so a
+// segment's load cycles between about 2/3 and 9/10 rather than 1/2 and 1.
+//
+// Example: D = 1, segments S0 (depth 1, pattern 0) and S1 (depth 1,
+// pattern 1), directory [0] -> S0, [1] -> S1. A key with H1 = ...0110 goes
+// to entry 0, S0. S0 fills and has the largest shape: it splits into S0'
+// (pattern 00) and S2 (pattern 10), depth 2 > D, so the directory doubles to
+// [00] -> S0', [01] -> S1, [10] -> S2, [11] -> S1, and the key moves to S2.
+//
+// # SCAN and scan positions
+//
+// A cursor names a directory entry; one Scan call emits every key of that
+// entry's segment (depth d) and returns the cursor incremented in reverse
+// binary under the mask of d bits, which skips the other entries of the same
+// segment. As in table.go, ScanPos(key) = reverse(H1) and CursorPos(c) =
+// reverse(c): a segment of depth d covers the range of positions that starts
+// at reverse(pattern) and is 2^(64-d) long, Scan goes through these ranges in
+// increasing order, and a split cuts a range in two halves that keep its
+// place. So, while no segment merges, the keys visited after Scan returned c
+// are exactly those with ScanPos < CursorPos(c). Dash never merges segments:
+// it shrinks only by giving back all its storage when its last key goes
+// (unless SetNoShrink holds it), and that ends any scan anyway.
+//
+// Segment descriptors (the block's Ref, a view of its words, its shape and
+// depth: 40 bytes per segment of up to 504 slots, under 0.1 byte per key) are
+// a Go slice; the segments and the directory are allocator blocks.
+
+import (
+	"bytes"
+	"encoding/binary"
+	"math/bits"
+	"unsafe"
+
+	"rundb/engine/mem"
+)
+
+const (
+	dashLine = 64 // bytes of a bucket or the header
+
+	dashHdrCount = 0 // header word: keys in the segment
+	dashHdrNbr   = 1 // header word: nbr bits
+	dashHdrStash = 2 // header word: stash bits
+
+	// dashSplitLoad is the most a half may fill its shape after a split or
+	// growth, in fifths: 4/5.
+	dashSplitLoad = 4
+)
+
+// dashShape is a segment's bucket counts: nb normal and ns stash buckets,
+// with the header 1+nb+ns lines.
+type dashShape struct{ nb, ns uint8 }
+
+func (s dashShape) lines() int { return 1 + int(s.nb) + int(s.ns) }
+func (s dashShape) slots() int { return (int(s.nb) + int(s.ns)) * groupSlots }
+
+// dashShapes are the segment sizes, smallest first. The first four serve a
+// table's only segment while it is young; the last five are 2, 2.5, 3, 3.5
+// and 4 KiB, size classes of the arena backend. nb <= 64, so the header's
+// bit words cover every home.
+var dashShapes = [...]dashShape{
+	{1, 1}, {3, 1}, {7, 1}, {15, 1},
+	{29, 2}, {36, 3}, {44, 3}, {51, 4}, {59, 4},
+}
+
+const dashMaxSlots = (59 + 4) * groupSlots
+
+// dashSeg describes one segment; w views its block (lines*8 words).
+type dashSeg struct {
+	w     []uint64
+	ref   mem.Ref
+	shape uint8 // index in dashShapes
+	depth uint8
+	nb    uint32
+	ns    uint32
+}
+
+// dashPair is a key's Ref with its hash, kept while a segment is rebuilt.
+type dashPair struct {
+	r mem.Ref
+	h uint64
+}
+
+// Dash maps keys to Refs with the dash layout (see the top of this file).
+// It is not safe for concurrent use.
+type Dash struct {
+	a     mem.Allocator
+	p     mem.Purpose
+	keyOf KeyFunc
+
+	dirRef   mem.Ref
+	dir      []uint32 // 2^depth entries, indexes into segs; nil when empty
+	depth    uint8    // global depth D
+	segs     []dashSeg
+	free     []uint32 // indexes of unused descriptors
+	n        int      // keys
+	segBytes int      // bytes of all segments
+
+	noShrink bool
+	scratch  []dashPair
+}
+
+var _ KeyTable = (*Dash)(nil)
+
+// NewDash returns an empty dash table whose blocks come from a under
+// purpose p; keyOf gives the key of a stored Ref.
+func NewDash(a mem.Allocator, p mem.Purpose, keyOf KeyFunc) *Dash {
+	return &Dash{a: a, p: p, keyOf: keyOf}
+}
+
+// Len is the number of keys.
+func (d *Dash) Len() int { return d.n }
+
+// bucket helpers: line l of segment s. Slot i of a bucket is read as in
+// table.go: 8 bytes from one byte before the slot, shifted.
+
+func dashRef(w []uint64, l int, i int) mem.Ref {
+	p := unsafe.Add(unsafe.Pointer(&w[l*groupWords]), 7+refBytes*i)
+	return mem.Ref(binary.LittleEndian.Uint64((*[8]byte)(p)[:]) >> 8)
+}
+
+func dashSetRef(w []uint64, l int, i int, r mem.Ref) {
+	if r>>56 != 0 {
+		panic("ds: Ref does not fit in 56 bits")
+	}
+	b := (*[8]byte)(unsafe.Add(unsafe.Pointer(&w[l*groupWords]), 7+refBytes*i))[:]
+	binary.LittleEndian.PutUint64(b, uint64(b[0])|uint64(r)<<8)
+}
+
+func dashSetCtrl(w []uint64, l int, i int, c uint8) {
+	p := &w[l*groupWords]
+	*p = *p&^(0xFF<<(8*i)) | uint64(c)<<(8*i)
+}
+
+// home is the normal bucket index of hash h in a segment of nb buckets.
+func dashHome(h uint64, nb uint32) uint32 { return uint32((h >> 32) * uint64(nb) >> 32) }
+
+// seg is the descriptor of the segment holding hash h.
+func (d *Dash) seg(h uint64) (uint32, *dashSeg) {
+	si := d.dir[(h>>7)&(uint64(len(d.dir))-1)]
+	return si, &d.segs[si]
+}
+
+// findIn looks key up in bucket line l.
+func (d *Dash) findIn(w []uint64, l int, key []byte, h2 uint8) (int, bool) {
+	for m := matchH2(w[l*groupWords], h2); m != 0; m = m.dropFirst() {
+		i := m.first()
+		if bytes.Equal(d.keyOf(dashRef(w, l, i)), key) {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+// find returns key's line and slot in s.
+func (d *Dash) find(s *dashSeg, key []byte, h uint64) (l, i int, ok bool) {
+	h2 := uint8(h & 0x7F)
+	w := s.w
+	home := dashHome(h, s.nb)
+	l = 1 + int(home)
+	if i, ok = d.findIn(w, l, key, h2); ok {
+		return l, i, true
+	}
+	if w[dashHdrNbr]>>home&1 != 0 {
+		l = 1 + int((home+1)%s.nb)
+		if i, ok = d.findIn(w, l, key, h2); ok {
+			return l, i, true
+		}
+	}
+	if w[dashHdrStash]>>home&1 != 0 {
+		for j := 0; j < int(s.ns); j++ {
+			l = 1 + int(s.nb) + j
+			if i, ok = d.findIn(w, l, key, h2); ok {
+				return l, i, true
+			}
+		}
+	}
+	return 0, 0, false
+}
+
+// insert puts r (hash h, key absent) in s, or reports that s has no room.
+func dashInsert(s *dashSeg, h uint64, r mem.Ref) bool {
+	w := s.w
+	home := dashHome(h, s.nb)
+	l := 1 + int(home)
+	if m := matchFree(w[l*groupWords]); m == 0 {
+		l = 1 + int((home+1)%s.nb)
+		if m = matchFree(w[l*groupWords]); m != 0 {
+			w[dashHdrNbr] |= 1 << home
+		} else {
+			l = 0
+			for j := uint32(0); j < s.ns; j++ {
+				sl := 1 + int(s.nb+(home+j)%s.ns)
+				if matchFree(w[sl*groupWords]) != 0 {
+					l = sl
+					break
+				}
+			}
+			if l == 0 {
+				return false
+			}
+			w[dashHdrStash] |= 1 << home
+		}
+	}
+	i := matchFree(w[l*groupWords]).first()
+	dashSetCtrl(w, l, i, uint8(h&0x7F))
+	dashSetRef(w, l, i, r)
+	w[dashHdrCount]++
+	return true
+}
+
+// Get returns the Ref stored for key, or 0.
+func (d *Dash) Get(key []byte) mem.Ref {
+	if d.n == 0 {
+		return 0
+	}
+	h := hashKey(key)
+	_, s := d.seg(h)
+	if l, i, ok := d.find(s, key, h); ok {
+		return dashRef(s.w, l, i)
+	}
+	return 0
+}
+
+// Put stores r for key and returns the Ref it replaced, or 0.
+func (d *Dash) Put(key []byte, r mem.Ref) mem.Ref {
+	h := hashKey(key)
+	if d.dir == nil {
+		d.start()
+	} else {
+		_, s := d.seg(h)
+		if l, i, ok := d.find(s, key, h); ok {
+			prev := dashRef(s.w, l, i)
+			dashSetRef(s.w, l, i, r)
+			return prev
+		}
+	}
+	for {
+		si, s := d.seg(h)
+		if dashInsert(s, h, r) {
+			d.n++
+			return 0
+		}
+		d.rebuild(si, h)
+	}
+}
+
+// Delete removes key and returns its Ref, or 0.
+func (d *Dash) Delete(key []byte) mem.Ref {
+	if d.n == 0 {
+		return 0
+	}
+	h := hashKey(key)
+	_, s := d.seg(h)
+	l, i, ok := d.find(s, key, h)
+	if !ok {
+		return 0
+	}
+	prev := dashRef(s.w, l, i)
+	dashSetCtrl(s.w, l, i, ctrlEmpty)
+	s.w[dashHdrCount]--
+	d.n--
+	if d.n == 0 && !d.noShrink {
+		d.Clear(nil)
+	}
+	return prev
+}
+
+// start makes the directory of one entry and its one smallest segment.
+func (d *Dash) start() {
+	d.dirRef = d.a.Alloc(d.p, dirSize(1))
+	d.dir = unsafe.Slice((*uint32)(unsafe.Pointer(unsafe.SliceData(d.a.Bytes(d.dirRef, dirSize(1))))), 1)
+	d.depth = 0
+	d.dir[0] = d.newSeg(0, 0)
+}
+
+// newSeg allocates an empty segment of the given shape and depth and returns
+// its descriptor index.
+func (d *Dash) newSeg(shape, depth uint8) uint32 {
+	sh := dashShapes[shape]
+	size := sh.lines() * dashLine
+	ref := d.a.Alloc(d.p, size)
+	b := d.a.Bytes(ref, size)
+	w := unsafe.Slice((*uint64)(unsafe.Pointer(unsafe.SliceData(b))), size/8)
+	for k := range groupWords {
+		w[k] = 0
+	}
+	for l := 1; l < sh.lines(); l++ {
+		w[l*groupWords] = ctrlWordE
+	}
+	d.segBytes += size
+	s := dashSeg{w: w, ref: ref, shape: shape, depth: depth, nb: uint32(sh.nb), ns: uint32(sh.ns)}
+	if k := len(d.free); k > 0 {
+		si := d.free[k-1]
+		d.free = d.free[:k-1]
+		d.segs[si] = s
+		return si
+	}
+	d.segs = append(d.segs, s)
+	return uint32(len(d.segs) - 1)
+}
+
+func (d *Dash) freeSeg(si uint32) {
+	s := &d.segs[si]
+	size := len(s.w) * 8
+	d.a.Free(d.p, s.ref, size)
+	d.segBytes -= size
+	*s = dashSeg{}
+	d.free = append(d.free, si)
+}
+
+// collect appends every key of segment s with its hash to d.scratch.
+func (d *Dash) collect(s *dashSeg) []dashPair {
+	ps := d.scratch[:0]
+	for l := 1; l < len(s.w)/groupWords; l++ {
+		for m := matchFull(s.w[l*groupWords]); m != 0; m = m.dropFirst() {
+			r := dashRef(s.w, l, m.first())
+			ps = append(ps, dashPair{r, hashKey(d.keyOf(r))})
+		}
+	}
+	d.scratch = ps
+	return ps
+}
+
+// shapeFor is the smallest shape, from `from` on, that n keys fill to at
+// most 4/5; the largest if none.
+func shapeFor(n int, from uint8) uint8 {
+	for k := from; int(k) < len(dashShapes); k++ {
+		if n*5 <= dashShapes[k].slots()*dashSplitLoad {
+			return k
+		}
+	}
+	return uint8(len(dashShapes) - 1)
+}
+
+// fill builds a segment of the given depth holding ps, from shape `shape`
+// up until every key fits.
+func (d *Dash) fill(ps []dashPair, shape, depth uint8) uint32 {
+	for {
+		si := d.newSeg(shape, depth)
+		ok := true
+		for _, p := range ps {
+			if !dashInsert(&d.segs[si], p.h, p.r) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return si
+		}
+		d.freeSeg(si)
+		if int(shape) == len(dashShapes)-1 {
+			panic("ds: dash segment cannot hold half of a split segment")
+		}
+		shape++
+	}
+}
+
+// rebuild makes room in segment si, which holds hash h: it grows it into
+// the next shape, or splits it in two when it has the largest shape.
+func (d *Dash) rebuild(si uint32, h uint64) {
+	s := d.segs[si]
+	ps := d.collect(&s)
+	pattern := (h >> 7) & (1<<s.depth - 1)
+	if int(s.shape) < len(dashShapes)-1 {
+		ns := d.fill(ps, max(s.shape+1, shapeFor(len(ps), 0)), s.depth)
+		for e := pattern; e < uint64(len(d.dir)); e += 1 << s.depth {
+			d.dir[e] = ns
+		}
+		d.freeSeg(si)
+		return
+	}
+	// Split: bit `depth` of H1 picks the half.
+	bit := uint64(1) << s.depth
+	lo := ps[:0:0]
+	var hi []dashPair
+	for _, p := range ps {
+		if (p.h>>7)&bit == 0 {
+			lo = append(lo, p)
+		} else {
+			hi = append(hi, p)
+		}
+	}
+	depth := s.depth + 1
+	if depth > d.depth {
+		d.doubleDir()
+	}
+	from := uint8(4) // a split segment's halves take the large shapes
+	nlo := d.fill(lo, shapeFor(len(lo), from), depth)
+	nhi := d.fill(hi, shapeFor(len(hi), from), depth)
+	// The entries of si are pattern + k*2^depth; bit depth picks the half.
+	for e := pattern; e < uint64(len(d.dir)); e += 1 << s.depth {
+		if e&bit == 0 {
+			d.dir[e] = nlo
+		} else {
+			d.dir[e] = nhi
+		}
+	}
+	d.freeSeg(si)
+}
+
+// doubleDir doubles the directory: entry e and e+2^D name what e named.
+func (d *Dash) doubleDir() {
+	n := len(d.dir)
+	ref := d.a.Alloc(d.p, dirSize(2*n))
+	dir := unsafe.Slice((*uint32)(unsafe.Pointer(unsafe.SliceData(d.a.Bytes(ref, dirSize(2*n))))), 2*n)
+	copy(dir, d.dir)
+	copy(dir[n:], d.dir)
+	d.a.Free(d.p, d.dirRef, dirSize(n))
+	d.dirRef, d.dir = ref, dir
+	d.depth++
+}
+
+// Scan emits every key of the segment named by directory entry cursor and
+// returns the next cursor: cursor incremented in reverse binary under the
+// segment's depth (see the top of this file). 0 starts and a returned 0 ends.
+func (d *Dash) Scan(cursor uint64, fn func(r mem.Ref)) uint64 {
+	if d.n == 0 {
+		return 0
+	}
+	s := &d.segs[d.dir[cursor&(uint64(len(d.dir))-1)]]
+	for l := 1; l < len(s.w)/groupWords; l++ {
+		for m := matchFull(s.w[l*groupWords]); m != 0; m = m.dropFirst() {
+			fn(dashRef(s.w, l, m.first()))
+		}
+	}
+	return revIncr(cursor, 1<<s.depth-1)
+}
+
+// ScanPos is key's position in Scan order: H1 reversed, as the open table.
+func (d *Dash) ScanPos(key []byte) uint64 { return bits.Reverse64(hashKey(key) >> 7) }
+
+// CursorPos is a cursor's position: the cursor reversed.
+func (d *Dash) CursorPos(cursor uint64) uint64 { return CursorPos(cursor) }
+
+// SetNoShrink keeps the table's storage when its last key is deleted (dash
+// shrinks in no other way), so a scan cursor keeps its meaning.
+func (d *Dash) SetNoShrink(on bool) { d.noShrink = on }
+
+// NoShrink reports whether SetNoShrink is on.
+func (d *Dash) NoShrink() bool { return d.noShrink }
+
+// RehashStep has nothing to do: segments are rebuilt whole, within the insert
+// that needs it.
+func (d *Dash) RehashStep(units int) bool { return false }
+
+// Resizing is always false: no resize work is ever pending.
+func (d *Dash) Resizing() bool { return false }
+
+// Random returns a stored Ref chosen with rnd: a random directory entry (so
+// a segment by its share of the hash space), a random bucket of its segment,
+// the first non-empty bucket from there, a random full slot of it. Cheap and
+// roughly uniform; 0 when empty.
+func (d *Dash) Random(rnd uint64) mem.Ref {
+	if d.n == 0 {
+		return 0
+	}
+	x := mix64(rnd)
+	e := x
+	for {
+		s := &d.segs[d.dir[e&(uint64(len(d.dir))-1)]]
+		if s.w[dashHdrCount] != 0 {
+			nl := uint64(len(s.w)/groupWords - 1)
+			y := mix64(x)
+			for k, b := uint64(0), (y>>32)%nl; k < nl; k++ {
+				l := 1 + int((b+k)%nl)
+				if m := matchFull(s.w[l*groupWords]); m != 0 {
+					for j := (y >> 8 & 0xFFFFFF) % uint64(bits.OnesCount64(uint64(m))); j > 0; j-- {
+						m = m.dropFirst()
+					}
+					return dashRef(s.w, l, m.first())
+				}
+			}
+		}
+		e++
+	}
+}
+
+// Sample returns a stored Ref uniform over the keys, or 0 when empty. It
+// draws a directory entry, then a number below dashMaxSlots * 2^(D-d) for
+// its segment of depth d: below the segment's slot count it names a slot,
+// kept if full. Each slot of the table has the same chance, 1/(2^D *
+// dashMaxSlots), whatever its segment's shape and depth; a miss draws again,
+// and after sampleTries misses Random answers.
+func (d *Dash) Sample(rnd uint64) mem.Ref {
+	if d.n == 0 {
+		return 0
+	}
+	x := rnd
+	for try := 0; try < sampleTries; try++ {
+		x = mix64(x + 0x9e3779b97f4a7c15)
+		s := &d.segs[d.dir[x&(uint64(len(d.dir))-1)]]
+		y := mix64(x ^ 0x5851f42d4c957f2d)
+		v := y % (dashMaxSlots << (d.depth - s.depth))
+		if v >= uint64(len(s.w)/groupWords-1)*groupSlots {
+			continue
+		}
+		l, i := 1+int(v/groupSlots), int(v%groupSlots)
+		if matchFull(s.w[l*groupWords])&(0x80<<(8*i)) != 0 {
+			return dashRef(s.w, l, i)
+		}
+	}
+	return d.Random(x)
+}
+
+// ForEach calls fn on every stored Ref until fn returns false.
+func (d *Dash) ForEach(fn func(r mem.Ref) bool) {
+	for si := range d.segs {
+		s := &d.segs[si]
+		for l := 1; l < len(s.w)/groupWords; l++ {
+			for m := matchFull(s.w[l*groupWords]); m != 0; m = m.dropFirst() {
+				if !fn(dashRef(s.w, l, m.first())) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// Clear calls free (if not nil) on every Ref and gives every block back.
+func (d *Dash) Clear(free func(r mem.Ref)) {
+	if free != nil {
+		d.ForEach(func(r mem.Ref) bool { free(r); return true })
+	}
+	for si := range d.segs {
+		if d.segs[si].w != nil {
+			d.freeSeg(uint32(si))
+		}
+	}
+	if d.dir != nil {
+		d.a.Free(d.p, d.dirRef, dirSize(len(d.dir)))
+	}
+	*d = Dash{a: d.a, p: d.p, keyOf: d.keyOf, noShrink: d.noShrink}
+}
+
+// MemBytes is the size of the segments and the directory.
+func (d *Dash) MemBytes() int {
+	if d.dir == nil {
+		return d.segBytes
+	}
+	return d.segBytes + dirSize(len(d.dir))
+}
+
+// dirSize is the block size of a directory of n entries: 4 bytes each, at
+// least 8 so that the block is aligned.
+func dirSize(n int) int { return max(8, 4*n) }
+
+// AllocatedBytes is what the segments and the directory cost the allocator.
+func (d *Dash) AllocatedBytes() int {
+	n := 0
+	for si := range d.segs {
+		if s := &d.segs[si]; s.w != nil {
+			n += mem.BlockSize(d.a, s.ref, len(s.w)*8)
+		}
+	}
+	if d.dir != nil {
+		n += mem.BlockSize(d.a, d.dirRef, dirSize(len(d.dir)))
+	}
+	return n
+}

@@ -1,0 +1,408 @@
+package ds
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"rundb/engine/mem"
+	"rundb/variants/goheap"
+)
+
+func (s *keyStore) dash(a mem.Allocator) *Dash { return NewDash(a, mem.PurposeSlots, s.keyOf) }
+
+// checkInvariants walks the whole dash table and reports the first broken
+// invariant: the directory names each live segment exactly at the entries
+// of its pattern, every key sits in its segment (pattern), in its home, its
+// neighbour (nbr bit set) or the stash (stash bit set), its tag is its H2,
+// counts add up, and no key is stored twice. O(n), for tests.
+func (d *Dash) checkInvariants() error {
+	if d.dir == nil {
+		if d.n != 0 || d.segBytes != 0 {
+			return fmt.Errorf("no directory but n=%d segBytes=%d", d.n, d.segBytes)
+		}
+		return nil
+	}
+	if len(d.dir) != 1<<d.depth {
+		return fmt.Errorf("directory of %d entries at depth %d", len(d.dir), d.depth)
+	}
+	live, bytesSum := 0, 0
+	patterns := map[uint32]uint64{}
+	for e, si := range d.dir {
+		s := &d.segs[si]
+		if s.w == nil {
+			return fmt.Errorf("entry %d names a freed segment %d", e, si)
+		}
+		if s.depth > d.depth {
+			return fmt.Errorf("segment %d depth %d > %d", si, s.depth, d.depth)
+		}
+		p := uint64(e) & (1<<s.depth - 1)
+		if q, ok := patterns[si]; ok && q != p {
+			return fmt.Errorf("segment %d at entries of patterns %b and %b", si, q, p)
+		}
+		patterns[si] = p
+	}
+	seen := map[string]bool{}
+	total := 0
+	for si := range d.segs {
+		s := &d.segs[si]
+		if s.w == nil {
+			continue
+		}
+		live++
+		bytesSum += len(s.w) * 8
+		p, ok := patterns[uint32(si)]
+		if !ok {
+			return fmt.Errorf("segment %d is in no directory entry", si)
+		}
+		sh := dashShapes[s.shape]
+		if s.nb != uint32(sh.nb) || s.ns != uint32(sh.ns) || len(s.w) != sh.lines()*groupWords {
+			return fmt.Errorf("segment %d: shape %d but nb=%d ns=%d words=%d", si, s.shape, s.nb, s.ns, len(s.w))
+		}
+		count := 0
+		for l := 1; l < sh.lines(); l++ {
+			w := s.w[l*groupWords]
+			for i := 0; i < groupSlots; i++ {
+				c := uint8(w >> (8 * i))
+				if c == ctrlEmpty {
+					continue
+				}
+				if c&0x80 != 0 {
+					return fmt.Errorf("segment %d line %d slot %d: control byte %#x", si, l, i, c)
+				}
+				r := dashRef(s.w, l, i)
+				k := d.keyOf(r)
+				h := hashKey(k)
+				if uint8(h&0x7F) != c {
+					return fmt.Errorf("key %q: tag %#x, H2 %#x", k, c, h&0x7F)
+				}
+				if (h>>7)&(1<<s.depth-1) != p {
+					return fmt.Errorf("key %q in segment %d of pattern %b", k, si, p)
+				}
+				home := dashHome(h, s.nb)
+				switch {
+				case l == 1+int(home):
+				case l == 1+int((home+1)%s.nb) && s.w[dashHdrNbr]>>home&1 != 0:
+				case l > int(s.nb) && s.w[dashHdrStash]>>home&1 != 0:
+				default:
+					return fmt.Errorf("key %q (home %d) unreachable in line %d of segment %d", k, home, l, si)
+				}
+				if seen[string(k)] {
+					return fmt.Errorf("key %q stored twice", k)
+				}
+				seen[string(k)] = true
+				count++
+			}
+		}
+		if uint64(count) != s.w[dashHdrCount] {
+			return fmt.Errorf("segment %d: count %d, header says %d", si, count, s.w[dashHdrCount])
+		}
+		total += count
+	}
+	if total != d.n {
+		return fmt.Errorf("%d keys; Len %d", total, d.n)
+	}
+	if live != len(patterns) || bytesSum != d.segBytes {
+		return fmt.Errorf("%d live segments (%d bytes), %d in the directory (segBytes %d)", live, bytesSum, len(patterns), d.segBytes)
+	}
+	return nil
+}
+
+func mustCheckDash(t testing.TB, d *Dash) {
+	t.Helper()
+	if err := d.checkInvariants(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestDashModel: random Put/Get/Delete/Clear against a Go map while the
+// table grows past 100k keys through many splits, then shrinks to empty.
+func TestDashModel(t *testing.T) {
+	forBackends(t, func(t *testing.T, a mem.Allocator) {
+		var s keyStore
+		d := s.dash(a)
+		model := map[string]mem.Ref{}
+		rnd := rand.New(rand.NewPCG(7, 11))
+		const space = 250_000
+		splits, most := 0, 0
+		for op := 0; op < 500_000; op++ {
+			k := fmt.Sprintf("k%d", rnd.IntN(space))
+			switch x := rnd.IntN(10); {
+			case x < 6:
+				segs := len(d.segs) - len(d.free)
+				r := s.ref(k)
+				if prev := d.Put([]byte(k), r); prev != model[k] {
+					t.Fatalf("Put(%q) = %d; want %d", k, prev, model[k])
+				}
+				model[k] = r
+				if len(d.segs)-len(d.free) > segs {
+					splits++
+				}
+			case x < 8:
+				if got := d.Get([]byte(k)); got != model[k] {
+					t.Fatalf("Get(%q) = %d; want %d", k, got, model[k])
+				}
+			default:
+				if prev := d.Delete([]byte(k)); prev != model[k] {
+					t.Fatalf("Delete(%q) = %d; want %d", k, prev, model[k])
+				}
+				delete(model, k)
+			}
+			if d.Len() != len(model) {
+				t.Fatalf("op %d: Len %d; want %d", op, d.Len(), len(model))
+			}
+			most = max(most, len(model))
+			if op%50_000 == 0 {
+				mustCheckDash(t, d)
+			}
+			if op == 350_000 {
+				n := 0
+				d.Clear(func(r mem.Ref) { n++ })
+				if n != len(model) || d.Len() != 0 || d.MemBytes() != 0 {
+					t.Fatalf("Clear freed %d of %d; Len %d, %d bytes left", n, len(model), d.Len(), d.MemBytes())
+				}
+				checkLive(t, a, 0)
+				clear(model)
+			}
+		}
+		mustCheckDash(t, d)
+		if splits < 100 || most < 100_000 {
+			t.Fatalf("only %d splits, %d keys at most", splits, most)
+		}
+		for k, r := range model {
+			if got := d.Get([]byte(k)); got != r {
+				t.Fatalf("final Get(%q) = %d; want %d", k, got, r)
+			}
+		}
+		for k := range model {
+			d.Delete([]byte(k))
+		}
+		if d.Len() != 0 || d.MemBytes() != 0 {
+			t.Fatalf("emptied: Len %d, %d bytes", d.Len(), d.MemBytes())
+		}
+		checkLive(t, a, 0)
+	})
+}
+
+// TestDashScan: a scan with inserts and deletes between its steps returns
+// every key present throughout at least once, while segments split.
+func TestDashScan(t *testing.T) {
+	var s keyStore
+	d := s.dash(newGoheap())
+	rnd := rand.New(rand.NewPCG(3, 4))
+	for i := 0; i < 20_000; i++ {
+		k := fmt.Sprintf("k%d", i)
+		d.Put([]byte(k), s.ref(k))
+	}
+	stay := map[string]bool{}
+	for i := 0; i < 20_000; i += 2 {
+		stay[fmt.Sprintf("k%d", i)] = true
+	}
+	got := map[string]bool{}
+	live := func() int { return len(d.segs) - len(d.free) }
+	segs0 := live()
+	cursor, extra, steps := uint64(0), 0, 0
+	for {
+		cursor = d.Scan(cursor, func(r mem.Ref) { got[string(s.keyOf(r))] = true })
+		steps++
+		if cursor == 0 {
+			break
+		}
+		for j := 0; j < 400; j++ {
+			k := fmt.Sprintf("x%d", extra)
+			extra++
+			d.Put([]byte(k), s.ref(k))
+			d.Delete([]byte(fmt.Sprintf("k%d", 1+2*rnd.IntN(10_000))))
+		}
+	}
+	for k := range stay {
+		if !got[k] {
+			t.Fatalf("scan missed %q", k)
+		}
+	}
+	if live() < 2*segs0 {
+		t.Fatalf("segments did not split during the scan: %d, were %d", live(), segs0)
+	}
+	mustCheckDash(t, d)
+	t.Logf("%d steps, %d segments", steps, live())
+}
+
+// TestDashScanPos: after each Scan step the original keys returned so far
+// are exactly those with ScanPos < CursorPos(cursor), while the table grows
+// between steps and, under SetNoShrink, while keys are deleted down to none.
+func TestDashScanPos(t *testing.T) {
+	for _, phase := range []string{"still", "grow", "delete"} {
+		t.Run(phase, func(t *testing.T) {
+			var s keyStore
+			d := s.dash(newGoheap())
+			d.SetNoShrink(true)
+			rnd := rand.New(rand.NewPCG(5, uint64(len(phase))))
+			const n = 5000
+			orig := map[string]bool{}
+			for i := 0; i < n; i++ {
+				k := fmt.Sprintf("k%d", i)
+				d.Put([]byte(k), s.ref(k))
+				orig[k] = true
+			}
+			seen := map[string]bool{}
+			cursor, extra := uint64(0), 0
+			for steps := 0; ; steps++ {
+				cursor = d.Scan(cursor, func(r mem.Ref) {
+					k := string(s.keyOf(r))
+					if orig[k] {
+						if seen[k] {
+							t.Fatalf("key %q returned twice", k)
+						}
+						seen[k] = true
+					}
+				})
+				if cursor == 0 {
+					break
+				}
+				pos := d.CursorPos(cursor)
+				for k := range orig {
+					if below := d.ScanPos([]byte(k)) < pos; below != seen[k] {
+						t.Fatalf("step %d: key %q: ScanPos below cursor %v, returned %v", steps, k, below, seen[k])
+					}
+				}
+				switch phase {
+				case "grow":
+					for j := 0; j < 1000; j++ {
+						k := fmt.Sprintf("x%d", extra)
+						extra++
+						d.Put([]byte(k), s.ref(k))
+					}
+				case "delete":
+					for j := 0; j < 300; j++ {
+						k := fmt.Sprintf("k%d", rnd.IntN(n))
+						if d.Delete([]byte(k)) != 0 {
+							delete(orig, k)
+							delete(seen, k)
+						}
+					}
+				}
+			}
+			for k := range orig {
+				if !seen[k] {
+					t.Fatalf("key %q never returned", k)
+				}
+			}
+			mustCheckDash(t, d)
+			if phase == "grow" && extra < 10_000 {
+				t.Fatalf("grew by only %d keys", extra)
+			}
+		})
+	}
+}
+
+// TestDashNoShrink: deleting every key under SetNoShrink keeps the blocks;
+// without it the table gives them all back.
+func TestDashNoShrink(t *testing.T) {
+	a := newGoheap()
+	var s keyStore
+	d := s.dash(a)
+	for i := 0; i < 3000; i++ {
+		k := fmt.Sprint(i)
+		d.Put([]byte(k), s.ref(k))
+	}
+	size := d.MemBytes()
+	d.SetNoShrink(true)
+	if !d.NoShrink() {
+		t.Fatal("NoShrink false after SetNoShrink(true)")
+	}
+	for i := 0; i < 3000; i++ {
+		d.Delete([]byte(fmt.Sprint(i)))
+	}
+	if d.Len() != 0 || d.MemBytes() != size {
+		t.Fatalf("Len %d, %d bytes; want 0, %d", d.Len(), d.MemBytes(), size)
+	}
+	if d.Scan(0, func(mem.Ref) { t.Fatal("scan of an empty table emitted") }) != 0 {
+		t.Fatal("scan of an empty table did not end")
+	}
+	mustCheckDash(t, d)
+	d.SetNoShrink(false)
+	d.Put([]byte("a"), s.ref("a"))
+	d.Delete([]byte("a"))
+	if d.MemBytes() != 0 {
+		t.Fatalf("an emptied table holds %d bytes", d.MemBytes())
+	}
+	checkLive(t, a, 0)
+}
+
+// TestDashSampleUniform: after a churn leaves segments and buckets unevenly
+// filled, Sample picks each of 1,000 keys within half and twice its share
+// over 200,000 draws; Random returns only stored keys.
+func TestDashSampleUniform(t *testing.T) {
+	a := goheap.New()
+	keyOf := func(r mem.Ref) []byte { return a.Bytes(r, 8) }
+	d := NewDash(a, mem.PurposeSlots, keyOf)
+	refs := map[mem.Ref]int{}
+	var order []mem.Ref
+	for i := uint64(0); i < 5000; i++ {
+		r := a.Alloc(mem.PurposeEntry, 8)
+		binary.LittleEndian.PutUint64(a.Bytes(r, 8), i)
+		d.Put(a.Bytes(r, 8), r)
+		order = append(order, r)
+	}
+	for i, r := range order {
+		if i%5 != 0 {
+			d.Delete(a.Bytes(r, 8))
+		} else {
+			refs[r] = 0
+		}
+	}
+	if d.depth < 2 {
+		t.Fatalf("depth %d: too few segments to test", d.depth)
+	}
+	const draws = 200_000
+	for x := uint64(0); x < draws; x++ {
+		r := d.Sample(x*0x2545f4914f6cdd1d + 1)
+		if _, ok := refs[r]; !ok {
+			t.Fatalf("Sample returned %d, not a stored Ref", r)
+		}
+		refs[r]++
+		if r := d.Random(x); r == 0 || refs[r] == 0 && !contains(refs, r) {
+			t.Fatalf("Random returned %d, not a stored Ref", r)
+		}
+	}
+	want := draws / len(refs)
+	for r, n := range refs {
+		if n < want/2 || n > want*2 {
+			t.Fatalf("Ref %d drawn %d times; want about %d", r, n, want)
+		}
+	}
+}
+
+func contains(m map[mem.Ref]int, r mem.Ref) bool { _, ok := m[r]; return ok }
+
+// TestDashMemory: the segments and directory are the allocator's blocks of
+// the table's purpose, exactly MemBytes of them, and no other purpose's.
+func TestDashMemory(t *testing.T) {
+	for _, p := range []mem.Purpose{mem.PurposeSlots, mem.PurposeExpires} {
+		a := newExact()
+		var s keyStore
+		d := NewDash(a, p, s.keyOf)
+		for i := 0; i < 50_000; i++ {
+			k := fmt.Sprint(i)
+			d.Put([]byte(k), s.ref(k))
+			if i%9973 == 0 || i == 49_999 {
+				st := a.Stats()
+				if got := int(st.Purposes[p].Requested); got != d.MemBytes() {
+					t.Fatalf("%s: %d keys: allocator holds %d bytes; MemBytes %d", p, i+1, got, d.MemBytes())
+				}
+				if st.Requested != st.Purposes[p].Requested {
+					t.Fatalf("%s: blocks of other purposes: %+v", p, st.Purposes)
+				}
+				if d.AllocatedBytes() != d.MemBytes() {
+					t.Fatalf("AllocatedBytes %d; MemBytes %d on an exact allocator", d.AllocatedBytes(), d.MemBytes())
+				}
+			}
+		}
+		if perKey := float64(d.MemBytes()) / 50_000; perKey > 14 {
+			t.Fatalf("%.1f table bytes per key", perKey)
+		}
+		d.Clear(nil)
+		checkLive(t, a, 0)
+	}
+}
