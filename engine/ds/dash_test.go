@@ -406,3 +406,125 @@ func TestDashMemory(t *testing.T) {
 		checkLive(t, a, 0)
 	}
 }
+
+// FuzzDash runs an op stream against a Dash and a Go map; the encoding is
+// FuzzTable's (byte 0 the key space, then [op][a][b] triples), with op 4 a
+// Sample instead of a RehashStep. A scan runs across the other ops; when it
+// ends, every key present for the whole of it must have been returned.
+func FuzzDash(f *testing.F) {
+	f.Add([]byte{0, 0, 1, 2, 0, 3, 4, 2, 1, 2, 3, 0, 0})
+	grow := []byte{255}
+	for i := 0; i < 40; i++ {
+		grow = append(grow, 5, 255, byte(i*7), 3, 0, 0)
+	}
+	for i := 0; i < 40; i++ {
+		grow = append(grow, 6, 255, byte(i*7), 3, 0, 0, 4, 1, 0)
+	}
+	f.Add(grow)
+	f.Fuzz(func(t *testing.T, data []byte) { fuzzDash(t, newExact(), data) })
+}
+
+func fuzzDash(t *testing.T, a mem.Allocator, data []byte) {
+	if len(data) == 0 {
+		return
+	}
+	space := 8 + int(data[0])*64
+	data = data[1:]
+	if len(data) > 3*2000 {
+		data = data[:3*2000]
+	}
+	var s keyStore
+	d := s.dash(a)
+	model := map[string]mem.Ref{}
+	key := func(x, y byte) string { return fmt.Sprintf("k%d", (int(x)<<8|int(y))%space) }
+	scanning := false
+	var cursor uint64
+	var atStart, touched, got map[string]bool
+	put := func(k string) {
+		r := s.ref(k)
+		if prev := d.Put([]byte(k), r); prev != model[k] {
+			t.Fatalf("Put(%q) = %d; want %d", k, prev, model[k])
+		}
+		model[k] = r
+	}
+	del := func(k string) {
+		if prev := d.Delete([]byte(k)); prev != model[k] {
+			t.Fatalf("Delete(%q) = %d; want %d", k, prev, model[k])
+		}
+		delete(model, k)
+		if scanning {
+			touched[k] = true
+		}
+	}
+	stored := func(op string, r mem.Ref) {
+		if r == 0 {
+			if len(model) != 0 {
+				t.Fatalf("%s = 0 with %d keys", op, len(model))
+			}
+		} else if model[string(s.keyOf(r))] != r {
+			t.Fatalf("%s = %d (%q), not stored", op, r, s.keyOf(r))
+		}
+	}
+	for n := 0; len(data) >= 3; n++ {
+		op, x, y := data[0]%8, data[1], data[2]
+		data = data[3:]
+		switch op {
+		case 0:
+			put(key(x, y))
+		case 1:
+			k := key(x, y)
+			if r := d.Get([]byte(k)); r != model[k] {
+				t.Fatalf("Get(%q) = %d; want %d", k, r, model[k])
+			}
+		case 2:
+			del(key(x, y))
+		case 3:
+			if !scanning {
+				scanning, cursor = true, 0
+				atStart, touched, got = map[string]bool{}, map[string]bool{}, map[string]bool{}
+				for k := range model {
+					atStart[k] = true
+				}
+			}
+			cursor = d.Scan(cursor, func(r mem.Ref) { got[string(s.keyOf(r))] = true })
+			if cursor == 0 {
+				scanning = false
+				for k := range atStart {
+					if !touched[k] && !got[k] {
+						t.Fatalf("scan missed %q", k)
+					}
+				}
+			}
+		case 4:
+			stored("Sample", d.Sample(uint64(x)<<8|uint64(y)))
+		case 5:
+			for i := 0; i < int(x)*4; i++ {
+				put(key(byte(i>>8)+y, byte(i)))
+			}
+		case 6:
+			for i := 0; i < int(x)*4; i++ {
+				del(key(byte(i>>8)+y, byte(i)))
+			}
+		case 7:
+			stored("Random", d.Random(uint64(x)<<8|uint64(y)))
+		}
+		if d.Len() != len(model) {
+			t.Fatalf("op %d: Len() = %d; want %d", n, d.Len(), len(model))
+		}
+		if len(model) < 256 || n%64 == 0 {
+			mustCheckDash(t, d)
+		}
+	}
+	mustCheckDash(t, d)
+	for k, r := range model {
+		if got := d.Get([]byte(k)); got != r {
+			t.Fatalf("final Get(%q) = %d; want %d", k, got, r)
+		}
+	}
+	freed := 0
+	d.Clear(func(mem.Ref) { freed++ })
+	if freed != len(model) {
+		t.Fatalf("Clear freed %d; want %d", freed, len(model))
+	}
+	checkLive(t, a, 0)
+}
