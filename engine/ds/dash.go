@@ -10,9 +10,8 @@ package ds
 // # Glossary
 //
 //   - bucket: one 64-byte line laid out as a group of table.go: an 8-byte
-//     control word (one control byte per slot: 0x80 empty, 0hhhhhhh full
-//     with hhhhhhh = H2) then 8 slots of 7-byte packed Refs. Dash has no
-//     tombstones: a lookup does not stop at an empty slot.
+//     control word (one control byte per slot: 0x80 empty, 0xFE tombstone,
+//     0hhhhhhh full with hhhhhhh = H2) then 8 slots of 7-byte packed Refs.
 //   - H1, H2: as table.go: H2 = hash & 0x7F (the tag), H1 = hash >> 7.
 //   - segment: one allocator block of 1 header line, nb normal buckets and
 //     ns stash buckets (a shape, see dashShapes); every key of a segment
@@ -29,14 +28,19 @@ package ds
 //	line:  0        1          ...     nb       nb+1   ...   nb+ns
 //	       [header][bucket 0]  ...  [bucket nb-1][stash 0] .. [stash ns-1]
 //
-//	header words: 0 count of keys, 1 nbr bits, 2 stash bits, 3..7 zero
-//	nbr bit i:   some key whose home is i was put in bucket i+1
+//	header words: 0 count of keys, 1 stash bits, 2..7 zero
 //	stash bit i: some key whose home is i was put in a stash bucket
 //
-// The bits are set on insert and cleared only when the segment is rebuilt,
-// so a lookup reads the home bucket, and the neighbour or the stash only when
-// their bit says a key of this home may be there (a hit in the home bucket
-// reads one line; a miss usually two: home and header).
+// A key goes to its home bucket if it has a free slot (empty or tombstone),
+// else to its neighbour, else to a stash bucket (setting its home's stash
+// bit). A delete leaves an empty slot only in a bucket that has one already,
+// and a tombstone otherwise, so a bucket with an empty slot has not been full
+// since its segment was built and no key of its home went past it. A lookup
+// reads the home bucket and stops there if the key is in it or the bucket has
+// an empty slot; then the neighbour, with the same rule; then, only if the
+// header's stash bit for the home is set, the stash. The stash bits and the
+// tombstones go when the segment is rebuilt. A hit in the home bucket reads
+// one line, as a miss in a bucket that has not filled.
 //
 // # Growing
 //
@@ -88,8 +92,7 @@ const (
 	dashLine = 64 // bytes of a bucket or the header
 
 	dashHdrCount = 0 // header word: keys in the segment
-	dashHdrNbr   = 1 // header word: nbr bits
-	dashHdrStash = 2 // header word: stash bits
+	dashHdrStash = 1 // header word: stash bits
 
 	// dashSplitLoad is the most a half may fill its shape after a split or
 	// growth, in fifths: 4/5.
@@ -201,20 +204,21 @@ func (d *Dash) findIn(w []uint64, l int, key []byte, h2 uint8) (int, bool) {
 	return 0, false
 }
 
-// find returns key's line and slot in s.
+// find returns key's line and slot in s. A bucket with an empty slot has
+// never been full since the segment was built (see Delete), so no key of
+// its home went past it: the home bucket answers alone when it has an empty
+// slot, home and neighbour when the neighbour has one.
 func (d *Dash) find(s *dashSeg, key []byte, h uint64) (l, i int, ok bool) {
 	h2 := uint8(h & 0x7F)
 	w := s.w
 	home := dashHome(h, s.nb)
 	l = 1 + int(home)
-	if i, ok = d.findIn(w, l, key, h2); ok {
-		return l, i, true
+	if i, ok = d.findIn(w, l, key, h2); ok || matchEmpty(w[l*groupWords]) != 0 {
+		return l, i, ok
 	}
-	if w[dashHdrNbr]>>home&1 != 0 {
-		l = 1 + int((home+1)%s.nb)
-		if i, ok = d.findIn(w, l, key, h2); ok {
-			return l, i, true
-		}
+	l = 1 + int((home+1)%s.nb)
+	if i, ok = d.findIn(w, l, key, h2); ok || matchEmpty(w[l*groupWords]) != 0 {
+		return l, i, ok
 	}
 	if w[dashHdrStash]>>home&1 != 0 {
 		for j := 0; j < int(s.ns); j++ {
@@ -234,9 +238,7 @@ func dashInsert(s *dashSeg, h uint64, r mem.Ref) bool {
 	l := 1 + int(home)
 	if m := matchFree(w[l*groupWords]); m == 0 {
 		l = 1 + int((home+1)%s.nb)
-		if m = matchFree(w[l*groupWords]); m != 0 {
-			w[dashHdrNbr] |= 1 << home
-		} else {
+		if m = matchFree(w[l*groupWords]); m == 0 {
 			l = 0
 			for j := uint32(0); j < s.ns; j++ {
 				sl := 1 + int(s.nb+(home+j)%s.ns)
@@ -252,6 +254,8 @@ func dashInsert(s *dashSeg, h uint64, r mem.Ref) bool {
 		}
 	}
 	i := matchFree(w[l*groupWords]).first()
+	// A tombstone reused or an empty slot filled, the bucket's "has an
+	// empty slot" can only turn false, as the lookup rule needs.
 	dashSetCtrl(w, l, i, uint8(h&0x7F))
 	dashSetRef(w, l, i, r)
 	w[dashHdrCount]++
@@ -306,7 +310,14 @@ func (d *Dash) Delete(key []byte) mem.Ref {
 		return 0
 	}
 	prev := dashRef(s.w, l, i)
-	dashSetCtrl(s.w, l, i, ctrlEmpty)
+	// A bucket that has been full keeps no empty slot until its segment is
+	// rebuilt (a tombstone instead), so lookups still pass it to reach the
+	// keys that overflowed it.
+	if matchEmpty(s.w[l*groupWords]) != 0 {
+		dashSetCtrl(s.w, l, i, ctrlEmpty)
+	} else {
+		dashSetCtrl(s.w, l, i, ctrlDeleted)
+	}
 	s.w[dashHdrCount]--
 	d.n--
 	if d.n == 0 && !d.noShrink {

@@ -15,7 +15,8 @@ func (s *keyStore) dash(a mem.Allocator) *Dash { return NewDash(a, mem.PurposeSl
 // checkInvariants walks the whole dash table and reports the first broken
 // invariant: the directory names each live segment exactly at the entries
 // of its pattern, every key sits in its segment (pattern), in its home, its
-// neighbour (nbr bit set) or the stash (stash bit set), its tag is its H2,
+// neighbour (home has no empty slot) or the stash (neither has one and
+// the stash bit is set), its tag is its H2,
 // counts add up, and no key is stored twice. O(n), for tests.
 func (d *Dash) checkInvariants() error {
 	if d.dir == nil {
@@ -65,7 +66,7 @@ func (d *Dash) checkInvariants() error {
 			w := s.w[l*groupWords]
 			for i := 0; i < groupSlots; i++ {
 				c := uint8(w >> (8 * i))
-				if c == ctrlEmpty {
+				if c == ctrlEmpty || c == ctrlDeleted {
 					continue
 				}
 				if c&0x80 != 0 {
@@ -81,10 +82,12 @@ func (d *Dash) checkInvariants() error {
 					return fmt.Errorf("key %q in segment %d of pattern %b", k, si, p)
 				}
 				home := dashHome(h, s.nb)
+				lh, ln := 1+int(home), 1+int((home+1)%s.nb)
+				hasEmpty := func(l int) bool { return matchEmpty(s.w[l*groupWords]) != 0 }
 				switch {
-				case l == 1+int(home):
-				case l == 1+int((home+1)%s.nb) && s.w[dashHdrNbr]>>home&1 != 0:
-				case l > int(s.nb) && s.w[dashHdrStash]>>home&1 != 0:
+				case l == lh:
+				case l == ln && !hasEmpty(lh):
+				case l > int(s.nb) && !hasEmpty(lh) && !hasEmpty(ln) && s.w[dashHdrStash]>>home&1 != 0:
 				default:
 					return fmt.Errorf("key %q (home %d) unreachable in line %d of segment %d", k, home, l, si)
 				}

@@ -1,0 +1,176 @@
+package ds
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"testing"
+	"time"
+
+	"rundb/engine/mem"
+	"rundb/variants/arena"
+)
+
+// The dash benchmarks run open and dash side by side on the arena backend
+// (off the Go heap, so a GC cycle does not land in a table's figures), with
+// keys "key:%08d" packed 12 bytes apart in one slice: Ref i+1 names key i.
+
+const layoutKeyLen = 12
+
+type layoutKeys []byte
+
+func makeLayoutKeys(n int) layoutKeys {
+	b := make([]byte, 0, n*layoutKeyLen)
+	for i := 0; i < n; i++ {
+		b = fmt.Appendf(b, "key:%08d", i)
+	}
+	return b
+}
+
+func (k layoutKeys) key(i int) []byte { return k[i*layoutKeyLen : (i+1)*layoutKeyLen] }
+func (k layoutKeys) keyOf(r mem.Ref) []byte {
+	return k[(int(r)-1)*layoutKeyLen : int(r)*layoutKeyLen]
+}
+
+var keyLayouts = []struct {
+	name string
+	new  func(a mem.Allocator, keyOf KeyFunc) KeyTable
+}{
+	{"open", func(a mem.Allocator, keyOf KeyFunc) KeyTable { return NewTable(a, mem.PurposeSlots, keyOf) }},
+	{"dash", func(a mem.Allocator, keyOf KeyFunc) KeyTable { return NewDash(a, mem.PurposeSlots, keyOf) }},
+}
+
+func benchArena(b *testing.B) mem.Allocator {
+	a, err := arena.New()
+	if err != nil {
+		b.Fatal(err)
+	}
+	return a
+}
+
+var layoutKeys1M = makeLayoutKeys(2 << 20) // 1M stored keys, 1M absent ones
+
+func fillLayout(a mem.Allocator, new func(mem.Allocator, KeyFunc) KeyTable, keys layoutKeys, n int) KeyTable {
+	t := new(a, keys.keyOf)
+	for i := 0; i < n; i++ {
+		t.Put(keys.key(i), mem.Ref(i+1))
+	}
+	for t.RehashStep(1 << 20) {
+	}
+	return t
+}
+
+// BenchmarkLayoutGet: lookups of present (hit) and absent (miss) keys in a
+// table of 1M keys.
+func BenchmarkLayoutGet(b *testing.B) {
+	const n = 1 << 20
+	keys := layoutKeys1M
+	for _, kind := range []string{"hit", "miss"} {
+		for _, l := range keyLayouts {
+			b.Run(kind+"/layout="+l.name, func(b *testing.B) {
+				t := fillLayout(benchArena(b), l.new, keys, n)
+				off := 0
+				if kind == "miss" {
+					off = n
+				}
+				b.ReportAllocs()
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					j := int(uint32(i) * 2654435761 % n) // spread over the table
+					if r := t.Get(keys.key(off + j)); (r != 0) != (kind == "hit") {
+						b.Fatalf("Get(%s) = %d", keys.key(off+j), r)
+					}
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkLayoutPut: inserts of new keys into a table growing to 1M keys
+// (then cleared and refilled), growth included.
+func BenchmarkLayoutPut(b *testing.B) {
+	const n = 1 << 20
+	keys := layoutKeys1M
+	for _, l := range keyLayouts {
+		b.Run("layout="+l.name, func(b *testing.B) {
+			t := l.new(benchArena(b), keys.keyOf)
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				j := i % n
+				if j == 0 && i > 0 {
+					t.Clear(nil)
+				}
+				t.Put(keys.key(j), mem.Ref(j+1))
+			}
+		})
+	}
+}
+
+// BenchmarkLayoutDelete: deletes from a table of 1M keys (refilled, off the
+// clock, when empty).
+func BenchmarkLayoutDelete(b *testing.B) {
+	const n = 1 << 20
+	keys := layoutKeys1M
+	for _, l := range keyLayouts {
+		b.Run("layout="+l.name, func(b *testing.B) {
+			a := benchArena(b)
+			t := fillLayout(a, l.new, keys, n)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				j := i % n
+				if j == 0 && i > 0 {
+					b.StopTimer()
+					t = fillLayout(a, l.new, keys, n)
+					b.StartTimer()
+				}
+				if t.Delete(keys.key(j)) == 0 {
+					b.Fatal("missing key")
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkLayoutGrow grows each layout from 0 to 10M keys once (b.N is
+// ignored), timing every Put, and reports the worst single Put, the
+// 99.999th percentile, and the table's bytes per key (MemBytes/N) at 100k,
+// 1M and 10M keys and its spread (max/min) over 32 sizes from 100k to 10M.
+// Slow (about a minute per layout); run with -benchtime 1x.
+func BenchmarkLayoutGrow(b *testing.B) {
+	const n = 10_000_000
+	keys := makeLayoutKeys(n)
+	checks := map[int]string{100_000: "100k", 1_000_000: "1M", 10_000_000: "10M"}
+	var sizes []int
+	for k := 0; k < 32; k++ {
+		sizes = append(sizes, int(1e5*math.Pow(100, float64(k)/31)+0.5))
+	}
+	for _, l := range keyLayouts {
+		b.Run("layout="+l.name, func(b *testing.B) {
+			t := l.new(benchArena(b), keys.keyOf)
+			lat := make([]int32, n)
+			lo, hi := math.Inf(1), 0.0
+			next := 0
+			b.ResetTimer()
+			for i := 0; i < n; i++ {
+				t0 := time.Now()
+				t.Put(keys.key(i), mem.Ref(i+1))
+				lat[i] = int32(min(time.Since(t0), math.MaxInt32))
+				if name, ok := checks[i+1]; ok {
+					b.ReportMetric(float64(t.MemBytes())/float64(i+1), "B/key@"+name)
+				}
+				if next < len(sizes) && i+1 == sizes[next] {
+					next++
+					bpk := float64(t.MemBytes()) / float64(i+1)
+					lo, hi = min(lo, bpk), max(hi, bpk)
+				}
+			}
+			b.StopTimer()
+			sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+			b.ReportMetric(float64(lat[n-1]), "worst-ns")
+			b.ReportMetric(float64(lat[n-n/100000]), "p99.999-ns")
+			b.ReportMetric(hi/lo, "B/key-max/min")
+			t.Clear(nil)
+		})
+	}
+}
