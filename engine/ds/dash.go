@@ -150,6 +150,13 @@ type Dash struct {
 
 	noShrink bool
 	scratch  []dashPair
+	// growInPlace (on by NewDash) rebuilds a full segment into the next
+	// larger shape before splitting it, which keeps the load within about
+	// 2/3..9/10 at the price of more keys moved per insert; off, every
+	// segment but a young table's only one has the largest shape and only
+	// splits (load 1/2..9/10). The benchmarks compare both.
+	growInPlace bool
+	moved       int // keys moved by rebuilds, for the benchmarks
 }
 
 var _ KeyTable = (*Dash)(nil)
@@ -157,7 +164,7 @@ var _ KeyTable = (*Dash)(nil)
 // NewDash returns an empty dash table whose blocks come from a under
 // purpose p; keyOf gives the key of a stored Ref.
 func NewDash(a mem.Allocator, p mem.Purpose, keyOf KeyFunc) *Dash {
-	return &Dash{a: a, p: p, keyOf: keyOf}
+	return &Dash{a: a, p: p, keyOf: keyOf, growInPlace: true}
 }
 
 // Len is the number of keys.
@@ -371,6 +378,7 @@ func (d *Dash) freeSeg(si uint32) {
 
 // collect appends every key of segment s with its hash to d.scratch.
 func (d *Dash) collect(s *dashSeg) []dashPair {
+	d.moved += int(s.w[dashHdrCount])
 	ps := d.scratch[:0]
 	for l := 1; l < len(s.w)/groupWords; l++ {
 		for m := matchFull(s.w[l*groupWords]); m != 0; m = m.dropFirst() {
@@ -422,7 +430,7 @@ func (d *Dash) rebuild(si uint32, h uint64) {
 	s := d.segs[si]
 	ps := d.collect(&s)
 	pattern := (h >> 7) & (1<<s.depth - 1)
-	if int(s.shape) < len(dashShapes)-1 {
+	if int(s.shape) < len(dashShapes)-1 && (s.depth == 0 || d.growInPlace) {
 		ns := d.fill(ps, max(s.shape+1, shapeFor(len(ps), 0)), s.depth)
 		for e := pattern; e < uint64(len(d.dir)); e += 1 << s.depth {
 			d.dir[e] = ns
@@ -430,22 +438,24 @@ func (d *Dash) rebuild(si uint32, h uint64) {
 		d.freeSeg(si)
 		return
 	}
-	// Split: bit `depth` of H1 picks the half.
+	// Split: bit `depth` of H1 picks the half; partition ps in place.
 	bit := uint64(1) << s.depth
-	lo := ps[:0:0]
-	var hi []dashPair
-	for _, p := range ps {
+	k := 0
+	for i, p := range ps {
 		if (p.h>>7)&bit == 0 {
-			lo = append(lo, p)
-		} else {
-			hi = append(hi, p)
+			ps[i], ps[k] = ps[k], p
+			k++
 		}
 	}
+	lo, hi := ps[:k], ps[k:]
 	depth := s.depth + 1
 	if depth > d.depth {
 		d.doubleDir()
 	}
-	from := uint8(4) // a split segment's halves take the large shapes
+	from := uint8(len(dashShapes) - 1)
+	if d.growInPlace {
+		from = 4 // a split segment's halves take the large shapes
+	}
 	nlo := d.fill(lo, shapeFor(len(lo), from), depth)
 	nhi := d.fill(hi, shapeFor(len(hi), from), depth)
 	// The entries of si are pattern + k*2^depth; bit depth picks the half.
@@ -590,7 +600,7 @@ func (d *Dash) Clear(free func(r mem.Ref)) {
 	if d.dir != nil {
 		d.a.Free(d.p, d.dirRef, dirSize(len(d.dir)))
 	}
-	*d = Dash{a: d.a, p: d.p, keyOf: d.keyOf, noShrink: d.noShrink}
+	*d = Dash{a: d.a, p: d.p, keyOf: d.keyOf, noShrink: d.noShrink, growInPlace: d.growInPlace}
 }
 
 // MemBytes is the size of the segments and the directory.

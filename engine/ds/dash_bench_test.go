@@ -38,6 +38,11 @@ var keyLayouts = []struct {
 }{
 	{"open", func(a mem.Allocator, keyOf KeyFunc) KeyTable { return NewTable(a, mem.PurposeSlots, keyOf) }},
 	{"dash", func(a mem.Allocator, keyOf KeyFunc) KeyTable { return NewDash(a, mem.PurposeSlots, keyOf) }},
+	{"dash-splitonly", func(a mem.Allocator, keyOf KeyFunc) KeyTable {
+		d := NewDash(a, mem.PurposeSlots, keyOf)
+		d.growInPlace = false
+		return d
+	}},
 }
 
 func benchArena(b *testing.B) mem.Allocator {
@@ -170,6 +175,16 @@ func BenchmarkLayoutGrow(b *testing.B) {
 			b.ReportMetric(float64(lat[n-1]), "worst-ns")
 			b.ReportMetric(float64(lat[n-n/100000]), "p99.999-ns")
 			b.ReportMetric(hi/lo, "B/key-max/min")
+			over := 0
+			for _, x := range lat {
+				if x > 1e6 {
+					over++
+				}
+			}
+			b.ReportMetric(float64(over), "puts>1ms")
+			if d, ok := t.(*Dash); ok {
+				b.ReportMetric(float64(d.moved)/n, "moves/put")
+			}
 			t.Clear(nil)
 		})
 	}
