@@ -117,14 +117,23 @@ var dashShapes = [...]dashShape{
 
 const dashMaxSlots = (59 + 4) * groupSlots
 
-// dashSeg describes one segment; w views its block (lines*8 words).
+// dashSeg describes one segment: base is its block's first word (nil for
+// an unused descriptor). 16 bytes, so that the descriptors a lookup goes
+// through stay in cache; the block's Ref is kept apart (Dash.refs).
 type dashSeg struct {
-	w     []uint64
-	ref   mem.Ref
-	shape uint8 // index in dashShapes
-	depth uint8
+	base  unsafe.Pointer
 	nb    uint32
 	ns    uint32
+	shape uint8 // index in dashShapes
+	depth uint8
+}
+
+// words views the segment's block: (1+nb+ns) lines of 8 words.
+func (s *dashSeg) words() []uint64 {
+	if s.base == nil {
+		return nil
+	}
+	return unsafe.Slice((*uint64)(s.base), (1+int(s.nb)+int(s.ns))*groupWords)
 }
 
 // dashPair is a key's Ref with its hash, kept while a segment is rebuilt.
@@ -144,9 +153,10 @@ type Dash struct {
 	dir      []uint32 // 2^depth entries, indexes into segs; nil when empty
 	depth    uint8    // global depth D
 	segs     []dashSeg
-	free     []uint32 // indexes of unused descriptors
-	n        int      // keys
-	segBytes int      // bytes of all segments
+	refs     []mem.Ref // refs[si] is the block of segs[si]
+	free     []uint32  // indexes of unused descriptors
+	n        int       // keys
+	segBytes int       // bytes of all segments
 
 	noShrink bool
 	scratch  []dashPair
@@ -217,15 +227,20 @@ func (d *Dash) findIn(w []uint64, l int, key []byte, h2 uint8) (int, bool) {
 // slot, home and neighbour when the neighbour has one.
 func (d *Dash) find(s *dashSeg, key []byte, h uint64) (l, i int, ok bool) {
 	h2 := uint8(h & 0x7F)
-	w := s.w
+	w := s.words()
 	home := dashHome(h, s.nb)
-	l = 1 + int(home)
-	if i, ok = d.findIn(w, l, key, h2); ok || matchEmpty(w[l*groupWords]) != 0 {
+	l, ln := 1+int(home), 2+int(home)
+	if home+1 == s.nb {
+		ln = 1
+	}
+	// Both control words are loaded before either is tested, so that a
+	// lookup that needs the neighbour does not wait for the home line first.
+	ch, cn := w[l*groupWords], w[ln*groupWords]
+	if i, ok = d.findIn(w, l, key, h2); ok || matchEmpty(ch) != 0 {
 		return l, i, ok
 	}
-	l = 1 + int((home+1)%s.nb)
-	if i, ok = d.findIn(w, l, key, h2); ok || matchEmpty(w[l*groupWords]) != 0 {
-		return l, i, ok
+	if i, ok = d.findIn(w, ln, key, h2); ok || matchEmpty(cn) != 0 {
+		return ln, i, ok
 	}
 	if w[dashHdrStash]>>home&1 != 0 {
 		for j := 0; j < int(s.ns); j++ {
@@ -240,11 +255,13 @@ func (d *Dash) find(s *dashSeg, key []byte, h uint64) (l, i int, ok bool) {
 
 // insert puts r (hash h, key absent) in s, or reports that s has no room.
 func dashInsert(s *dashSeg, h uint64, r mem.Ref) bool {
-	w := s.w
+	w := s.words()
 	home := dashHome(h, s.nb)
 	l := 1 + int(home)
 	if m := matchFree(w[l*groupWords]); m == 0 {
-		l = 1 + int((home+1)%s.nb)
+		if l++; home+1 == s.nb {
+			l = 1
+		}
 		if m = matchFree(w[l*groupWords]); m == 0 {
 			l = 0
 			for j := uint32(0); j < s.ns; j++ {
@@ -277,7 +294,7 @@ func (d *Dash) Get(key []byte) mem.Ref {
 	h := hashKey(key)
 	_, s := d.seg(h)
 	if l, i, ok := d.find(s, key, h); ok {
-		return dashRef(s.w, l, i)
+		return dashRef(s.words(), l, i)
 	}
 	return 0
 }
@@ -290,8 +307,8 @@ func (d *Dash) Put(key []byte, r mem.Ref) mem.Ref {
 	} else {
 		_, s := d.seg(h)
 		if l, i, ok := d.find(s, key, h); ok {
-			prev := dashRef(s.w, l, i)
-			dashSetRef(s.w, l, i, r)
+			prev := dashRef(s.words(), l, i)
+			dashSetRef(s.words(), l, i, r)
 			return prev
 		}
 	}
@@ -316,16 +333,16 @@ func (d *Dash) Delete(key []byte) mem.Ref {
 	if !ok {
 		return 0
 	}
-	prev := dashRef(s.w, l, i)
+	prev := dashRef(s.words(), l, i)
 	// A bucket that has been full keeps no empty slot until its segment is
 	// rebuilt (a tombstone instead), so lookups still pass it to reach the
 	// keys that overflowed it.
-	if matchEmpty(s.w[l*groupWords]) != 0 {
-		dashSetCtrl(s.w, l, i, ctrlEmpty)
+	if matchEmpty(s.words()[l*groupWords]) != 0 {
+		dashSetCtrl(s.words(), l, i, ctrlEmpty)
 	} else {
-		dashSetCtrl(s.w, l, i, ctrlDeleted)
+		dashSetCtrl(s.words(), l, i, ctrlDeleted)
 	}
-	s.w[dashHdrCount]--
+	s.words()[dashHdrCount]--
 	d.n--
 	if d.n == 0 && !d.noShrink {
 		d.Clear(nil)
@@ -356,33 +373,34 @@ func (d *Dash) newSeg(shape, depth uint8) uint32 {
 		w[l*groupWords] = ctrlWordE
 	}
 	d.segBytes += size
-	s := dashSeg{w: w, ref: ref, shape: shape, depth: depth, nb: uint32(sh.nb), ns: uint32(sh.ns)}
+	s := dashSeg{base: unsafe.Pointer(&w[0]), shape: shape, depth: depth, nb: uint32(sh.nb), ns: uint32(sh.ns)}
 	if k := len(d.free); k > 0 {
 		si := d.free[k-1]
 		d.free = d.free[:k-1]
-		d.segs[si] = s
+		d.segs[si], d.refs[si] = s, ref
 		return si
 	}
 	d.segs = append(d.segs, s)
+	d.refs = append(d.refs, ref)
 	return uint32(len(d.segs) - 1)
 }
 
 func (d *Dash) freeSeg(si uint32) {
 	s := &d.segs[si]
-	size := len(s.w) * 8
-	d.a.Free(d.p, s.ref, size)
+	size := len(s.words()) * 8
+	d.a.Free(d.p, d.refs[si], size)
 	d.segBytes -= size
-	*s = dashSeg{}
+	*s, d.refs[si] = dashSeg{}, 0
 	d.free = append(d.free, si)
 }
 
 // collect appends every key of segment s with its hash to d.scratch.
 func (d *Dash) collect(s *dashSeg) []dashPair {
-	d.moved += int(s.w[dashHdrCount])
+	d.moved += int(s.words()[dashHdrCount])
 	ps := d.scratch[:0]
-	for l := 1; l < len(s.w)/groupWords; l++ {
-		for m := matchFull(s.w[l*groupWords]); m != 0; m = m.dropFirst() {
-			r := dashRef(s.w, l, m.first())
+	for l := 1; l < len(s.words())/groupWords; l++ {
+		for m := matchFull(s.words()[l*groupWords]); m != 0; m = m.dropFirst() {
+			r := dashRef(s.words(), l, m.first())
 			ps = append(ps, dashPair{r, hashKey(d.keyOf(r))})
 		}
 	}
@@ -489,9 +507,9 @@ func (d *Dash) Scan(cursor uint64, fn func(r mem.Ref)) uint64 {
 		return 0
 	}
 	s := &d.segs[d.dir[cursor&(uint64(len(d.dir))-1)]]
-	for l := 1; l < len(s.w)/groupWords; l++ {
-		for m := matchFull(s.w[l*groupWords]); m != 0; m = m.dropFirst() {
-			fn(dashRef(s.w, l, m.first()))
+	for l := 1; l < len(s.words())/groupWords; l++ {
+		for m := matchFull(s.words()[l*groupWords]); m != 0; m = m.dropFirst() {
+			fn(dashRef(s.words(), l, m.first()))
 		}
 	}
 	return revIncr(cursor, 1<<s.depth-1)
@@ -529,16 +547,16 @@ func (d *Dash) Random(rnd uint64) mem.Ref {
 	e := x
 	for {
 		s := &d.segs[d.dir[e&(uint64(len(d.dir))-1)]]
-		if s.w[dashHdrCount] != 0 {
-			nl := uint64(len(s.w)/groupWords - 1)
+		if s.words()[dashHdrCount] != 0 {
+			nl := uint64(len(s.words())/groupWords - 1)
 			y := mix64(x)
 			for k, b := uint64(0), (y>>32)%nl; k < nl; k++ {
 				l := 1 + int((b+k)%nl)
-				if m := matchFull(s.w[l*groupWords]); m != 0 {
+				if m := matchFull(s.words()[l*groupWords]); m != 0 {
 					for j := (y >> 8 & 0xFFFFFF) % uint64(bits.OnesCount64(uint64(m))); j > 0; j-- {
 						m = m.dropFirst()
 					}
-					return dashRef(s.w, l, m.first())
+					return dashRef(s.words(), l, m.first())
 				}
 			}
 		}
@@ -562,12 +580,12 @@ func (d *Dash) Sample(rnd uint64) mem.Ref {
 		s := &d.segs[d.dir[x&(uint64(len(d.dir))-1)]]
 		y := mix64(x ^ 0x5851f42d4c957f2d)
 		v := y % (dashMaxSlots << (d.depth - s.depth))
-		if v >= uint64(len(s.w)/groupWords-1)*groupSlots {
+		if v >= uint64(len(s.words())/groupWords-1)*groupSlots {
 			continue
 		}
 		l, i := 1+int(v/groupSlots), int(v%groupSlots)
-		if matchFull(s.w[l*groupWords])&(0x80<<(8*i)) != 0 {
-			return dashRef(s.w, l, i)
+		if matchFull(s.words()[l*groupWords])&(0x80<<(8*i)) != 0 {
+			return dashRef(s.words(), l, i)
 		}
 	}
 	return d.Random(x)
@@ -577,9 +595,9 @@ func (d *Dash) Sample(rnd uint64) mem.Ref {
 func (d *Dash) ForEach(fn func(r mem.Ref) bool) {
 	for si := range d.segs {
 		s := &d.segs[si]
-		for l := 1; l < len(s.w)/groupWords; l++ {
-			for m := matchFull(s.w[l*groupWords]); m != 0; m = m.dropFirst() {
-				if !fn(dashRef(s.w, l, m.first())) {
+		for l := 1; l < len(s.words())/groupWords; l++ {
+			for m := matchFull(s.words()[l*groupWords]); m != 0; m = m.dropFirst() {
+				if !fn(dashRef(s.words(), l, m.first())) {
 					return
 				}
 			}
@@ -593,7 +611,7 @@ func (d *Dash) Clear(free func(r mem.Ref)) {
 		d.ForEach(func(r mem.Ref) bool { free(r); return true })
 	}
 	for si := range d.segs {
-		if d.segs[si].w != nil {
+		if d.segs[si].base != nil {
 			d.freeSeg(uint32(si))
 		}
 	}
@@ -619,8 +637,8 @@ func dirSize(n int) int { return max(8, 4*n) }
 func (d *Dash) AllocatedBytes() int {
 	n := 0
 	for si := range d.segs {
-		if s := &d.segs[si]; s.w != nil {
-			n += mem.BlockSize(d.a, s.ref, len(s.w)*8)
+		if s := &d.segs[si]; s.base != nil {
+			n += mem.BlockSize(d.a, d.refs[si], len(s.words())*8)
 		}
 	}
 	if d.dir != nil {

@@ -32,7 +32,7 @@ func (d *Dash) checkInvariants() error {
 	patterns := map[uint32]uint64{}
 	for e, si := range d.dir {
 		s := &d.segs[si]
-		if s.w == nil {
+		if s.base == nil {
 			return fmt.Errorf("entry %d names a freed segment %d", e, si)
 		}
 		if s.depth > d.depth {
@@ -48,22 +48,22 @@ func (d *Dash) checkInvariants() error {
 	total := 0
 	for si := range d.segs {
 		s := &d.segs[si]
-		if s.w == nil {
+		if s.base == nil {
 			continue
 		}
 		live++
-		bytesSum += len(s.w) * 8
+		bytesSum += len(s.words()) * 8
 		p, ok := patterns[uint32(si)]
 		if !ok {
 			return fmt.Errorf("segment %d is in no directory entry", si)
 		}
 		sh := dashShapes[s.shape]
-		if s.nb != uint32(sh.nb) || s.ns != uint32(sh.ns) || len(s.w) != sh.lines()*groupWords {
-			return fmt.Errorf("segment %d: shape %d but nb=%d ns=%d words=%d", si, s.shape, s.nb, s.ns, len(s.w))
+		if s.nb != uint32(sh.nb) || s.ns != uint32(sh.ns) || len(s.words()) != sh.lines()*groupWords {
+			return fmt.Errorf("segment %d: shape %d but nb=%d ns=%d words=%d", si, s.shape, s.nb, s.ns, len(s.words()))
 		}
 		count := 0
 		for l := 1; l < sh.lines(); l++ {
-			w := s.w[l*groupWords]
+			w := s.words()[l*groupWords]
 			for i := 0; i < groupSlots; i++ {
 				c := uint8(w >> (8 * i))
 				if c == ctrlEmpty || c == ctrlDeleted {
@@ -72,7 +72,7 @@ func (d *Dash) checkInvariants() error {
 				if c&0x80 != 0 {
 					return fmt.Errorf("segment %d line %d slot %d: control byte %#x", si, l, i, c)
 				}
-				r := dashRef(s.w, l, i)
+				r := dashRef(s.words(), l, i)
 				k := d.keyOf(r)
 				h := hashKey(k)
 				if uint8(h&0x7F) != c {
@@ -83,11 +83,11 @@ func (d *Dash) checkInvariants() error {
 				}
 				home := dashHome(h, s.nb)
 				lh, ln := 1+int(home), 1+int((home+1)%s.nb)
-				hasEmpty := func(l int) bool { return matchEmpty(s.w[l*groupWords]) != 0 }
+				hasEmpty := func(l int) bool { return matchEmpty(s.words()[l*groupWords]) != 0 }
 				switch {
 				case l == lh:
 				case l == ln && !hasEmpty(lh):
-				case l > int(s.nb) && !hasEmpty(lh) && !hasEmpty(ln) && s.w[dashHdrStash]>>home&1 != 0:
+				case l > int(s.nb) && !hasEmpty(lh) && !hasEmpty(ln) && s.words()[dashHdrStash]>>home&1 != 0:
 				default:
 					return fmt.Errorf("key %q (home %d) unreachable in line %d of segment %d", k, home, l, si)
 				}
@@ -98,8 +98,8 @@ func (d *Dash) checkInvariants() error {
 				count++
 			}
 		}
-		if uint64(count) != s.w[dashHdrCount] {
-			return fmt.Errorf("segment %d: count %d, header says %d", si, count, s.w[dashHdrCount])
+		if uint64(count) != s.words()[dashHdrCount] {
+			return fmt.Errorf("segment %d: count %d, header says %d", si, count, s.words()[dashHdrCount])
 		}
 		total += count
 	}
