@@ -200,7 +200,8 @@ func BenchmarkLayoutGrow(b *testing.B) {
 // BenchmarkLayoutPaired measures the layouts in interleaved rounds and keeps
 // each one's fastest round, so that load from other processes on a shared
 // machine, which comes and goes, weighs on every layout alike: Get hit and
-// miss (200k lookups per round in tables of 1M keys, 15 rounds), Put (a
+// miss (200k lookups per round in tables of 1M keys, 15 rounds; also hits
+// that each wait for the one before), Put (a
 // fill from 0 to 1M keys, 5 rounds) and Delete (1M keys, 5 rounds). It
 // reports ns/op per layout and each layout's speed relative to open
 // (open's ns / the layout's ns: above 1 is faster). b.N is ignored.
@@ -238,6 +239,16 @@ func BenchmarkLayoutPaired(b *testing.B) {
 				}
 				keep("get-"+kind+"/"+l.name, time.Since(t0), lookups)
 			}
+			// Dependent lookups: each key depends on the Ref found before,
+			// so lookups do not overlap, as in a server that runs one
+			// command at a time: latency rather than throughput.
+			j := round
+			t0 := time.Now()
+			for i := 0; i < lookups; i++ {
+				r := t.Get(keys.key(j))
+				j = int((uint32(r) + uint32(i)) * 2654435761 % n)
+			}
+			keep("get-hit-dependent/"+l.name, time.Since(t0), lookups)
 		}
 	}
 	for _, t := range tables {
