@@ -4,8 +4,9 @@ package ds
 // in the style of Dragonfly's dash table. A directory maps the low bits of a
 // key's hash to a segment; a segment is a small fixed block of buckets; a
 // full segment grows in place (a few size steps) or splits in two on its own,
-// so there is no global rehash, no insert pays for more than one segment
-// rebuild, and the load stays high at every size.
+// so there is no global rehash, an insert rebuilds at most one segment (two
+// only if the half it lands in after a split has no room for it either, a
+// bucket-collision case), and the load stays high at every size.
 //
 // # Glossary
 //
@@ -71,9 +72,19 @@ package ds
 // at reverse(pattern) and is 2^(64-d) long, Scan goes through these ranges in
 // increasing order, and a split cuts a range in two halves that keep its
 // place. So, while no segment merges, the keys visited after Scan returned c
-// are exactly those with ScanPos < CursorPos(c). Dash never merges segments:
-// it shrinks only by giving back all its storage when its last key goes
-// (unless SetNoShrink holds it), and that ends any scan anyway.
+// are exactly those with ScanPos < CursorPos(c).
+//
+// # Shrinking
+//
+// A delete that leaves a segment under 1/4 full merges it with its buddy
+// (the other half of the segment it was split from) when the buddy has not
+// split further and the two hold at most half of the largest shape; the
+// merged segment has depth-1 and takes every directory entry of both. The
+// last key's delete gives every block back. The directory never halves (at
+// 4 bytes per segment-sized share of the hash space it is a small part of
+// the table). A merge can make a running Scan return keys again (the cursor
+// lands inside the merged segment's range, which it visits whole), never
+// miss one; ScanPos exactness needs SetNoShrink, which stops merges.
 //
 // Segment descriptors (the block's Ref, a view of its words, its shape and
 // depth: 40 bytes per segment of up to 504 slots, under 0.1 byte per key) are
@@ -328,7 +339,7 @@ func (d *Dash) Delete(key []byte) mem.Ref {
 		return 0
 	}
 	h := hashKey(key)
-	_, s := d.seg(h)
+	si, s := d.seg(h)
 	l, i, ok := d.find(s, key, h)
 	if !ok {
 		return 0
@@ -344,10 +355,56 @@ func (d *Dash) Delete(key []byte) mem.Ref {
 	}
 	s.words()[dashHdrCount]--
 	d.n--
-	if d.n == 0 && !d.noShrink {
-		d.Clear(nil)
+	if !d.noShrink {
+		if d.n == 0 {
+			d.Clear(nil)
+		} else if int(s.words()[dashHdrCount])*4 < dashShapes[s.shape].slots() {
+			d.shrink(si, h)
+		}
 	}
 	return prev
+}
+
+// shrink is called when segment si (holding hash h) is under 1/4 full. A
+// table's only segment is rebuilt into a smaller shape; another merges with
+// its buddy (the segment its split made, same depth, pattern differing in
+// the top bit) when the buddy has not split further and the two hold at most
+// half of the largest shape, so a merged segment grows back to a split only
+// after the keys nearly double. The directory keeps its size.
+func (d *Dash) shrink(si uint32, h uint64) {
+	s := d.segs[si]
+	n := int(s.words()[dashHdrCount])
+	if s.depth == 0 {
+		if k := shapeFor(n, 0); k < s.shape {
+			ns := d.fill(d.collect(&s, d.scratch[:0]), k, 0)
+			for e := range d.dir { // every entry: the directory keeps its size
+				d.dir[e] = ns
+			}
+			d.freeSeg(si)
+		}
+		return
+	}
+	depth := s.depth - 1
+	pattern := (h >> 7) & (1<<depth - 1) // the merged segment's pattern
+	bi := d.dir[pattern|(^(h>>7)&(1<<depth))]
+	b := d.segs[bi]
+	if b.depth != s.depth || (n+int(b.words()[dashHdrCount]))*2 > dashShapes[len(dashShapes)-1].slots() {
+		return
+	}
+	ps := d.collect(&b, d.collect(&s, d.scratch[:0]))
+	from := uint8(len(dashShapes) - 1)
+	if d.growInPlace {
+		from = 4
+	}
+	if depth == 0 {
+		from = 0
+	}
+	ns := d.fill(ps, shapeFor(len(ps), from), depth)
+	for e := pattern; e < uint64(len(d.dir)); e += 1 << depth {
+		d.dir[e] = ns
+	}
+	d.freeSeg(si)
+	d.freeSeg(bi)
 }
 
 // start makes the directory of one entry and its one smallest segment.
@@ -394,10 +451,10 @@ func (d *Dash) freeSeg(si uint32) {
 	d.free = append(d.free, si)
 }
 
-// collect appends every key of segment s with its hash to d.scratch.
-func (d *Dash) collect(s *dashSeg) []dashPair {
+// collect appends every key of segment s with its hash to ps, which is
+// d.scratch or a prefix of it.
+func (d *Dash) collect(s *dashSeg, ps []dashPair) []dashPair {
 	d.moved += int(s.words()[dashHdrCount])
-	ps := d.scratch[:0]
 	for l := 1; l < len(s.words())/groupWords; l++ {
 		for m := matchFull(s.words()[l*groupWords]); m != 0; m = m.dropFirst() {
 			r := dashRef(s.words(), l, m.first())
@@ -446,7 +503,7 @@ func (d *Dash) fill(ps []dashPair, shape, depth uint8) uint32 {
 // the next shape, or splits it in two when it has the largest shape.
 func (d *Dash) rebuild(si uint32, h uint64) {
 	s := d.segs[si]
-	ps := d.collect(&s)
+	ps := d.collect(&s, d.scratch[:0])
 	pattern := (h >> 7) & (1<<s.depth - 1)
 	if int(s.shape) < len(dashShapes)-1 && (s.depth == 0 || d.growInPlace) {
 		ns := d.fill(ps, max(s.shape+1, shapeFor(len(ps), 0)), s.depth)
@@ -521,8 +578,8 @@ func (d *Dash) ScanPos(key []byte) uint64 { return bits.Reverse64(hashKey(key) >
 // CursorPos is a cursor's position: the cursor reversed.
 func (d *Dash) CursorPos(cursor uint64) uint64 { return CursorPos(cursor) }
 
-// SetNoShrink keeps the table's storage when its last key is deleted (dash
-// shrinks in no other way), so a scan cursor keeps its meaning.
+// SetNoShrink stops segment merges and keeps the table's storage when its
+// last key is deleted, so a scan position below a cursor stays below it.
 func (d *Dash) SetNoShrink(on bool) { d.noShrink = on }
 
 // NoShrink reports whether SetNoShrink is on.

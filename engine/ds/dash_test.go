@@ -531,3 +531,54 @@ func fuzzDash(t *testing.T, a mem.Allocator, data []byte) {
 	}
 	checkLive(t, a, 0)
 }
+
+// TestDashShrink: deleting most keys merges buddy segments back (the
+// table's bytes fall with its keys), a scan running meanwhile still returns
+// every key that stays, and SetNoShrink keeps every block.
+func TestDashShrink(t *testing.T) {
+	for _, hold := range []bool{false, true} {
+		t.Run(fmt.Sprintf("noShrink=%v", hold), func(t *testing.T) {
+			a := newExact()
+			var s keyStore
+			d := s.dash(a)
+			const n = 100_000
+			for i := 0; i < n; i++ {
+				k := fmt.Sprintf("k%d", i)
+				d.Put([]byte(k), s.ref(k))
+			}
+			full := d.MemBytes()
+			d.SetNoShrink(hold)
+			got := map[string]bool{}
+			cursor := d.Scan(0, func(r mem.Ref) { got[string(s.keyOf(r))] = true })
+			for i := 0; i < n; i++ {
+				if i%50 != 0 {
+					d.Delete([]byte(fmt.Sprintf("k%d", i)))
+				}
+				if i%1000 == 0 && cursor != 0 {
+					cursor = d.Scan(cursor, func(r mem.Ref) { got[string(s.keyOf(r))] = true })
+				}
+			}
+			for cursor != 0 {
+				cursor = d.Scan(cursor, func(r mem.Ref) { got[string(s.keyOf(r))] = true })
+			}
+			for i := 0; i < n; i += 50 {
+				if k := fmt.Sprintf("k%d", i); !got[k] || d.Get([]byte(k)) == 0 {
+					t.Fatalf("key %q: returned by the scan %v, stored %v", k, got[k], d.Get([]byte(k)) != 0)
+				}
+			}
+			mustCheckDash(t, d)
+			if hold {
+				if d.MemBytes() != full {
+					t.Fatalf("under SetNoShrink the table went from %d to %d bytes", full, d.MemBytes())
+				}
+			} else if perKey := float64(d.MemBytes()) / float64(d.Len()); perKey > 40 {
+				t.Fatalf("%d keys left in %d bytes (%.1f per key; %d when full)", d.Len(), d.MemBytes(), perKey, full)
+			}
+			if int(a.Stats().Requested) != d.MemBytes() {
+				t.Fatalf("allocator holds %d bytes; MemBytes %d", a.Stats().Requested, d.MemBytes())
+			}
+			d.Clear(nil)
+			checkLive(t, a, 0)
+		})
+	}
+}
