@@ -64,14 +64,19 @@ package ds
 //
 // # SCAN and scan positions
 //
-// A cursor names a directory entry; one Scan call emits every key of that
-// entry's segment (depth d) and returns the cursor incremented in reverse
-// binary under the mask of d bits, which skips the other entries of the same
-// segment. As in table.go, ScanPos(key) = reverse(H1) and CursorPos(c) =
-// reverse(c): a segment of depth d covers the range of positions that starts
-// at reverse(pattern) and is 2^(64-d) long, Scan goes through these ranges in
-// increasing order, and a split cuts a range in two halves that keep its
-// place. So, while no segment merges, the keys visited after Scan returned c
+// A cursor names a directory entry and 2 more bits of H1 (dashScanBits):
+// one Scan call emits the keys of that entry's segment (depth d) whose low
+// d+2 bits of H1 are the cursor's, and returns the cursor incremented in
+// reverse binary under the mask of those d+2 bits, which skips the other
+// entries of the same segment. A call so returns about a quarter of a
+// segment (up to some 120 keys) and hashes every key of the segment, four
+// hashes per key returned; one step per segment would hash none but return
+// up to 504 keys at once, too coarse for SCAN's COUNT. As in table.go,
+// ScanPos(key) = reverse(H1) and CursorPos(c) = reverse(c): a step covers
+// the range of positions that starts at reverse(c) and is 2^(64-d-2) long,
+// Scan goes through these ranges in increasing order, and a split cuts a
+// segment's range in two halves that keep its place. So, while no segment
+// merges, the keys visited after Scan returned c
 // are exactly those with ScanPos < CursorPos(c).
 //
 // # Shrinking
@@ -108,6 +113,10 @@ const (
 	// dashSplitLoad is the most a half may fill its shape after a split or
 	// growth, in fifths: 4/5.
 	dashSplitLoad = 4
+
+	// dashScanBits is how many H1 bits past a segment's depth one Scan
+	// step narrows to: 2, a quarter of a segment per step.
+	dashScanBits = 2
 )
 
 // dashShape is a segment's bucket counts: nb normal and ns stash buckets,
@@ -556,20 +565,26 @@ func (d *Dash) doubleDir() {
 	d.depth++
 }
 
-// Scan emits every key of the segment named by directory entry cursor and
-// returns the next cursor: cursor incremented in reverse binary under the
-// segment's depth (see the top of this file). 0 starts and a returned 0 ends.
+// Scan emits the keys of one quarter of a segment's share of the hash
+// space (see the top of this file) and returns the next cursor. 0 starts and
+// a returned 0 ends.
 func (d *Dash) Scan(cursor uint64, fn func(r mem.Ref)) uint64 {
 	if d.n == 0 {
 		return 0
 	}
 	s := &d.segs[d.dir[cursor&(uint64(len(d.dir))-1)]]
-	for l := 1; l < len(s.words())/groupWords; l++ {
-		for m := matchFull(s.words()[l*groupWords]); m != 0; m = m.dropFirst() {
-			fn(dashRef(s.words(), l, m.first()))
+	mask := uint64(1)<<(s.depth+dashScanBits) - 1
+	want := cursor & mask
+	w := s.words()
+	for l := 1; l < len(w)/groupWords; l++ {
+		for m := matchFull(w[l*groupWords]); m != 0; m = m.dropFirst() {
+			r := dashRef(w, l, m.first())
+			if (hashKey(d.keyOf(r))>>7)&mask == want {
+				fn(r)
+			}
 		}
 	}
-	return revIncr(cursor, 1<<s.depth-1)
+	return revIncr(cursor, mask)
 }
 
 // ScanPos is key's position in Scan order: H1 reversed, as the open table.
@@ -580,7 +595,14 @@ func (d *Dash) CursorPos(cursor uint64) uint64 { return CursorPos(cursor) }
 
 // SetNoShrink stops segment merges and keeps the table's storage when its
 // last key is deleted, so a scan position below a cursor stays below it.
-func (d *Dash) SetNoShrink(on bool) { d.noShrink = on }
+// Turning it off frees the storage of a table left empty; sparse segments
+// merge on the next deletes that touch them.
+func (d *Dash) SetNoShrink(on bool) {
+	d.noShrink = on
+	if !on && d.n == 0 {
+		d.Clear(nil)
+	}
+}
 
 // NoShrink reports whether SetNoShrink is on.
 func (d *Dash) NoShrink() bool { return d.noShrink }
@@ -702,4 +724,8 @@ func (d *Dash) AllocatedBytes() int {
 		n += mem.BlockSize(d.a, d.dirRef, dirSize(len(d.dir)))
 	}
 	return n
+}
+
+func init() {
+	RegisterLayout("dash", func(a mem.Allocator, p mem.Purpose, keyOf KeyFunc) KeyTable { return NewDash(a, p, keyOf) })
 }

@@ -9,10 +9,10 @@ import (
 	"time"
 
 	"rundb/engine/mem"
-	"rundb/variants/arena"
 )
 
-// The dash benchmarks run open and dash side by side on the arena backend
+// The dash benchmarks run open and dash (and dash with growInPlace off)
+// side by side on the arena backend (benchArena)
 // (off the Go heap, so a GC cycle does not land in a table's figures), with
 // keys "key:%08d" packed 12 bytes apart in one slice: Ref i+1 names key i.
 
@@ -44,14 +44,6 @@ var keyLayouts = []struct {
 		d.growInPlace = false
 		return d
 	}},
-}
-
-func benchArena(b *testing.B) mem.Allocator {
-	a, err := arena.New()
-	if err != nil {
-		b.Fatal(err)
-	}
-	return a
 }
 
 var layoutKeys1M = makeLayoutKeys(2 << 20) // 1M stored keys, 1M absent ones
