@@ -31,13 +31,14 @@ test: deps lint
 	$(MAKE) test-backends
 
 # The differential + integration tests (engine/difftest) on arena (with
-# the default keyspace layout, then with chained: RUNDB_LAYOUT) and on
+# the default keyspace layout, then with chained and dash: RUNDB_LAYOUT) and on
 # jemalloc (the test binary runs with libjemalloc preloaded; the backend's
 # constructor checks that the preload took effect). goheap ran above.
 JEMALLOC_LIB ?= $(firstword $(wildcard /usr/lib/*-linux-gnu/libjemalloc.so.2 /usr/lib/libjemalloc.so.2 /usr/local/lib/libjemalloc.so.2))
 test-backends: deps
 	RUNDB_ALLOC=arena $(GO) test -count=1 ./engine/difftest/
 	RUNDB_ALLOC=arena RUNDB_LAYOUT=chained $(GO) test -count=1 ./engine/difftest/
+	RUNDB_ALLOC=arena RUNDB_LAYOUT=dash $(GO) test -count=1 ./engine/difftest/
 	@if [ -z "$(JEMALLOC_LIB)" ]; then echo "libjemalloc.so.2 not found: install the Debian package libjemalloc2 (sudo scripts/setup-deps.sh)"; exit 1; fi
 	$(GO) test -c -o bin/difftest.test ./engine/difftest/
 	cd engine/difftest && LD_PRELOAD=$(JEMALLOC_LIB) RUNDB_ALLOC=jemalloc ../../bin/difftest.test -test.count=1
