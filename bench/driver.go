@@ -407,7 +407,7 @@ func (st *runState) freshTask(b string, w *Workload, p string, r int) task {
 		}
 		defer srv.Stop(cfg.StopTimeout)
 		guard := watchdog(srv, max(cfg.Sizes.runTimeout(), w.MinTimeout))
-		m, err := w.Run(&Env{Server: srv, Tools: cfg.Tools, Sizes: cfg.Sizes, Param: p, Progress: progress})
+		m, err := w.Run(&Env{Server: srv, Tools: cfg.Tools, Sizes: cfg.Sizes, Param: p, Repeat: r, Progress: progress})
 		rs.add(m, guard(err))
 	}}
 }
@@ -450,7 +450,7 @@ func (st *runState) groupTask(b, fixture string, ws []*Workload, r, reps int) ta
 			done += c
 			return func(f float64) { progress((base + c*f) / cost) }
 		}
-		env := &Env{Server: srv, Tools: cfg.Tools, Sizes: cfg.Sizes}
+		env := &Env{Server: srv, Tools: cfg.Tools, Sizes: cfg.Sizes, Repeat: r}
 		if fx != nil {
 			env.Progress = sub(fx.Cost(cfg.Sizes))
 			guard := watchdog(srv, cfg.Sizes.runTimeout())

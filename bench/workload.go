@@ -23,6 +23,8 @@ type Env struct {
 	Tools  Tools
 	Sizes  Sizes
 	Param  string // one of the workload's Params
+	// Repeat is the run's repeat index (0 for the first).
+	Repeat int
 	// Progress reports how far the current run is, from 0 to 1.
 	Progress func(frac float64)
 }
