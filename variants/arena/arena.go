@@ -34,6 +34,21 @@ const (
 	maxReserve = 1 << 56
 
 	nbuckets = 64 // free-run buckets: lengths 1..63 exactly, then >= 64
+
+	// bigBlocks is the most blocks a slab of a big class has: classes of
+	// 2 KiB and more (at most 32 blocks, so a block bitmap fits a word)
+	// keep their free blocks in a bitmap instead of a list threaded through
+	// the blocks, so that the pages under free blocks can be given back.
+	bigBlocks = 32
+	// slabPages is the pages of a slab (16: a uint16 bitmap).
+	slabPages = unitSize / pageSize
+	// purgeAfter is how many bytes of big blocks may be freed before the
+	// pages wholly under free big blocks are given back to the OS: the
+	// most RSS that freed big blocks keep, and 64 frees of 4 KiB per
+	// round of madvise calls.
+	purgeAfter = 256 << 10
+	// dirtyFlag, in a big-class slab's n, says it is on the purge list.
+	dirtyFlag = 1 << 16
 )
 
 // Unit kinds. Units inside a run or span are kindInner.
@@ -46,8 +61,11 @@ const (
 )
 
 // unitMeta describes one unit. For a slab: class, live, free, bump, spare
-// and the class-list links. For a free run (at its first and last unit): n
-// and, at the first, the bucket-list links. For a span: n and size.
+// and the class-list links; a slab of a big class keeps its free blocks in
+// size (a bitmap, bit i = block i is free, see bigFree) instead of free,
+// and in n the pages given back since they were last used (bits 0..15)
+// and dirtyFlag. For a free run (at its first and last unit): n and, at the
+// first, the bucket-list links. For a span: n and size.
 type unitMeta struct {
 	kind  uint8
 	class uint8
@@ -72,6 +90,7 @@ type class struct {
 	size    uint32 // block size
 	magic   uint32 // ceil(2^32/size): off*magic>>32 == off/size for off < 64 KiB
 	nblocks uint16 // blocks per slab
+	big     bool   // nblocks <= bigBlocks: free blocks in a bitmap, pages purged
 	head    int32  // first slab with room, 0 if none
 }
 
@@ -90,10 +109,17 @@ func init() {
 	}
 	// Then four classes per doubling (160, 192, 224, 256, 320, ...), so
 	// powers of two (a 1 KiB value) fit exactly and no block wastes more
-	// than a fifth of its class.
+	// than a fifth of its class; eight from 2 KiB on (2304, 2560, ...),
+	// where a slab holds few blocks, so a finer step costs little in
+	// slabs per class in use and saves rounding (the dash layout's
+	// segments step through these sizes).
 	for p := uint32(128); p < MaxSmall; p *= 2 {
-		for k := uint32(1); k <= 4; k++ {
-			s := p + k*p/4
+		steps := uint32(4)
+		if p >= 2048 {
+			steps = 8
+		}
+		for k := uint32(1); k <= steps; k++ {
+			s := p + k*p/steps
 			// Widen to the largest multiple of 8 with the same block count.
 			s = min((unitSize/(unitSize/s))&^7, MaxSmall)
 			if s > sizes[len(sizes)-1] {
@@ -109,6 +135,7 @@ func init() {
 			size:    s,
 			magic:   uint32((1<<32 + uint64(s) - 1) / uint64(s)),
 			nblocks: uint16(unitSize / s),
+			big:     unitSize/s <= bigBlocks,
 		})
 		lo := 1
 		if i > 0 {
@@ -153,6 +180,9 @@ type Arena struct {
 	spares   [maxSpares]int32 // empty slabs kept backed, 0 = slot unused
 	spareSeq [maxSpares]uint64
 	seq      uint64
+
+	dirty      []int32 // big-class slabs with blocks freed since the last purge
+	dirtyBytes int     // bytes of big blocks freed since the last purge
 
 	dbits [][]uint64 // arenadebug: allocated-block bitmap per slab unit
 
@@ -274,6 +304,9 @@ func (a *Arena) Alloc(p mem.Purpose, size int) mem.Ref {
 		a.spares[m.spare] = 0
 		m.spare = -1
 	}
+	if c.big {
+		return a.allocBig(p, size, c, s, m)
+	}
 	var idx uint32
 	if m.free != 0 {
 		idx = uint32(m.free) - 1
@@ -312,6 +345,10 @@ func (a *Arena) Free(p mem.Purpose, r mem.Ref, size int) {
 	c := &a.classes[m.class]
 	off := uint32(r & unitMask)
 	idx := uint32(uint64(off) * uint64(c.magic) >> 32)
+	if c.big {
+		a.freeBig(p, size, c, s, m, idx)
+		return
+	}
 	bp := unsafe.Add(a.base, uintptr(r))
 	if debug {
 		a.poison(bp, c.size)
@@ -397,12 +434,19 @@ func (a *Arena) releaseSlab(s int32) {
 	if debug {
 		a.dbits[s] = nil
 	}
-	a.stats.Mapped -= unitSize
+	back := uint64(unitSize)
+	if a.classes[m.class].big {
+		// Pages given back already are not mapped any more.
+		back -= uint64(bits.OnesCount16(uint16(m.n))) * pageSize
+	}
+	a.stats.Mapped -= back
 	a.putUnits(s, 1, unitSize)
 }
 
-// Trim gives every spare slab back to the OS.
+// Trim gives every spare slab, and the pages under free big blocks, back
+// to the OS.
 func (a *Arena) Trim() {
+	a.purge()
 	for _, s := range a.spares {
 		if s != 0 {
 			a.releaseSlab(s)

@@ -18,7 +18,8 @@
 //     spans or free runs.
 //   - class: a block size. Classes go in 2-byte steps from 2 to 64 B, 8-byte
 //     steps to 128 B, then four per doubling (160, 192, 224, 256, 320, ...,
-//     so powers of two fit exactly) up to 16 KiB, each one widened to
+//     so powers of two fit exactly) up to 2 KiB and eight per doubling
+//     (2336, 2616, 2848, ...) from there up to 16 KiB, each one widened to
 //     the largest multiple of 8 that still fits as many blocks in a slab
 //     (Classes lists them). The fine steps matter because rundb's entry
 //     blocks are small and odd-sized: the 38-byte entry of a 16-byte key with
@@ -75,7 +76,8 @@
 //
 // # Free lists
 //
-// Each slab has a LIFO free list threaded through its free blocks: the
+// Each slab of a class below 2 KiB has a LIFO free list threaded through
+// its free blocks (big classes: see below): the
 // first two bytes of a free block hold the index of the next free block
 // plus one, little-endian (0 ends the list). Blocks are never split or
 // merged and frees are sized, so there is no per-block header. Blocks that
@@ -85,6 +87,27 @@
 // per slab rather than per class so that a slab whose live count drops to
 // zero can be given back in O(1), without unthreading its blocks from a
 // class-wide list.
+//
+// # Big classes
+//
+// A class of 2 KiB or more (at most 32 blocks to a slab) keeps its free
+// blocks in a bitmap in the slab's metadata instead of a list threaded
+// through them, so nothing in a free big block is ever read again, and
+// the pages that lie wholly under free blocks can be given back to the OS
+// while the slab holds live blocks too. Such a block that is freed is
+// noted (its slab goes on a purge list); once purgeAfter (256 KiB) of big
+// blocks have been freed, and at Trim, each listed slab gives back with
+// MADV_DONTNEED the pages its blocks have touched that no live block
+// touches. A page given back is mapped again by the first block handed out
+// over it. So a table that grows by moving its segments through several
+// big classes (the dash layout) does not keep every class's old blocks
+// resident: without this, the arena held up to 9 bytes per key of such
+// blocks for a million keys. A page shared with a live block stays, which
+// is what remains of the cost while a class is half vacated.
+//
+// Example: a slab of class 3120 (21 blocks over 16 pages) whose live blocks
+// are 0 (bytes 0..3119, page 0) and 7 (21840..24959, pages 5 and 6) keeps
+// pages 0, 5 and 6 backed after a purge and gives the other 13 back.
 //
 // # Alignment
 //
@@ -106,9 +129,9 @@
 //
 // Stats is exact: Requested is the sum of the live sizes, Allocated the sum
 // of their classes (spans count their size rounded up to 4 KiB pages),
-// Mapped the bytes of slabs (whole units, spares included) and spans (page
-// rounded) currently backed or backable, i.e. not given back with
-// MADV_DONTNEED.
+// Mapped the bytes of slabs (whole units, spares included, less the pages
+// of big-class slabs given back) and spans (page rounded) currently backed
+// or backable, i.e. not given back with MADV_DONTNEED.
 //
 // # Debug build
 //
