@@ -111,8 +111,13 @@ const (
 	dashHdrStash = 1 // header word: stash bits
 
 	// dashSplitLoad is the most a half may fill its shape after a split or
-	// growth, in fifths: 4/5.
-	dashSplitLoad = 4
+	// growth, in twentieths (dashLoadDen): 9/10. Segments fill to about
+	// 93% before an insert finds no room (displacement helps); with shapes
+	// about 10% apart, a rebuild at up to 90% keeps the table's load near
+	// 90% at every size (9.1 to 9.5 table bytes per key on the arena from
+	// 100k to 10M keys) for about 11 key moves per key inserted.
+	dashSplitLoad = 18
+	dashLoadDen   = 20
 
 	// dashScanBits is how many H1 bits past a segment's depth one Scan
 	// step narrows to: 2, a quarter of a segment per step.
@@ -126,16 +131,51 @@ type dashShape struct{ nb, ns uint8 }
 func (s dashShape) lines() int { return 1 + int(s.nb) + int(s.ns) }
 func (s dashShape) slots() int { return (int(s.nb) + int(s.ns)) * groupSlots }
 
-// dashShapes are the segment sizes, smallest first. The first four serve a
-// table's only segment while it is young; the last five are 2, 2.5, 3, 3.5
-// and 4 KiB, size classes of the arena backend. nb <= 64, so the header's
-// bit words cover every home.
-var dashShapes = [...]dashShape{
-	{1, 1}, {3, 1}, {7, 1}, {15, 1},
-	{29, 2}, {36, 3}, {44, 3}, {51, 4}, {59, 4},
+// dashYoung are the shapes of a young table's only segment (3, 5, 9 and
+// 17 lines), smallest first; the large shapes follow them in a table's
+// shape list (see fitShapes).
+var dashYoung = [...]dashShape{{1, 1}, {3, 1}, {7, 1}, {15, 1}}
+
+// dashMinLines and dashMaxLines bound the large shapes: 2 to 4 KiB. nb <=
+// 64, so the header's bit words cover every home.
+const (
+	dashMinLines = 32
+	dashMaxLines = 64
+)
+
+// dashMaxSlots is the slots of the largest shape, {59, 4}.
+const dashMaxSlots = (59 + 4) * groupSlots
+
+// largeShape is the shape of a segment of l lines: a stash bucket per 16
+// lines or so (2 at 32 lines, 4 at 64), the rest normal buckets.
+func largeShape(l int) dashShape {
+	ns := (l + 8) / 16
+	return dashShape{uint8(l - 1 - ns), uint8(ns)}
 }
 
-const dashMaxSlots = (59 + 4) * groupSlots
+// fitShapes lists a table's shapes: the young ones, then one large shape
+// per block size the allocator hands out between 2 and 4 KiB, each taking
+// every whole line of its block. A request of l lines gets a block of some
+// size class; the shape uses all of it, and the next shape starts above it.
+// On the arena (classes 2048, 2336, 2616, 2848, 3120, 3448, 3640, 3848,
+// 4096) that is 32, 36, 40, 44, 48, 53, 60 and 64 lines; where a
+// class is coarser the steps are too, and no shape pays for bytes its
+// block has and it does not use. It probes the allocator with one block
+// per shape, freed at once.
+func fitShapes(a mem.Allocator, p mem.Purpose) []dashShape {
+	shapes := append([]dashShape(nil), dashYoung[:]...)
+	for l := dashMinLines; l <= dashMaxLines; {
+		size := l * dashLine
+		r := a.Alloc(p, size)
+		fit := min(dashMaxLines, max(l, mem.BlockSize(a, r, size)/dashLine))
+		a.Free(p, r, size)
+		shapes = append(shapes, largeShape(fit))
+		// Steps of at least a ninth: a finer one would rebuild segments
+		// more often for little gain in load.
+		l = fit + max(1, fit/9)
+	}
+	return shapes
+}
 
 // dashSeg describes one segment: base is its block's first word (nil for
 // an unused descriptor). 16 bytes, so that the descriptors a lookup goes
@@ -144,7 +184,7 @@ type dashSeg struct {
 	base  unsafe.Pointer
 	nb    uint32
 	ns    uint32
-	shape uint8 // index in dashShapes
+	shape uint8 // index in the table's shapes
 	depth uint8
 }
 
@@ -178,6 +218,7 @@ type Dash struct {
 	n        int       // keys
 	segBytes int       // bytes of all segments
 
+	shapes   []dashShape // young shapes, then the large ones (fitShapes)
 	noShrink bool
 	scratch  []dashPair
 	// growInPlace (on by NewDash) rebuilds a full segment into the next
@@ -273,37 +314,95 @@ func (d *Dash) find(s *dashSeg, key []byte, h uint64) (l, i int, ok bool) {
 	return 0, 0, false
 }
 
-// insert puts r (hash h, key absent) in s, or reports that s has no room.
-func dashInsert(s *dashSeg, h uint64, r mem.Ref) bool {
+// insert puts r (hash h, key absent) in s, or reports that s has no room:
+// into its home bucket, else its neighbour, else into a slot that a
+// displacement frees in one of them (see displace), else into a stash
+// bucket.
+func (d *Dash) insert(s *dashSeg, h uint64, r mem.Ref) bool {
 	w := s.words()
 	home := dashHome(h, s.nb)
 	l := 1 + int(home)
-	if m := matchFree(w[l*groupWords]); m == 0 {
-		if l++; home+1 == s.nb {
-			l = 1
-		}
-		if m = matchFree(w[l*groupWords]); m == 0 {
-			l = 0
-			for j := uint32(0); j < s.ns; j++ {
-				sl := 1 + int(s.nb+(home+j)%s.ns)
-				if matchFree(w[sl*groupWords]) != 0 {
-					l = sl
-					break
-				}
-			}
-			if l == 0 {
-				return false
-			}
-			w[dashHdrStash] |= 1 << home
+	i := -1
+	if m := matchFree(w[l*groupWords]); m != 0 {
+		i = m.first()
+	} else if ln := d.next(s, l); matchFree(w[ln*groupWords]) != 0 {
+		l, i = ln, matchFree(w[ln*groupWords]).first()
+	} else if i = d.displace(s, l); i < 0 {
+		if i = d.displace(s, ln); i >= 0 {
+			l = ln
 		}
 	}
-	i := matchFree(w[l*groupWords]).first()
+	if i < 0 {
+		l = 0
+		for j := uint32(0); j < s.ns; j++ {
+			sl := 1 + int(s.nb+(home+j)%s.ns)
+			if matchFree(w[sl*groupWords]) != 0 {
+				l = sl
+				break
+			}
+		}
+		if l == 0 {
+			return false
+		}
+		w[dashHdrStash] |= 1 << home
+		i = matchFree(w[l*groupWords]).first()
+	}
 	// A tombstone reused or an empty slot filled, the bucket's "has an
 	// empty slot" can only turn false, as the lookup rule needs.
 	dashSetCtrl(w, l, i, uint8(h&0x7F))
 	dashSetRef(w, l, i, r)
 	w[dashHdrCount]++
 	return true
+}
+
+// next is the line of the bucket after line l's, wrapping.
+func (d *Dash) next(s *dashSeg, l int) int {
+	if l == int(s.nb) {
+		return 1
+	}
+	return l + 1
+}
+
+// prev is the line of the bucket before line l's, wrapping.
+func (d *Dash) prev(s *dashSeg, l int) int {
+	if l == 1 {
+		return int(s.nb)
+	}
+	return l - 1
+}
+
+// displace makes room in the full normal bucket at line l by moving one of
+// its keys to the other bucket that key may live in: a key in its home
+// moves on to its neighbour (line l+1), a key there as a neighbour moves
+// back to its home (line l-1), if that bucket has a free slot. It returns
+// the freed slot, which the caller fills at once (so the bucket stays
+// full and the lookup rule holds: the moved key is found in its home, or
+// past its full home in its neighbour), or -1. It hashes the bucket's keys,
+// so it runs only when both of a new key's buckets are full.
+func (d *Dash) displace(s *dashSeg, l int) int {
+	w := s.words()
+	ln, lp := d.next(s, l), d.prev(s, l)
+	fn, fp := matchFree(w[ln*groupWords]), matchFree(w[lp*groupWords])
+	if fn == 0 && fp == 0 {
+		return -1
+	}
+	for m := matchFull(w[l*groupWords]); m != 0; m = m.dropFirst() {
+		i := m.first()
+		r := dashRef(w, l, i)
+		kh := hashKey(d.keyOf(r))
+		to, f := ln, fn
+		if 1+int(dashHome(kh, s.nb)) != l {
+			to, f = lp, fp
+		}
+		if f == 0 {
+			continue
+		}
+		j := f.first()
+		dashSetCtrl(w, to, j, uint8(kh&0x7F))
+		dashSetRef(w, to, j, r)
+		return i
+	}
+	return -1
 }
 
 // Get returns the Ref stored for key, or 0.
@@ -334,7 +433,7 @@ func (d *Dash) Put(key []byte, r mem.Ref) mem.Ref {
 	}
 	for {
 		si, s := d.seg(h)
-		if dashInsert(s, h, r) {
+		if d.insert(s, h, r) {
 			d.n++
 			return 0
 		}
@@ -367,7 +466,7 @@ func (d *Dash) Delete(key []byte) mem.Ref {
 	if !d.noShrink {
 		if d.n == 0 {
 			d.Clear(nil)
-		} else if int(s.words()[dashHdrCount])*4 < dashShapes[s.shape].slots() {
+		} else if int(s.words()[dashHdrCount])*4 < d.shapes[s.shape].slots() {
 			d.shrink(si, h)
 		}
 	}
@@ -384,7 +483,7 @@ func (d *Dash) shrink(si uint32, h uint64) {
 	s := d.segs[si]
 	n := int(s.words()[dashHdrCount])
 	if s.depth == 0 {
-		if k := shapeFor(n, 0); k < s.shape {
+		if k := d.shapeFor(n, 0); k < s.shape {
 			ns := d.fill(d.collect(&s, d.scratch[:0]), k, 0)
 			for e := range d.dir { // every entry: the directory keeps its size
 				d.dir[e] = ns
@@ -397,18 +496,18 @@ func (d *Dash) shrink(si uint32, h uint64) {
 	pattern := (h >> 7) & (1<<depth - 1) // the merged segment's pattern
 	bi := d.dir[pattern|(^(h>>7)&(1<<depth))]
 	b := d.segs[bi]
-	if b.depth != s.depth || (n+int(b.words()[dashHdrCount]))*2 > dashShapes[len(dashShapes)-1].slots() {
+	if b.depth != s.depth || (n+int(b.words()[dashHdrCount]))*2 > d.shapes[len(d.shapes)-1].slots() {
 		return
 	}
 	ps := d.collect(&b, d.collect(&s, d.scratch[:0]))
-	from := uint8(len(dashShapes) - 1)
+	from := uint8(len(d.shapes) - 1)
 	if d.growInPlace {
-		from = 4
+		from = uint8(len(dashYoung))
 	}
 	if depth == 0 {
 		from = 0
 	}
-	ns := d.fill(ps, shapeFor(len(ps), from), depth)
+	ns := d.fill(ps, d.shapeFor(len(ps), from), depth)
 	for e := pattern; e < uint64(len(d.dir)); e += 1 << depth {
 		d.dir[e] = ns
 	}
@@ -418,6 +517,9 @@ func (d *Dash) shrink(si uint32, h uint64) {
 
 // start makes the directory of one entry and its one smallest segment.
 func (d *Dash) start() {
+	if d.shapes == nil {
+		d.shapes = fitShapes(d.a, d.p)
+	}
 	d.dirRef = d.a.Alloc(d.p, dirSize(1))
 	d.dir = unsafe.Slice((*uint32)(unsafe.Pointer(unsafe.SliceData(d.a.Bytes(d.dirRef, dirSize(1))))), 1)
 	d.depth = 0
@@ -427,7 +529,7 @@ func (d *Dash) start() {
 // newSeg allocates an empty segment of the given shape and depth and returns
 // its descriptor index.
 func (d *Dash) newSeg(shape, depth uint8) uint32 {
-	sh := dashShapes[shape]
+	sh := d.shapes[shape]
 	size := sh.lines() * dashLine
 	ref := d.a.Alloc(d.p, size)
 	b := d.a.Bytes(ref, size)
@@ -475,34 +577,46 @@ func (d *Dash) collect(s *dashSeg, ps []dashPair) []dashPair {
 }
 
 // shapeFor is the smallest shape, from `from` on, that n keys fill to at
-// most 4/5; the largest if none.
-func shapeFor(n int, from uint8) uint8 {
-	for k := from; int(k) < len(dashShapes); k++ {
-		if n*5 <= dashShapes[k].slots()*dashSplitLoad {
+// most dashSplitLoad/dashLoadDen; the largest if none.
+func (d *Dash) shapeFor(n int, from uint8) uint8 {
+	for k := from; int(k) < len(d.shapes); k++ {
+		if n*dashLoadDen <= d.shapes[k].slots()*dashSplitLoad {
 			return k
 		}
 	}
-	return uint8(len(dashShapes) - 1)
+	return uint8(len(d.shapes) - 1)
 }
 
 // fill builds a segment of the given depth holding ps, from shape `shape`
-// up until every key fits.
+// up until every key fits; it panics if not even the largest shape holds
+// them (see tryFill).
 func (d *Dash) fill(ps []dashPair, shape, depth uint8) uint32 {
+	si, ok := d.tryFill(ps, shape, depth)
+	if !ok {
+		panic("ds: dash segment cannot hold half of a split segment")
+	}
+	return si
+}
+
+// tryFill is fill reporting failure instead: a segment nearly full in the
+// shape before the largest may not fit the largest either, and then it
+// splits instead of growing.
+func (d *Dash) tryFill(ps []dashPair, shape, depth uint8) (uint32, bool) {
 	for {
 		si := d.newSeg(shape, depth)
 		ok := true
 		for _, p := range ps {
-			if !dashInsert(&d.segs[si], p.h, p.r) {
+			if !d.insert(&d.segs[si], p.h, p.r) {
 				ok = false
 				break
 			}
 		}
 		if ok {
-			return si
+			return si, true
 		}
 		d.freeSeg(si)
-		if int(shape) == len(dashShapes)-1 {
-			panic("ds: dash segment cannot hold half of a split segment")
+		if int(shape) == len(d.shapes)-1 {
+			return 0, false
 		}
 		shape++
 	}
@@ -514,13 +628,14 @@ func (d *Dash) rebuild(si uint32, h uint64) {
 	s := d.segs[si]
 	ps := d.collect(&s, d.scratch[:0])
 	pattern := (h >> 7) & (1<<s.depth - 1)
-	if int(s.shape) < len(dashShapes)-1 && (s.depth == 0 || d.growInPlace) {
-		ns := d.fill(ps, max(s.shape+1, shapeFor(len(ps), 0)), s.depth)
-		for e := pattern; e < uint64(len(d.dir)); e += 1 << s.depth {
-			d.dir[e] = ns
+	if int(s.shape) < len(d.shapes)-1 && (s.depth == 0 || d.growInPlace) {
+		if ns, ok := d.tryFill(ps, max(s.shape+1, d.shapeFor(len(ps), 0)), s.depth); ok {
+			for e := pattern; e < uint64(len(d.dir)); e += 1 << s.depth {
+				d.dir[e] = ns
+			}
+			d.freeSeg(si)
+			return
 		}
-		d.freeSeg(si)
-		return
 	}
 	// Split: bit `depth` of H1 picks the half; partition ps in place.
 	bit := uint64(1) << s.depth
@@ -536,12 +651,12 @@ func (d *Dash) rebuild(si uint32, h uint64) {
 	if depth > d.depth {
 		d.doubleDir()
 	}
-	from := uint8(len(dashShapes) - 1)
+	from := uint8(len(d.shapes) - 1)
 	if d.growInPlace {
-		from = 4 // a split segment's halves take the large shapes
+		from = uint8(len(dashYoung)) // a split segment's halves take the large shapes
 	}
-	nlo := d.fill(lo, shapeFor(len(lo), from), depth)
-	nhi := d.fill(hi, shapeFor(len(hi), from), depth)
+	nlo := d.fill(lo, d.shapeFor(len(lo), from), depth)
+	nhi := d.fill(hi, d.shapeFor(len(hi), from), depth)
 	// The entries of si are pattern + k*2^depth; bit depth picks the half.
 	for e := pattern; e < uint64(len(d.dir)); e += 1 << s.depth {
 		if e&bit == 0 {

@@ -57,7 +57,7 @@ func (d *Dash) checkInvariants() error {
 		if !ok {
 			return fmt.Errorf("segment %d is in no directory entry", si)
 		}
-		sh := dashShapes[s.shape]
+		sh := d.shapes[s.shape]
 		if s.nb != uint32(sh.nb) || s.ns != uint32(sh.ns) || len(s.words()) != sh.lines()*groupWords {
 			return fmt.Errorf("segment %d: shape %d but nb=%d ns=%d words=%d", si, s.shape, s.nb, s.ns, len(s.words()))
 		}
