@@ -24,11 +24,18 @@ func newExact() *exactAlloc {
 
 func (x *exactAlloc) Name() string { return "exact" }
 
+// RefBound implements mem.RefBounder: 4-byte Refs, so that the dash
+// layout's narrow slots are tested (the arena's are 5 bytes).
+func (x *exactAlloc) RefBound() uint64 { return 1 << 32 }
+
 func (x *exactAlloc) Alloc(p mem.Purpose, size int) mem.Ref {
 	if size <= 0 {
 		panic(fmt.Sprintf("exact: Alloc(%d)", size))
 	}
 	x.next++
+	if uint64(x.next) >= x.RefBound() {
+		panic("exact: out of Refs")
+	}
 	// Fill with garbage: callers must not rely on fresh blocks being zero.
 	b := make([]byte, size, size)
 	for i := range b {

@@ -10,12 +10,15 @@ package ds
 //
 // # Glossary
 //
-//   - bucket: one 64-byte line laid out as a group of table.go: an 8-byte
-//     control word (one control byte per slot: 0x80 empty, 0xFE tombstone,
-//     0hhhhhhh full with hhhhhhh = H2) then 8 slots of 7-byte packed Refs.
+//   - bucket: an 8-byte control word (one control byte per slot, as in
+//     table.go: 0x80 empty, 0xFE tombstone, 0hhhhhhh full with hhhhhhh =
+//     H2) then 8 slots of rb-byte packed Refs, rb the fewest bytes that
+//     hold every Ref of the allocator (mem.RefBytes): 5 on the arena (a
+//     48-byte bucket, 6 bytes a slot), 6 on the C allocators (56 bytes),
+//     7 otherwise (64 bytes, one cache line).
 //   - H1, H2: as table.go: H2 = hash & 0x7F (the tag), H1 = hash >> 7.
-//   - segment: one allocator block of 1 header line, nb normal buckets and
-//     ns stash buckets (a shape, see dashShapes); every key of a segment
+//   - segment: one allocator block of a 64-byte header, nb normal buckets
+//     and ns stash buckets (a shape, see fitShapes); every key of a segment
 //     has the same low `depth` bits of H1 (the segment's pattern).
 //   - home: a key's normal bucket, (hash>>32)*nb >> 32; a key lives in its
 //     home, else in the next bucket (home+1 mod nb, its neighbour), else in
@@ -26,35 +29,52 @@ package ds
 //
 // # Segment
 //
-//	line:  0        1          ...     nb       nb+1   ...   nb+ns
-//	       [header][bucket 0]  ...  [bucket nb-1][stash 0] .. [stash ns-1]
+//	bucket: [header][  1   ]  ...  [  nb  ][ nb+1  ] .. [ nb+ns  ]
+//	        64 B    normal buckets          stash buckets
 //
-//	header words: 0 count of keys, 1 stash bits, 2..7 zero
-//	stash bit i: some key whose home is i was put in a stash bucket
+//	header words: 0 count of keys, 1..6 stash bits, 7 zero
+//	stash bit i (bit i%64 of word 1+i/64): some key whose home is i was
+//	put in a stash bucket
+//
+//	a bucket with 5-byte Refs (48 bytes), slots 0 and 2 full, 1 a
+//	tombstone (byte offsets from the bucket's start):
+//	0      1      2      3..7        8..12     13..17    18..22   ...
+//	[2a]   [fe]   [11]   [80 x5]     [ref 0]   [ref 1]   [ref 2]  ...
+//	ctrl 0 ctrl 1 ctrl 2 empty       slot 0    (stale)   slot 2
+//
+// A slot's Ref is read as the 8 bytes ending with it, shifted down by the
+// 8-rb bytes before it (ref 0: bytes 5..12 >> 24), so a read never leaves
+// its bucket.
 //
 // A key goes to its home bucket if it has a free slot (empty or tombstone),
-// else to its neighbour, else to a stash bucket (setting its home's stash
-// bit). A delete leaves an empty slot only in a bucket that has one already,
+// else to its neighbour, else to a slot freed by moving one of their keys
+// to its own other bucket (a key in its home to its neighbour, a key in its
+// neighbour back to its home), else to a stash bucket (setting its home's
+// stash bit). A delete leaves an empty slot only in a bucket that has one already,
 // and a tombstone otherwise, so a bucket with an empty slot has not been full
 // since its segment was built and no key of its home went past it. A lookup
 // reads the home bucket and stops there if the key is in it or the bucket has
 // an empty slot; then the neighbour, with the same rule; then, only if the
 // header's stash bit for the home is set, the stash. The stash bits and the
 // tombstones go when the segment is rebuilt. A hit in the home bucket reads
-// one line, as a miss in a bucket that has not filled.
+// one bucket (one or two cache lines), as a miss in a bucket that has not
+// filled.
 //
 // # Growing
 //
 // When a key fits neither its home, its neighbour nor the stash, the
 // segment is rebuilt: into the next larger shape if it has not the largest
-// (a 64-line, 4 KiB block), else split in two of depth+1, keys whose H1 bit
-// `depth` is 1 going to the new buddy; the directory doubles (a copy of 2^D
+// (a 4 KiB block), else split in two of depth+1, keys whose H1 bit `depth`
+// is 1 going to the new buddy; the directory doubles (a copy of 2^D
 // entries) only when the depth passes D. Each rebuild hashes the keys of
-// one segment (at most 504), so the worst single insert is bounded whatever
-// the table's size. The shapes (3, 5, 9, 17 lines for a young table's only
-// segment, then 32, 40, 48, 56, 64 lines) are the arena's size classes, and
-// a split picks for each half the smallest shape left at most 4/5 full, so a
-// segment's load cycles between about 2/3 and 9/10 rather than 1/2 and 1.
+// one segment (at most 672), so the worst single insert is bounded whatever
+// the table's size. The shapes (2, 4, 8, 16 buckets for a young table's
+// only segment, then one per size class of the allocator from 2 to 4 KiB,
+// at least a ninth apart: on the arena 41, 47, 53, 58, 70, 78 and 84
+// buckets of 48 bytes) use their blocks whole, and a rebuild picks the
+// smallest shape left at most 4/5 full, so a segment's load cycles between
+// about 4/5 and 93% (the displacement's and the stash's reach) rather than
+// 1/2 and 1.
 //
 // Example: D = 1, segments S0 (depth 1, pattern 0) and S1 (depth 1,
 // pattern 1), directory [0] -> S0, [1] -> S1. A key with H1 = ...0110 goes
@@ -105,95 +125,102 @@ import (
 )
 
 const (
-	dashLine = 64 // bytes of a bucket or the header
+	dashHdrBytes = 64 // bytes of a segment's header
 
 	dashHdrCount = 0 // header word: keys in the segment
 	dashHdrStash = 1 // header word: stash bits
 
 	// dashSplitLoad is the most a half may fill its shape after a split or
-	// growth, in twentieths (dashLoadDen): 9/10. Segments fill to about
-	// 93% before an insert finds no room (displacement helps); with shapes
-	// about 10% apart, a rebuild at up to 90% keeps the table's load near
-	// 90% at every size (9.1 to 9.5 table bytes per key on the arena from
-	// 100k to 10M keys) for about 11 key moves per key inserted.
-	dashSplitLoad = 18
-	dashLoadDen   = 20
+	// growth, in fifths (dashLoadDen): 4/5. Segments fill to about 93%
+	// before an insert finds no room (displacement helps); with shapes
+	// 10-15% apart, the table's load stays at 83-90% at every size (7.0
+	// to 7.6 table bytes per key on the arena from 100k to 10M keys) for
+	// about 5.6 key moves per key inserted. At 9/10 the load is 2 points
+	// higher for 8 moves per key; the populate time is worth more.
+	dashSplitLoad = 4
+	dashLoadDen   = 5
 
 	// dashScanBits is how many H1 bits past a segment's depth one Scan
 	// step narrows to: 2, a quarter of a segment per step.
 	dashScanBits = 2
 )
 
-// dashShape is a segment's bucket counts: nb normal and ns stash buckets,
-// with the header 1+nb+ns lines.
+// dashShape is a segment's bucket counts: nb normal and ns stash buckets
+// (with the header, dashHdrBytes + (nb+ns) buckets of the table's width).
 type dashShape struct{ nb, ns uint8 }
 
-func (s dashShape) lines() int { return 1 + int(s.nb) + int(s.ns) }
 func (s dashShape) slots() int { return (int(s.nb) + int(s.ns)) * groupSlots }
 
-// dashYoung are the shapes of a young table's only segment (3, 5, 9 and
-// 17 lines), smallest first; the large shapes follow them in a table's
+// dashYoung are the shapes of a young table's only segment (2, 4, 8 and 16
+// buckets), smallest first; the large shapes follow them in a table's
 // shape list (see fitShapes).
 var dashYoung = [...]dashShape{{1, 1}, {3, 1}, {7, 1}, {15, 1}}
 
-// dashMinLines and dashMaxLines bound the large shapes: 2 to 4 KiB. nb <=
-// 64, so the header's bit words cover every home.
+// dashMinBytes and dashMaxBytes bound the large shapes' blocks: 2 to 4
+// KiB, so a rebuild moves at most some 600 keys.
 const (
-	dashMinLines = 32
-	dashMaxLines = 64
+	dashMinBytes = 2048
+	dashMaxBytes = 4096
 )
 
-// dashMaxSlots is the slots of the largest shape, {59, 4}.
-const dashMaxSlots = (59 + 4) * groupSlots
-
-// largeShape is the shape of a segment of l lines: a stash bucket per 16
-// lines or so (2 at 32 lines, 4 at 64), the rest normal buckets.
-func largeShape(l int) dashShape {
-	ns := (l + 8) / 16
-	return dashShape{uint8(l - 1 - ns), uint8(ns)}
+// largeShape is the shape of a segment of b buckets: a stash bucket per 16
+// buckets or so (2 of 31, 4 of 63, 5 of 84), the rest normal buckets.
+func largeShape(b int) dashShape {
+	ns := (b + 9) / 16
+	return dashShape{uint8(b - ns), uint8(ns)}
 }
 
-// fitShapes lists a table's shapes: the young ones, then one large shape
+// segBytes is the block size of a segment of shape sh.
+func (d *Dash) segSize(sh dashShape) int {
+	return dashHdrBytes + (int(sh.nb)+int(sh.ns))*d.bw*8
+}
+
+// fitShapes lists the table's shapes: the young ones, then one large shape
 // per block size the allocator hands out between 2 and 4 KiB, each taking
-// every whole line of its block. A request of l lines gets a block of some
-// size class; the shape uses all of it, and the next shape starts above it.
-// On the arena (classes 2048, 2336, 2616, 2848, 3120, 3448, 3640, 3848,
-// 4096) that is 32, 36, 40, 44, 48, 53, 60 and 64 lines; where a
-// class is coarser the steps are too, and no shape pays for bytes its
-// block has and it does not use. It probes the allocator with one block
-// per shape, freed at once.
-func fitShapes(a mem.Allocator, p mem.Purpose) []dashShape {
+// every whole bucket of its block, with steps of at least a ninth (a finer
+// step would rebuild segments more often for little gain in load). A
+// request gets a block of some size class; the shape uses all of it, and
+// the next shape starts above it. On the arena with 5-byte Refs (48-byte
+// buckets; classes 2048, 2336, 2616, 2848, 3120, 3448, 3640, 3848, 4096)
+// that is 41, 47, 53, 58, 70, 78 and 84 buckets; where the classes are
+// coarser the steps are too, and no shape pays for bytes its block has and
+// it does not use. It probes the allocator with one block per shape, freed
+// at once.
+func (d *Dash) fitShapes() []dashShape {
 	shapes := append([]dashShape(nil), dashYoung[:]...)
-	for l := dashMinLines; l <= dashMaxLines; {
-		size := l * dashLine
-		r := a.Alloc(p, size)
-		fit := min(dashMaxLines, max(l, mem.BlockSize(a, r, size)/dashLine))
-		a.Free(p, r, size)
+	bb := d.bw * 8
+	most := (dashMaxBytes - dashHdrBytes) / bb
+	for b := (dashMinBytes - dashHdrBytes) / bb; b <= most; {
+		size := dashHdrBytes + b*bb
+		r := d.a.Alloc(d.p, size)
+		fit := min(most, max(b, (mem.BlockSize(d.a, r, size)-dashHdrBytes)/bb))
+		d.a.Free(d.p, r, size)
 		shapes = append(shapes, largeShape(fit))
-		// Steps of at least a ninth: a finer one would rebuild segments
-		// more often for little gain in load.
-		l = fit + max(1, fit/9)
+		if b = fit + max(1, fit/9); b > most && fit < most {
+			b = most // the largest shape fills dashMaxBytes
+		}
 	}
 	return shapes
 }
 
 // dashSeg describes one segment: base is its block's first word (nil for
-// an unused descriptor). 16 bytes, so that the descriptors a lookup goes
+// an unused descriptor). 24 bytes, so that the descriptors a lookup goes
 // through stay in cache; the block's Ref is kept apart (Dash.refs).
 type dashSeg struct {
 	base  unsafe.Pointer
 	nb    uint32
 	ns    uint32
-	shape uint8 // index in the table's shapes
+	nw    uint32 // words of the block
+	shape uint8  // index in the table's shapes
 	depth uint8
 }
 
-// words views the segment's block: (1+nb+ns) lines of 8 words.
+// words views the segment's block: the header, then nb+ns buckets.
 func (s *dashSeg) words() []uint64 {
 	if s.base == nil {
 		return nil
 	}
-	return unsafe.Slice((*uint64)(s.base), (1+int(s.nb)+int(s.ns))*groupWords)
+	return unsafe.Slice((*uint64)(s.base), s.nw)
 }
 
 // dashPair is a key's Ref with its hash, kept while a segment is rebuilt.
@@ -219,6 +246,11 @@ type Dash struct {
 	segBytes int       // bytes of all segments
 
 	shapes   []dashShape // young shapes, then the large ones (fitShapes)
+	maxSlots int         // slots of the largest shape
+	rb       int         // bytes of a stored Ref (mem.RefBytes), 3..7
+	back     int         // 8-rb
+	bw       int         // words of a bucket: 1+rb
+	c0       int         // c(l) = c0 + l*bw
 	noShrink bool
 	scratch  []dashPair
 	// growInPlace (on by NewDash) rebuilds a full segment into the next
@@ -235,32 +267,49 @@ var _ KeyTable = (*Dash)(nil)
 // NewDash returns an empty dash table whose blocks come from a under
 // purpose p; keyOf gives the key of a stored Ref.
 func NewDash(a mem.Allocator, p mem.Purpose, keyOf KeyFunc) *Dash {
-	return &Dash{a: a, p: p, keyOf: keyOf, growInPlace: true}
+	rb := max(3, mem.RefBytes(a))
+	bw := 1 + rb
+	return &Dash{a: a, p: p, keyOf: keyOf, growInPlace: true,
+		rb: rb, back: 8 - rb, bw: bw, c0: dashHdrBytes/8 - bw}
 }
 
 // Len is the number of keys.
 func (d *Dash) Len() int { return d.n }
 
-// bucket helpers: line l of segment s. Slot i of a bucket is read as in
-// table.go: 8 bytes from one byte before the slot, shifted.
+// Bucket helpers. Bucket l (1 for the first normal bucket, as line 0 is
+// the header) starts at word c(l): its control word, then its 8 slots of
+// rb bytes each. Slot i is read as in table.go: the 8 bytes that end with
+// the slot, shifted down past the 8-rb bytes before it (the end of the
+// control word or of the previous slot), so a read never leaves the bucket.
 
-func dashRef(w []uint64, l int, i int) mem.Ref {
-	p := unsafe.Add(unsafe.Pointer(&w[l*groupWords]), 7+refBytes*i)
-	return mem.Ref(binary.LittleEndian.Uint64((*[8]byte)(p)[:]) >> 8)
+// c is the index of bucket l's control word.
+func (d *Dash) c(l int) int { return d.c0 + l*d.bw }
+
+func (d *Dash) ref(w []uint64, l int, i int) mem.Ref {
+	p := unsafe.Add(unsafe.Pointer(&w[d.c(l)]), 8-d.back+d.rb*i)
+	return mem.Ref(binary.LittleEndian.Uint64((*[8]byte)(p)[:]) >> (8 * d.back))
 }
 
-func dashSetRef(w []uint64, l int, i int, r mem.Ref) {
-	if r>>56 != 0 {
-		panic("ds: Ref does not fit in 56 bits")
+func (d *Dash) setRef(w []uint64, l int, i int, r mem.Ref) {
+	if r>>(8*d.rb) != 0 {
+		panic("ds: Ref does not fit in the dash table's Ref width")
 	}
-	b := (*[8]byte)(unsafe.Add(unsafe.Pointer(&w[l*groupWords]), 7+refBytes*i))[:]
-	binary.LittleEndian.PutUint64(b, uint64(b[0])|uint64(r)<<8)
+	b := (*[8]byte)(unsafe.Add(unsafe.Pointer(&w[d.c(l)]), 8-d.back+d.rb*i))[:]
+	keep := uint64(1)<<(8*d.back) - 1
+	binary.LittleEndian.PutUint64(b, binary.LittleEndian.Uint64(b)&keep|uint64(r)<<(8*d.back))
 }
 
-func dashSetCtrl(w []uint64, l int, i int, c uint8) {
-	p := &w[l*groupWords]
+func (d *Dash) setCtrl(w []uint64, l int, i int, c uint8) {
+	p := &w[d.c(l)]
 	*p = *p&^(0xFF<<(8*i)) | uint64(c)<<(8*i)
 }
+
+// stashed reports whether home's stash bit is set; setStashed sets it.
+func stashed(w []uint64, home uint32) bool {
+	return w[dashHdrStash+int(home>>6)]>>(home&63)&1 != 0
+}
+
+func setStashed(w []uint64, home uint32) { w[dashHdrStash+int(home>>6)] |= 1 << (home & 63) }
 
 // home is the normal bucket index of hash h in a segment of nb buckets.
 func dashHome(h uint64, nb uint32) uint32 { return uint32((h >> 32) * uint64(nb) >> 32) }
@@ -273,9 +322,9 @@ func (d *Dash) seg(h uint64) (uint32, *dashSeg) {
 
 // findIn looks key up in bucket line l.
 func (d *Dash) findIn(w []uint64, l int, key []byte, h2 uint8) (int, bool) {
-	for m := matchH2(w[l*groupWords], h2); m != 0; m = m.dropFirst() {
+	for m := matchH2(w[d.c(l)], h2); m != 0; m = m.dropFirst() {
 		i := m.first()
-		if bytes.Equal(d.keyOf(dashRef(w, l, i)), key) {
+		if bytes.Equal(d.keyOf(d.ref(w, l, i)), key) {
 			return i, true
 		}
 	}
@@ -296,14 +345,14 @@ func (d *Dash) find(s *dashSeg, key []byte, h uint64) (l, i int, ok bool) {
 	}
 	// Both control words are loaded before either is tested, so that a
 	// lookup that needs the neighbour does not wait for the home line first.
-	ch, cn := w[l*groupWords], w[ln*groupWords]
+	ch, cn := w[d.c(l)], w[d.c(ln)]
 	if i, ok = d.findIn(w, l, key, h2); ok || matchEmpty(ch) != 0 {
 		return l, i, ok
 	}
 	if i, ok = d.findIn(w, ln, key, h2); ok || matchEmpty(cn) != 0 {
 		return ln, i, ok
 	}
-	if w[dashHdrStash]>>home&1 != 0 {
+	if stashed(w, home) {
 		for j := 0; j < int(s.ns); j++ {
 			l = 1 + int(s.nb) + j
 			if i, ok = d.findIn(w, l, key, h2); ok {
@@ -323,10 +372,10 @@ func (d *Dash) insert(s *dashSeg, h uint64, r mem.Ref) bool {
 	home := dashHome(h, s.nb)
 	l := 1 + int(home)
 	i := -1
-	if m := matchFree(w[l*groupWords]); m != 0 {
+	if m := matchFree(w[d.c(l)]); m != 0 {
 		i = m.first()
-	} else if ln := d.next(s, l); matchFree(w[ln*groupWords]) != 0 {
-		l, i = ln, matchFree(w[ln*groupWords]).first()
+	} else if ln := d.next(s, l); matchFree(w[d.c(ln)]) != 0 {
+		l, i = ln, matchFree(w[d.c(ln)]).first()
 	} else if i = d.displace(s, l); i < 0 {
 		if i = d.displace(s, ln); i >= 0 {
 			l = ln
@@ -336,7 +385,7 @@ func (d *Dash) insert(s *dashSeg, h uint64, r mem.Ref) bool {
 		l = 0
 		for j := uint32(0); j < s.ns; j++ {
 			sl := 1 + int(s.nb+(home+j)%s.ns)
-			if matchFree(w[sl*groupWords]) != 0 {
+			if matchFree(w[d.c(sl)]) != 0 {
 				l = sl
 				break
 			}
@@ -344,13 +393,13 @@ func (d *Dash) insert(s *dashSeg, h uint64, r mem.Ref) bool {
 		if l == 0 {
 			return false
 		}
-		w[dashHdrStash] |= 1 << home
-		i = matchFree(w[l*groupWords]).first()
+		setStashed(w, home)
+		i = matchFree(w[d.c(l)]).first()
 	}
 	// A tombstone reused or an empty slot filled, the bucket's "has an
 	// empty slot" can only turn false, as the lookup rule needs.
-	dashSetCtrl(w, l, i, uint8(h&0x7F))
-	dashSetRef(w, l, i, r)
+	d.setCtrl(w, l, i, uint8(h&0x7F))
+	d.setRef(w, l, i, r)
 	w[dashHdrCount]++
 	return true
 }
@@ -382,13 +431,13 @@ func (d *Dash) prev(s *dashSeg, l int) int {
 func (d *Dash) displace(s *dashSeg, l int) int {
 	w := s.words()
 	ln, lp := d.next(s, l), d.prev(s, l)
-	fn, fp := matchFree(w[ln*groupWords]), matchFree(w[lp*groupWords])
+	fn, fp := matchFree(w[d.c(ln)]), matchFree(w[d.c(lp)])
 	if fn == 0 && fp == 0 {
 		return -1
 	}
-	for m := matchFull(w[l*groupWords]); m != 0; m = m.dropFirst() {
+	for m := matchFull(w[d.c(l)]); m != 0; m = m.dropFirst() {
 		i := m.first()
-		r := dashRef(w, l, i)
+		r := d.ref(w, l, i)
 		kh := hashKey(d.keyOf(r))
 		to, f := ln, fn
 		if 1+int(dashHome(kh, s.nb)) != l {
@@ -398,8 +447,8 @@ func (d *Dash) displace(s *dashSeg, l int) int {
 			continue
 		}
 		j := f.first()
-		dashSetCtrl(w, to, j, uint8(kh&0x7F))
-		dashSetRef(w, to, j, r)
+		d.setCtrl(w, to, j, uint8(kh&0x7F))
+		d.setRef(w, to, j, r)
 		return i
 	}
 	return -1
@@ -413,7 +462,7 @@ func (d *Dash) Get(key []byte) mem.Ref {
 	h := hashKey(key)
 	_, s := d.seg(h)
 	if l, i, ok := d.find(s, key, h); ok {
-		return dashRef(s.words(), l, i)
+		return d.ref(s.words(), l, i)
 	}
 	return 0
 }
@@ -426,8 +475,8 @@ func (d *Dash) Put(key []byte, r mem.Ref) mem.Ref {
 	} else {
 		_, s := d.seg(h)
 		if l, i, ok := d.find(s, key, h); ok {
-			prev := dashRef(s.words(), l, i)
-			dashSetRef(s.words(), l, i, r)
+			prev := d.ref(s.words(), l, i)
+			d.setRef(s.words(), l, i, r)
 			return prev
 		}
 	}
@@ -452,14 +501,14 @@ func (d *Dash) Delete(key []byte) mem.Ref {
 	if !ok {
 		return 0
 	}
-	prev := dashRef(s.words(), l, i)
+	prev := d.ref(s.words(), l, i)
 	// A bucket that has been full keeps no empty slot until its segment is
 	// rebuilt (a tombstone instead), so lookups still pass it to reach the
 	// keys that overflowed it.
-	if matchEmpty(s.words()[l*groupWords]) != 0 {
-		dashSetCtrl(s.words(), l, i, ctrlEmpty)
+	if matchEmpty(s.words()[d.c(l)]) != 0 {
+		d.setCtrl(s.words(), l, i, ctrlEmpty)
 	} else {
-		dashSetCtrl(s.words(), l, i, ctrlDeleted)
+		d.setCtrl(s.words(), l, i, ctrlDeleted)
 	}
 	s.words()[dashHdrCount]--
 	d.n--
@@ -518,7 +567,8 @@ func (d *Dash) shrink(si uint32, h uint64) {
 // start makes the directory of one entry and its one smallest segment.
 func (d *Dash) start() {
 	if d.shapes == nil {
-		d.shapes = fitShapes(d.a, d.p)
+		d.shapes = d.fitShapes()
+		d.maxSlots = d.shapes[len(d.shapes)-1].slots()
 	}
 	d.dirRef = d.a.Alloc(d.p, dirSize(1))
 	d.dir = unsafe.Slice((*uint32)(unsafe.Pointer(unsafe.SliceData(d.a.Bytes(d.dirRef, dirSize(1))))), 1)
@@ -530,18 +580,19 @@ func (d *Dash) start() {
 // its descriptor index.
 func (d *Dash) newSeg(shape, depth uint8) uint32 {
 	sh := d.shapes[shape]
-	size := sh.lines() * dashLine
+	size := d.segSize(sh)
 	ref := d.a.Alloc(d.p, size)
 	b := d.a.Bytes(ref, size)
 	w := unsafe.Slice((*uint64)(unsafe.Pointer(unsafe.SliceData(b))), size/8)
-	for k := range groupWords {
+	for k := range dashHdrBytes / 8 {
 		w[k] = 0
 	}
-	for l := 1; l < sh.lines(); l++ {
-		w[l*groupWords] = ctrlWordE
+	s := dashSeg{base: unsafe.Pointer(&w[0]), shape: shape, depth: depth,
+		nb: uint32(sh.nb), ns: uint32(sh.ns), nw: uint32(size / 8)}
+	for l := 1; l <= int(s.nb+s.ns); l++ {
+		w[d.c(l)] = ctrlWordE
 	}
 	d.segBytes += size
-	s := dashSeg{base: unsafe.Pointer(&w[0]), shape: shape, depth: depth, nb: uint32(sh.nb), ns: uint32(sh.ns)}
 	if k := len(d.free); k > 0 {
 		si := d.free[k-1]
 		d.free = d.free[:k-1]
@@ -566,9 +617,9 @@ func (d *Dash) freeSeg(si uint32) {
 // d.scratch or a prefix of it.
 func (d *Dash) collect(s *dashSeg, ps []dashPair) []dashPair {
 	d.moved += int(s.words()[dashHdrCount])
-	for l := 1; l < len(s.words())/groupWords; l++ {
-		for m := matchFull(s.words()[l*groupWords]); m != 0; m = m.dropFirst() {
-			r := dashRef(s.words(), l, m.first())
+	for l := 1; l <= int(s.nb+s.ns); l++ {
+		for m := matchFull(s.words()[d.c(l)]); m != 0; m = m.dropFirst() {
+			r := d.ref(s.words(), l, m.first())
 			ps = append(ps, dashPair{r, hashKey(d.keyOf(r))})
 		}
 	}
@@ -691,9 +742,9 @@ func (d *Dash) Scan(cursor uint64, fn func(r mem.Ref)) uint64 {
 	mask := uint64(1)<<(s.depth+dashScanBits) - 1
 	want := cursor & mask
 	w := s.words()
-	for l := 1; l < len(w)/groupWords; l++ {
-		for m := matchFull(w[l*groupWords]); m != 0; m = m.dropFirst() {
-			r := dashRef(w, l, m.first())
+	for l := 1; l <= int(s.nb+s.ns); l++ {
+		for m := matchFull(w[d.c(l)]); m != 0; m = m.dropFirst() {
+			r := d.ref(w, l, m.first())
 			if (hashKey(d.keyOf(r))>>7)&mask == want {
 				fn(r)
 			}
@@ -742,15 +793,15 @@ func (d *Dash) Random(rnd uint64) mem.Ref {
 	for {
 		s := &d.segs[d.dir[e&(uint64(len(d.dir))-1)]]
 		if s.words()[dashHdrCount] != 0 {
-			nl := uint64(len(s.words())/groupWords - 1)
+			nl := uint64(s.nb + s.ns)
 			y := mix64(x)
 			for k, b := uint64(0), (y>>32)%nl; k < nl; k++ {
 				l := 1 + int((b+k)%nl)
-				if m := matchFull(s.words()[l*groupWords]); m != 0 {
+				if m := matchFull(s.words()[d.c(l)]); m != 0 {
 					for j := (y >> 8 & 0xFFFFFF) % uint64(bits.OnesCount64(uint64(m))); j > 0; j-- {
 						m = m.dropFirst()
 					}
-					return dashRef(s.words(), l, m.first())
+					return d.ref(s.words(), l, m.first())
 				}
 			}
 		}
@@ -759,10 +810,10 @@ func (d *Dash) Random(rnd uint64) mem.Ref {
 }
 
 // Sample returns a stored Ref uniform over the keys, or 0 when empty. It
-// draws a directory entry, then a number below dashMaxSlots * 2^(D-d) for
+// draws a directory entry, then a number below maxSlots * 2^(D-d) for
 // its segment of depth d: below the segment's slot count it names a slot,
 // kept if full. Each slot of the table has the same chance, 1/(2^D *
-// dashMaxSlots), whatever its segment's shape and depth; a miss draws again,
+// maxSlots), whatever its segment's shape and depth; a miss draws again,
 // and after sampleTries misses Random answers.
 func (d *Dash) Sample(rnd uint64) mem.Ref {
 	if d.n == 0 {
@@ -773,13 +824,13 @@ func (d *Dash) Sample(rnd uint64) mem.Ref {
 		x = mix64(x + 0x9e3779b97f4a7c15)
 		s := &d.segs[d.dir[x&(uint64(len(d.dir))-1)]]
 		y := mix64(x ^ 0x5851f42d4c957f2d)
-		v := y % (dashMaxSlots << (d.depth - s.depth))
-		if v >= uint64(len(s.words())/groupWords-1)*groupSlots {
+		v := y % (uint64(d.maxSlots) << (d.depth - s.depth))
+		if v >= uint64(s.nb+s.ns)*groupSlots {
 			continue
 		}
 		l, i := 1+int(v/groupSlots), int(v%groupSlots)
-		if matchFull(s.words()[l*groupWords])&(0x80<<(8*i)) != 0 {
-			return dashRef(s.words(), l, i)
+		if matchFull(s.words()[d.c(l)])&(0x80<<(8*i)) != 0 {
+			return d.ref(s.words(), l, i)
 		}
 	}
 	return d.Random(x)
@@ -789,9 +840,9 @@ func (d *Dash) Sample(rnd uint64) mem.Ref {
 func (d *Dash) ForEach(fn func(r mem.Ref) bool) {
 	for si := range d.segs {
 		s := &d.segs[si]
-		for l := 1; l < len(s.words())/groupWords; l++ {
-			for m := matchFull(s.words()[l*groupWords]); m != 0; m = m.dropFirst() {
-				if !fn(dashRef(s.words(), l, m.first())) {
+		for l := 1; l <= int(s.nb+s.ns); l++ {
+			for m := matchFull(s.words()[d.c(l)]); m != 0; m = m.dropFirst() {
+				if !fn(d.ref(s.words(), l, m.first())) {
 					return
 				}
 			}
@@ -812,7 +863,8 @@ func (d *Dash) Clear(free func(r mem.Ref)) {
 	if d.dir != nil {
 		d.a.Free(d.p, d.dirRef, dirSize(len(d.dir)))
 	}
-	*d = Dash{a: d.a, p: d.p, keyOf: d.keyOf, noShrink: d.noShrink, growInPlace: d.growInPlace}
+	*d = Dash{a: d.a, p: d.p, keyOf: d.keyOf, noShrink: d.noShrink, growInPlace: d.growInPlace,
+		shapes: d.shapes, maxSlots: d.maxSlots, rb: d.rb, back: d.back, bw: d.bw, c0: d.c0}
 }
 
 // MemBytes is the size of the segments and the directory.

@@ -58,12 +58,12 @@ func (d *Dash) checkInvariants() error {
 			return fmt.Errorf("segment %d is in no directory entry", si)
 		}
 		sh := d.shapes[s.shape]
-		if s.nb != uint32(sh.nb) || s.ns != uint32(sh.ns) || len(s.words()) != sh.lines()*groupWords {
+		if s.nb != uint32(sh.nb) || s.ns != uint32(sh.ns) || len(s.words())*8 != d.segSize(sh) {
 			return fmt.Errorf("segment %d: shape %d but nb=%d ns=%d words=%d", si, s.shape, s.nb, s.ns, len(s.words()))
 		}
 		count := 0
-		for l := 1; l < sh.lines(); l++ {
-			w := s.words()[l*groupWords]
+		for l := 1; l <= int(s.nb+s.ns); l++ {
+			w := s.words()[d.c(l)]
 			for i := 0; i < groupSlots; i++ {
 				c := uint8(w >> (8 * i))
 				if c == ctrlEmpty || c == ctrlDeleted {
@@ -72,7 +72,7 @@ func (d *Dash) checkInvariants() error {
 				if c&0x80 != 0 {
 					return fmt.Errorf("segment %d line %d slot %d: control byte %#x", si, l, i, c)
 				}
-				r := dashRef(s.words(), l, i)
+				r := d.ref(s.words(), l, i)
 				k := d.keyOf(r)
 				h := hashKey(k)
 				if uint8(h&0x7F) != c {
@@ -83,11 +83,11 @@ func (d *Dash) checkInvariants() error {
 				}
 				home := dashHome(h, s.nb)
 				lh, ln := 1+int(home), 1+int((home+1)%s.nb)
-				hasEmpty := func(l int) bool { return matchEmpty(s.words()[l*groupWords]) != 0 }
+				hasEmpty := func(l int) bool { return matchEmpty(s.words()[d.c(l)]) != 0 }
 				switch {
 				case l == lh:
 				case l == ln && !hasEmpty(lh):
-				case l > int(s.nb) && !hasEmpty(lh) && !hasEmpty(ln) && s.words()[dashHdrStash]>>home&1 != 0:
+				case l > int(s.nb) && !hasEmpty(lh) && !hasEmpty(ln) && stashed(s.words(), home):
 				default:
 					return fmt.Errorf("key %q (home %d) unreachable in line %d of segment %d", k, home, l, si)
 				}
@@ -579,6 +579,75 @@ func TestDashShrink(t *testing.T) {
 			}
 			d.Clear(nil)
 			checkLive(t, a, 0)
+		})
+	}
+}
+
+// boundAlloc is goheap with a RefBound, to make the dash table store Refs
+// in fewer bytes.
+type boundAlloc struct {
+	mem.Allocator
+	bound uint64
+}
+
+func (b boundAlloc) RefBound() uint64 { return b.bound }
+
+// TestDashRefWidths: with Refs of 3, 5, 6 and 7 bytes whose every byte is
+// in use (the keys' Refs sit just below the bound), every key is found,
+// replaced and deleted as a Go map says, and the table's slots are 1+rb
+// bytes.
+func TestDashRefWidths(t *testing.T) {
+	for _, c := range []struct {
+		bound uint64
+		rb    int
+	}{{1 << 24, 3}, {1 << 40, 5}, {1 << 48, 6}, {1 << 56, 7}} {
+		t.Run(fmt.Sprint("rb=", c.rb), func(t *testing.T) {
+			a := boundAlloc{newGoheap(), c.bound}
+			keys := map[mem.Ref][]byte{}
+			keyOf := func(r mem.Ref) []byte { return keys[r] }
+			d := NewDash(a, mem.PurposeSlots, keyOf)
+			if d.rb != c.rb || d.bw != 1+c.rb {
+				t.Fatalf("rb %d, bw %d; want %d, %d", d.rb, d.bw, c.rb, 1+c.rb)
+			}
+			base := mem.Ref(c.bound - 1<<20)
+			const n = 60_000
+			for i := 0; i < n; i++ {
+				r := base + mem.Ref(i*7)
+				keys[r] = []byte(fmt.Sprint("w", i))
+				if prev := d.Put(keys[r], r); prev != 0 {
+					t.Fatalf("Put of a new key returned %#x", prev)
+				}
+			}
+			mustCheckDash(t, d)
+			if per := float64(d.MemBytes()) / float64(d.Len()); per > 1.5*float64(1+c.rb) {
+				t.Fatalf("%.1f table bytes per key with %d-byte Refs", per, c.rb)
+			}
+			for i := 0; i < n; i++ {
+				r := base + mem.Ref(i*7)
+				if got := d.Get(keys[r]); got != r {
+					t.Fatalf("Get(%q) = %#x; want %#x", keys[r], got, r)
+				}
+				if i%2 == 0 {
+					if got := d.Delete(keys[r]); got != r {
+						t.Fatalf("Delete(%q) = %#x; want %#x", keys[r], got, r)
+					}
+				} else {
+					// Replace with a Ref that differs in every byte.
+					r2 := mem.Ref(c.bound-1) - mem.Ref(i)
+					keys[r2] = keys[r]
+					if got := d.Put(keys[r], r2); got != r {
+						t.Fatalf("Put(%q) replaced %#x; want %#x", keys[r], got, r)
+					}
+				}
+			}
+			mustCheckDash(t, d)
+			for i := 1; i < n; i += 2 {
+				r2 := mem.Ref(c.bound-1) - mem.Ref(i)
+				if got := d.Get(keys[r2]); got != r2 {
+					t.Fatalf("Get(%q) = %#x; want %#x", keys[r2], got, r2)
+				}
+			}
+			d.Clear(nil)
 		})
 	}
 }

@@ -3,6 +3,8 @@
 // backends report. It holds no backend: those live under variants/.
 package mem
 
+import "math/bits"
+
 // Ref names one block handed out by an Allocator. 0 is the nil Ref; what the
 // other values mean (an index, an offset, an address) is the backend's business,
 // but every Ref fits in 56 bits: the keyspace table packs Refs into 7 bytes.
@@ -134,6 +136,24 @@ func BlockSize(a Allocator, r Ref, size int) int {
 		return s.BlockSize(r, size)
 	}
 	return size
+}
+
+// RefBounder is implemented by backends whose Refs all stay below a bound
+// fixed when the backend is made (the arena's Refs are offsets into its
+// reservation; a C allocator's are user-space addresses). A table that
+// stores Refs may then store them in fewer bytes (RefBytes).
+type RefBounder interface {
+	// RefBound is more than any Ref the backend will ever hand out.
+	RefBound() uint64
+}
+
+// RefBytes is how many bytes hold any Ref of a: enough for RefBound when a
+// has one, else 7 (a Ref's promise: it fits in 56 bits).
+func RefBytes(a Allocator) int {
+	if b, ok := a.(RefBounder); ok {
+		return min(7, max(1, (bits.Len64(b.RefBound()-1)+7)/8))
+	}
+	return 7
 }
 
 // StatsWriter is implemented by backends that can describe their own state

@@ -277,6 +277,10 @@ func (a *Arena) Stats() mem.Stats { return a.stats }
 // BlockSize implements mem.Sizer: the block's class size, or its pages.
 func (a *Arena) BlockSize(r mem.Ref, size int) int { return RoundUp(size) }
 
+// RefBound implements mem.RefBounder: a Ref is an offset into the
+// reservation (5 bytes hold one of the default 64 GiB).
+func (a *Arena) RefBound() uint64 { return uint64(len(a.mem)) }
+
 // Reserved is the size of the reservation in bytes.
 func (a *Arena) Reserved() int { return len(a.mem) }
 

@@ -209,6 +209,12 @@ func (a *Allocator) Repurpose(r mem.Ref, size int, from, to mem.Purpose) {
 	a.stats.Move(from, to, size, usableSize(uintptr(r)))
 }
 
+// RefBound implements mem.RefBounder: a Ref is a user-space address, below
+// 2^48 on Linux (x86-64 with 4-level page tables, and arm64; 5-level tables
+// hand out higher addresses only to mmap calls that ask for them, which
+// the C allocators do not make).
+func (a *Allocator) RefBound() uint64 { return 1 << 48 }
+
 // Bytes implements mem.Allocator. The slice's capacity is size.
 func (a *Allocator) Bytes(r mem.Ref, size int) []byte {
 	// Reinterpret the address's bits as a pointer: the memory is C's, so
