@@ -75,6 +75,11 @@ func RenderReport(r *Results, plots []string) string {
 		img(PlotSweepBytes, "bytes per key against N")
 		img(PlotSweepPopulate, "populate time against N")
 	}
+	for _, w := range r.Workloads {
+		if w.Kind == KindHuge {
+			b.WriteString(hugeSection(r, w))
+		}
+	}
 
 	var tws []WorkloadInfo
 	for _, w := range r.Workloads {
