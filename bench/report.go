@@ -78,6 +78,7 @@ func RenderReport(r *Results, plots []string) string {
 	for _, w := range r.Workloads {
 		if w.Kind == KindHuge {
 			b.WriteString(hugeSection(r, w))
+			img(PlotHuge, "H1 RSS at the huge size, rundb measured, Redis projected, against MemTotal")
 		}
 	}
 

@@ -3,10 +3,15 @@ package bench
 import (
 	"errors"
 	"fmt"
+	"image/color"
+	"math"
 	"os"
 	"sort"
 	"strings"
 	"time"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/vg"
 )
 
 // H1 strings-huge writes W1's key and value shapes at Sizes.Huge keys
@@ -371,4 +376,46 @@ func humanKeys(k float64) string {
 		return fmt.Sprintf("%.2fG", k/1e9)
 	}
 	return fmt.Sprintf("%.0fM", k/1e6)
+}
+
+// PlotHuge is H1's plot: RSS at N keys, rundb measured beside Redis
+// projected, under the machine's MemTotal.
+const PlotHuge = "huge_rss.png"
+
+func plotHuge(r *Results, file string) (bool, error) {
+	var row Row
+	found := false
+	for _, x := range r.Rows {
+		if x.Workload == "H1" && x.Status == StatusOK {
+			row, found = x, true
+		}
+	}
+	perKey, ok := row.Get(MBytesRSS)
+	if !found || !ok {
+		return false, nil
+	}
+	n, _ := ParamInt(row.Param, "N")
+	gib := func(perKey float64) float64 { return perKey * float64(n) / (1 << 30) }
+	p := newPlot("", "GiB")
+	names := []string{row.Backend + " (measured)"}
+	if err := backendBar(p, r, 0, row.Backend, gib(perKey), "%.1f GiB"); err != nil {
+		return false, err
+	}
+	top := gib(perKey)
+	if red, ok := RedisW1RSS(r.Rows); ok {
+		names = append(names, "redis (projected)")
+		if err := backendBar(p, r, 1, Redis, gib(red.PerKey), "%.1f GiB"); err != nil {
+			return false, err
+		}
+		top = math.Max(top, gib(red.PerKey))
+	}
+	if total := float64(r.Machine.MemTotalMiB) / 1024; total > 0 {
+		hline(p, -0.5, float64(len(names))-0.5, total, color.Gray{Y: 0x60})
+		barLabel(p, float64(len(names)-1)/2, total, fmt.Sprintf("MemTotal %.1f GiB", total))
+		top = math.Max(top, total)
+	}
+	p.NominalX(names...)
+	p.Y.Min, p.Y.Max = 0, top*1.15
+	title := fmt.Sprintf("H1 strings-huge: RSS of %s keys (Redis: its W1 bytes/key × N, not run)", humanN(n))
+	return true, saveGridTitled([][]*plot.Plot{titleRow(title, 1), {p}}, 7*vg.Inch, 5*vg.Inch, file)
 }
