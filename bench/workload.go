@@ -41,7 +41,7 @@ type Metrics map[string]float64
 type Workload struct {
 	Name  string // "W1"
 	Title string // "strings-small"
-	Kind  string // KindMemory, KindThroughput, KindLarge or KindQuality
+	Kind  string // KindMemory, KindThroughput, KindLarge, KindQuality or KindHuge
 	Doc   string // one line for the report
 	// OptIn leaves the workload out of "all": it runs only when named.
 	OptIn bool
