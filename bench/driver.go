@@ -29,6 +29,9 @@ type Config struct {
 	Progress io.Writer // progress lines; nil: silent
 	// StopTimeout bounds each stage of stopping a server.
 	StopTimeout time.Duration
+	// PickBackend, when set, is the backend of the workloads that pick
+	// theirs (Workload.Pick: H1) instead of their own choice.
+	PickBackend string
 }
 
 // BackendsFromHelp reads the allocator backends listed by `rundb --help`,
@@ -169,6 +172,7 @@ type runState struct {
 	started   time.Time
 	lastPrint time.Time
 	tty       bool
+	notes     []string // added to the results' notes
 }
 
 type rowSamples struct {
@@ -228,6 +232,7 @@ func Run(cfg Config) *Results {
 	for _, k := range st.order {
 		res.Rows = append(res.Rows, st.samples[k].finish())
 	}
+	res.Notes = append(res.Notes, st.notes...)
 	res.Finished = time.Now()
 	return res
 }
@@ -340,7 +345,7 @@ func (st *runState) plan() []task {
 	var groupOrder []string
 	for _, b := range cfg.Backends {
 		for _, w := range cfg.Workloads {
-			if w.Fixture != "" || !runsOn(w, b) {
+			if w.Fixture != "" || w.Pick != nil || !runsOn(w, b) {
 				continue
 			}
 			for _, p := range w.params(cfg.Sizes) {
@@ -379,7 +384,48 @@ func (st *runState) plan() []task {
 			}
 		}
 	}
+	// Last, the workloads that pick their backend from what ran before.
+	for _, w := range cfg.Workloads {
+		if w.Pick == nil {
+			continue
+		}
+		for _, p := range w.params(cfg.Sizes) {
+			for r := 0; r < cfg.Sizes.Repeats(w.Kind); r++ {
+				tasks = append(tasks, st.pickTask(w, p, r))
+			}
+		}
+	}
 	return tasks
+}
+
+// pickTask runs w once on the backend its Pick chooses (or
+// Config.PickBackend) from the rows measured before it.
+func (st *runState) pickTask(w *Workload, p string, r int) task {
+	cfg := st.cfg
+	t := st.freshTask("(picked)", w, p, r)
+	t.run = func(progress func(float64)) {
+		b, why := cfg.PickBackend, "set by the run's configuration (-huge-backend)"
+		if b == "" {
+			var done []Row
+			for _, k := range st.order {
+				done = append(done, st.samples[k].finish())
+			}
+			b, why = w.Pick(done, cfg.Backends)
+		}
+		nl := ""
+		if st.tty {
+			nl = "\n"
+		}
+		if b == "" {
+			st.notes = append(st.notes, fmt.Sprintf("%s did not run: %s.", w.Name, why))
+			st.progressf("%s%s: not run: %s\n", nl, w.Name, why)
+			return
+		}
+		st.notes = append(st.notes, fmt.Sprintf("%s ran on %s: %s.", w.Name, b, why))
+		st.progressf("%s%s runs on %s: %s\n", nl, w.Name, b, why)
+		st.freshTask(b, w, p, r).run(progress)
+	}
+	return t
 }
 
 // runsOn reports whether workload w is measured on backend b: every
@@ -532,4 +578,15 @@ func DescribeMachine(t Tools) Machine {
 		m.Commit = strings.TrimSpace(string(out))
 	}
 	return m
+}
+
+// PlanCost is the number of server runs cfg's plan holds and the sum of
+// their Cost estimates (the progress ETA's units), without running them.
+func PlanCost(cfg Config) (runs int, cost float64) {
+	st := &runState{cfg: cfg, samples: map[string]*rowSamples{}}
+	for _, t := range st.plan() {
+		runs++
+		cost += t.cost
+	}
+	return runs, cost
 }

@@ -174,12 +174,13 @@ func MeasureMemory(e *Env, n int, gen populator) (Metrics, error) {
 		return nil, srv.Check(err)
 	}
 	m := Metrics{
-		MPopulateSec: dt.Seconds(),
-		MBytesUsed:   float64(used-usedBase) / float64(n),
-		MBytesRSS:    float64(rss-rssBase) / float64(n),
-		MRSSBaseMB:   mib(rssBase),
-		MRSSLoadedMB: mib(rss),
-		MRSSFlushMB:  mib(rssFlushed),
+		MPopulateSec:  dt.Seconds(),
+		MBytesUsed:    float64(used-usedBase) / float64(n),
+		MBytesRSS:     float64(rss-rssBase) / float64(n),
+		MRSSBaseMB:    mib(rssBase),
+		MRSSLoadedMB:  mib(rss),
+		MRSSFlushMB:   mib(rssFlushed),
+		MUsedLoadedMB: mib(used),
 	}
 	if grow := rss - rssBase; grow > 0 {
 		m[MReturnedPct] = 100 * float64(rss-rssFlushed) / float64(grow)

@@ -81,6 +81,7 @@ func WritePlots(r *Results, dir string) ([]string, error) {
 		{PlotSnapshot, plotSnapshot},
 		{PlotRestart, plotRestart},
 		{PlotGrowth, plotGrowth},
+		{PlotHuge, plotHuge},
 		{PlotE1, plotE1},
 	} {
 		ok, err := pl.draw(r, filepath.Join(dir, pl.name))

@@ -75,6 +75,12 @@ func RenderReport(r *Results, plots []string) string {
 		img(PlotSweepBytes, "bytes per key against N")
 		img(PlotSweepPopulate, "populate time against N")
 	}
+	for _, w := range r.Workloads {
+		if w.Kind == KindHuge {
+			b.WriteString(hugeSection(r, w))
+			img(PlotHuge, "H1 RSS at the huge size, rundb measured, Redis projected, against MemTotal")
+		}
+	}
 
 	var tws []WorkloadInfo
 	for _, w := range r.Workloads {

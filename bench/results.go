@@ -36,6 +36,9 @@ const (
 	MRBP99       = "rb_p99_ms"
 )
 
+// MUsedLoadedMB is used_memory after populate, MiB.
+const MUsedLoadedMB = "used_loaded_mb"
+
 // Stat is one figure over its repeats: the median, with min and max kept.
 type Stat struct {
 	Median  float64   `json:"median"`

@@ -15,6 +15,9 @@ const (
 	// KindLarge is a large-value workload (L1): stalls and memory of
 	// very large requests, each its own report section.
 	KindLarge = "large"
+	// KindHuge is a keyspace far beyond the others (H1): one run, on one
+	// backend the driver picks after the rest of the run (Workload.Pick).
+	KindHuge = "huge"
 )
 
 // Env is what a workload run sees: one running server and the run's sizes.
@@ -38,7 +41,7 @@ type Metrics map[string]float64
 type Workload struct {
 	Name  string // "W1"
 	Title string // "strings-small"
-	Kind  string // KindMemory, KindThroughput, KindLarge or KindQuality
+	Kind  string // KindMemory, KindThroughput, KindLarge, KindQuality or KindHuge
 	Doc   string // one line for the report
 	// OptIn leaves the workload out of "all": it runs only when named.
 	OptIn bool
@@ -58,6 +61,12 @@ type Workload struct {
 	// Cost estimates the work of one run at param, in arbitrary units
 	// (roughly commands sent), for the progress ETA.
 	Cost func(s Sizes, param string) float64
+	// Pick, when set, makes the workload run on one backend only, chosen
+	// once every other workload of the run is done: from the rows measured
+	// so far and the run's backends it returns the backend and why; ""
+	// runs nothing. Config.PickBackend overrides it. Pick workloads take no
+	// Fixture.
+	Pick func(done []Row, backends []string) (backend, why string)
 	// Run measures once. An error wrapping ErrUnsupported marks the row
 	// unsupported; any other error marks it failed.
 	Run func(e *Env) (Metrics, error)
@@ -80,7 +89,7 @@ func Register(w *Workload) {
 	if LookupWorkload(w.Name) != nil {
 		panic(fmt.Sprintf("bench: workload %q registered twice", w.Name))
 	}
-	if w.Run == nil || (w.Kind != KindMemory && w.Kind != KindThroughput && w.Kind != KindLarge && w.Kind != KindQuality) {
+	if w.Run == nil || (w.Kind != KindMemory && w.Kind != KindThroughput && w.Kind != KindLarge && w.Kind != KindQuality && w.Kind != KindHuge) {
 		panic(fmt.Sprintf("bench: workload %q needs Run and a known Kind", w.Name))
 	}
 	workloads = append(workloads, w)
@@ -178,6 +187,9 @@ type Sizes struct {
 	// RunTimeout bounds one run (and a fixture's setup), in seconds: a
 	// server still busy then is killed and its row marked failed.
 	RunTimeout int `json:"run_timeout_s"`
+	// Huge is H1's N, W1's shapes at a keyspace no other workload reaches
+	// (100M in the large profile); 0 skips H1.
+	Huge int `json:"huge,omitempty"`
 	// NoRedisBenchmark skips the redis-benchmark cross-check of T1-T3.
 	NoRedisBenchmark bool `json:"no_redis_benchmark,omitempty"`
 }
@@ -191,9 +203,10 @@ func (s Sizes) runTimeout() time.Duration {
 
 // Repeats is the repeat count for a kind.
 func (s Sizes) Repeats(kind string) int {
-	if kind == KindQuality {
+	if kind == KindQuality || kind == KindHuge {
 		// E1's trace is fixed and its figures move by a few hundredths
 		// of a percent between runs; one run keeps make bench short.
+		// H1 populates 100M keys: once is what a run can afford.
 		return 1
 	}
 	n := s.MemRepeats
@@ -219,6 +232,7 @@ var Profiles = map[string]Sizes{
 		Strings: 10_000_000, Big: 1_000_000, Containers: 100_000, Elems: 100,
 		Sweep: []int{10_000, 100_000, 1_000_000, 10_000_000}, TKeys: 10_000_000, TRequests: 400_000,
 		Conns: 50, Pipelines: []int{1, 16}, MemRepeats: 1, TRepeats: 3, RunTimeout: 1800,
+		Huge: 100_000_000,
 	},
 }
 

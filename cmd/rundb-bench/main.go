@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -31,6 +32,8 @@ func run() int {
 		redisBen  = flag.String("redis-benchmark", "redis-benchmark", "redis-benchmark binary (empty: Go load generator only)")
 		repeats   = flag.Int("repeats", 0, "override the repeat count of every workload")
 		sweep     = flag.String("sweep", "", "override the W1 sweep sizes, comma list")
+		huge      = flag.Int("huge", -1, "override H1's key count (0 skips H1; the large profile's is 100000000)")
+		hugeBack  = flag.String("huge-backend", "auto", "H1's backend: auto (the leanest by this run's W1 bytes/key by RSS, else "+bench.DefaultHugeBackend+") or a rundb backend")
 		compare   = flag.String("compare", "", "baseline results.json to compare with; exit 1 on a regression")
 		baseline  = flag.String("baseline", "", "also write the results to this baseline file")
 		pin       = flag.Bool("pin", true, "pin each server to one CPU and the load generator to the others (with 2 CPUs or more)")
@@ -81,6 +84,10 @@ func run() int {
 		}
 	}
 
+	if *huge >= 0 {
+		sizes.Huge = *huge
+	}
+
 	tools := bench.Tools{Rundb: *rundb, RedisServer: lookPath(*redisSrv), RedisBenchmark: lookPath(*redisBen)}
 	if abs, err := filepath.Abs(tools.Rundb); err == nil {
 		tools.Rundb = abs
@@ -104,11 +111,23 @@ func run() int {
 		fmt.Fprintln(os.Stderr, "rundb-bench:", err)
 		return 2
 	}
+	pick := ""
+	if *hugeBack != "auto" {
+		if !slices.Contains(rundbNames, *hugeBack) {
+			fmt.Fprintf(os.Stderr, "rundb-bench: -huge-backend %q is not a rundb backend (known: %s)\n", *hugeBack, strings.Join(rundbNames, ", "))
+			return 2
+		}
+		pick = *hugeBack
+	}
+	cfg := bench.Config{Profile: *profile, Sizes: sizes, Backends: names, Workloads: ws,
+		Tools: tools, PickBackend: pick, Progress: os.Stderr}
 	if *list {
 		fmt.Println("backends:", strings.Join(names, " "))
 		for _, w := range ws {
 			fmt.Printf("%-4s %-16s %-10s %s\n", w.Name, w.Title, w.Kind, w.Doc)
 		}
+		runs, cost := bench.PlanCost(cfg)
+		fmt.Printf("plan: %d server runs, %.3g cost units (about one per command sent)\n", runs, cost)
 		return 0
 	}
 	for _, w := range []struct{ name, path string }{{"redis-server", tools.RedisServer}, {"redis-benchmark", tools.RedisBenchmark}} {
@@ -136,8 +155,8 @@ func run() int {
 		}
 	}
 	t0 := time.Now()
-	res := bench.Run(bench.Config{Profile: *profile, Sizes: sizes, Backends: names, Workloads: ws,
-		Tools: tools, CPUs: cpus, TmpDir: tmp, Progress: os.Stderr})
+	cfg.CPUs, cfg.TmpDir = cpus, tmp
+	res := bench.Run(cfg)
 
 	if err := res.WriteJSON(filepath.Join(*out, "results.json")); err != nil {
 		fmt.Fprintln(os.Stderr, "rundb-bench:", err)
