@@ -164,9 +164,41 @@ func legacyRange(specs []keySpec) (first, last, step int, movable bool) {
 	return first, last, 1, movable
 }
 
-// Table maps lower-case names to commands.
+// Table maps lower-case names to commands. Besides the map, idx indexes
+// the top-level commands by an FNV-1a hash of their names (open addressing,
+// linear probing, at most a quarter full), which Lookup computes while it
+// lowers the name: one pass over the name's bytes and, on a hit, one
+// comparison, where a map lookup hashes the lowered name again.
 type Table struct {
-	m map[string]*Command
+	m     map[string]*Command
+	idx   []*Command
+	shift uint
+}
+
+// Command-name hashing: 64-bit FNV-1a.
+const (
+	nameHashInit  = 14695981039346656037
+	nameHashPrime = 1099511628211
+)
+
+// reindex rebuilds idx from the top-level commands of m.
+func (t *Table) reindex() {
+	size, bits := 16, uint(4)
+	for size < 4*len(t.m) {
+		size, bits = size*2, bits+1
+	}
+	t.idx, t.shift = make([]*Command, size), 64-bits
+	for name, c := range t.m {
+		h := uint64(nameHashInit)
+		for i := 0; i < len(name); i++ {
+			h = (h ^ uint64(name[i])) * nameHashPrime
+		}
+		i := h >> t.shift
+		for t.idx[i] != nil {
+			i = (i + 1) & uint64(size-1)
+		}
+		t.idx[i] = c
+	}
 }
 
 // NewTable makes an empty table.
@@ -194,32 +226,33 @@ func (t *Table) Add(cmds ...*Command) {
 		}
 		t.m[c.Name] = c
 	}
+	t.reindex()
 }
 
 // Lookup finds a top-level command by name, case-insensitively, without
-// allocating for names that are already lower case.
+// allocating: the name is lowered and hashed in one pass, then looked up in
+// idx.
 func (t *Table) Lookup(name []byte) *Command {
 	var buf [32]byte
-	if len(name) > len(buf) {
+	if len(name) > len(buf) || len(t.idx) == 0 {
 		return nil
 	}
-	lower := true
-	for _, ch := range name {
-		if ch >= 'A' && ch <= 'Z' {
-			lower = false
-			break
-		}
-	}
-	if lower {
-		return t.m[string(name)] // no allocation: map lookup by converted []byte
-	}
+	h := uint64(nameHashInit)
 	for i, ch := range name {
 		if ch >= 'A' && ch <= 'Z' {
 			ch += 'a' - 'A'
 		}
 		buf[i] = ch
+		h = (h ^ uint64(ch)) * nameHashPrime
 	}
-	return t.m[string(buf[:len(name)])]
+	lower := buf[:len(name)]
+	mask := uint64(len(t.idx) - 1)
+	for i := h >> t.shift; ; i = (i + 1) & mask {
+		c := t.idx[i]
+		if c == nil || c.Name == string(lower) {
+			return c
+		}
+	}
 }
 
 // Get finds a command by its lower-case full name ("get", "client|list").
