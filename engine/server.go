@@ -322,6 +322,8 @@ func (s *Server) OnData(nc *netpoll.Conn, data []byte) int {
 		cn.sinking = nc.SinkLen()
 	}
 	pos := 0
+	s.cmd.BatchClock(true)
+	defer s.cmd.BatchClock(false)
 	for pos < len(data) && !cl.CloseAfterReply && !cl.Killed && !s.cmd.ShutdownAsked() {
 		cn.parser.MaxBulkLen = s.cfg.ProtoMaxBulkLen
 		cn.parser.Unauthenticated = !cl.Authenticated
@@ -391,6 +393,7 @@ func (s *Server) OnData(nc *netpoll.Conn, data []byte) int {
 		// rest of the input again when the output has drained.
 		if len(cl.Out) > maxOutPerTurn {
 			s.flush(cn)
+			s.cmd.BatchClock(true) // the write took time: read the clock again
 			if nc.Backpressured() || nc.Closing() {
 				return pos
 			}

@@ -19,7 +19,9 @@ import (
 // and deleting the list; T5 is SADD then SISMEMBER of random members of
 // W1's keyspace on one of 10,000 sets, which start with 50 members each.
 // 100,000 strings are loaded first, as the lab loads W1's keyspace.
-// One op is one command; allocs/cmd reports the allocator's Alloc calls
+// P=16 runs the commands in batches of 16 (BatchClock), as the engine
+// runs the commands of one read of a client pipelining 16. One op is one
+// command; allocs/cmd reports the allocator's Alloc calls
 // per command and frees/cmd its Free calls (each one a cgo call on the C
 // backends). Instruction counts: run the test binary under
 // `valgrind --tool=callgrind --toggle-collect='*runPairs'` (with
@@ -36,8 +38,12 @@ func BenchmarkPairs(b *testing.B) {
 	}
 	const conts, keyspace, cmds = 10000, 1000000, 1 << 16
 	for _, be := range backends {
-		for _, w := range []string{"T4", "T5"} {
-			b.Run(w+"/"+be.name, func(b *testing.B) {
+		for _, bw := range []struct {
+			w string
+			p int
+		}{{"T4", 1}, {"T4", 16}, {"T5", 1}, {"T5", 16}} {
+			w := bw.w
+			b.Run(fmt.Sprintf("%s/P=%d/%s", w, bw.p, be.name), func(b *testing.B) {
 				a, err := be.open()
 				if err != nil {
 					b.Skip(err)
@@ -82,7 +88,7 @@ func BenchmarkPairs(b *testing.B) {
 				st0 := a.Stats()
 				b.ReportAllocs()
 				b.ResetTimer()
-				runPairs(s, c, argv, b.N)
+				runPairs(s, c, argv, b.N, bw.p)
 				b.StopTimer()
 				st1 := a.Stats()
 				b.ReportMetric(float64(st1.Allocs-st0.Allocs)/float64(b.N), "allocs/cmd")
@@ -92,14 +98,21 @@ func BenchmarkPairs(b *testing.B) {
 	}
 }
 
-// runPairs executes n commands of argv in turn; it is its own function so
-// that callgrind can count the instructions of the timed loop alone.
+// runPairs executes n commands of argv in turn, in batches of p as the
+// engine runs the commands of one read of a client pipelining p; it is its
+// own function so that callgrind can count the instructions of the timed
+// loop alone.
 //
 //go:noinline
-func runPairs(s *Server, c *Client, argv [][][]byte, n int) {
+func runPairs(s *Server, c *Client, argv [][][]byte, n, p int) {
 	for i := 0; i < n; i++ {
+		if i%p == 0 {
+			s.BatchClock(false)
+			s.BatchClock(true)
+		}
 		c.Args = argv[i%len(argv)]
 		c.Out = c.Out[:0]
 		s.Execute(c)
 	}
+	s.BatchClock(false)
 }
