@@ -80,6 +80,9 @@ type unitMeta struct {
 	size  uint64 // span: the size passed to Alloc
 }
 
+// spareUse is a uint64 bitmap of the spare slots.
+var _ [64 - maxSpares]struct{}
+
 // unitMeta is 32 bytes: 0.05% of the unit it describes.
 var (
 	_ uint = 32 - uint(unsafe.Sizeof(unitMeta{}))
@@ -179,6 +182,7 @@ type Arena struct {
 
 	spares   [maxSpares]int32 // empty slabs kept backed, 0 = slot unused
 	spareSeq [maxSpares]uint64
+	spareUse uint64 // bit i set when spares[i] holds a slab (maxSpares <= 64)
 	seq      uint64
 
 	dirty      []int32 // big-class slabs with blocks freed since the last purge
@@ -306,6 +310,7 @@ func (a *Arena) Alloc(p mem.Purpose, size int) mem.Ref {
 	m := &a.meta[s]
 	if m.live == 0 && m.spare >= 0 {
 		a.spares[m.spare] = 0
+		a.spareUse &^= 1 << uint(m.spare)
 		m.spare = -1
 	}
 	if c.big {
@@ -405,24 +410,24 @@ func (a *Arena) newSlab(ci uint8) int32 {
 }
 
 // slabEmptied keeps slab s as a spare, releasing the oldest spare if all
-// slots are taken.
+// slots are taken. A free slot is found in O(1) (spareUse): a list created
+// and deleted per command empties a slab per command.
 func (a *Arena) slabEmptied(s int32) {
-	slot, oldest := -1, -1
-	for i, u := range a.spares {
-		if u == 0 {
-			slot = i
-			break
+	var slot int
+	if free := ^a.spareUse; free != 0 {
+		slot = bits.TrailingZeros64(free)
+	} else {
+		slot = 0
+		for i := range a.spares {
+			if a.spareSeq[i] < a.spareSeq[slot] {
+				slot = i
+			}
 		}
-		if oldest < 0 || a.spareSeq[i] < a.spareSeq[oldest] {
-			oldest = i
-		}
-	}
-	if slot < 0 {
-		a.releaseSlab(a.spares[oldest])
-		slot = oldest
+		a.releaseSlab(a.spares[slot])
 	}
 	a.seq++
 	a.spares[slot], a.spareSeq[slot] = s, a.seq
+	a.spareUse |= 1 << uint(slot)
 	a.meta[s].spare = int8(slot)
 }
 
@@ -431,6 +436,7 @@ func (a *Arena) releaseSlab(s int32) {
 	m := &a.meta[s]
 	if m.spare >= 0 {
 		a.spares[m.spare] = 0
+		a.spareUse &^= 1 << uint(m.spare)
 	}
 	if m.inPL {
 		a.unlinkSlab(&a.classes[m.class], s, m)
