@@ -317,7 +317,10 @@ func TestKeyTableScanPos(t *testing.T) {
 			if steps++; steps < 200 || steps%16 == 0 {
 				check(cursor)
 			}
-			for i := 0; i < 25 && m.kt.Len() < 4000; i++ { // a bounded growth, so that the scan ends
+			// A bounded growth, so that the scan ends; 100 keys a step so
+			// that even a layout whose scan of 500 keys takes 4 steps
+			// (dash: a quarter of its one segment each) has to grow.
+			for i := 0; i < 100 && m.kt.Len() < 4000; i++ {
 				k := fmt.Sprint("p", next)
 				next++
 				m.put(k)
