@@ -131,23 +131,49 @@ var clientSettle = 50 * time.Millisecond
 // and what a pipelined connection's buffers hold after the last batch is
 // noise, not cost per item.
 func MeasureMemory(e *Env, n int, gen populator) (Metrics, error) {
+	var dt time.Duration
+	mr, err := measureMem(e, func(pop *Client, _ *memRun) error {
+		t0 := time.Now()
+		err := Populate(pop, n, e.Sizes, gen, e.Progress)
+		dt = time.Since(t0)
+		return err
+	}, nil)
+	if err != nil {
+		return nil, err
+	}
+	m := mr.metrics(n)
+	m[MPopulateSec] = dt.Seconds()
+	return m, nil
+}
+
+// memRun is what measureMem sampled: the server's used_memory and RSS
+// before populating, once loaded and after FLUSHALL, and the FLUSHALL's
+// time.
+type memRun struct {
+	usedBase, rssBase, used, rss, rssFlushed int64
+	flush                                    time.Duration
+}
+
+// measureMem samples memory on a fresh connection, runs populate on a
+// second one (the base samples already in its memRun), samples again on a fresh connection once the populating one
+// has closed (after check, if not nil, has looked at the loaded server),
+// then times a FLUSHALL and reads RSS after it.
+func measureMem(e *Env, populate func(pop *Client, r *memRun) error, check func(c *Client) error) (*memRun, error) {
 	srv := e.Server
 	c, err := Dial(srv.Addr, 2*time.Second)
 	if err != nil {
 		return nil, srv.Check(err)
 	}
 	defer func() { c.Close() }()
-	usedBase, rssBase, err := memSample(c, srv)
-	if err != nil {
+	var r memRun
+	if r.usedBase, r.rssBase, err = memSample(c, srv); err != nil {
 		return nil, srv.Check(err)
 	}
 	pop, err := Dial(srv.Addr, 2*time.Second)
 	if err != nil {
 		return nil, srv.Check(err)
 	}
-	t0 := time.Now()
-	err = Populate(pop, n, e.Sizes, gen, e.Progress)
-	dt := time.Since(t0)
+	err = populate(pop, &r)
 	pop.Close()
 	if err != nil {
 		if errors.Is(err, ErrUnsupported) {
@@ -161,31 +187,40 @@ func MeasureMemory(e *Env, n int, gen populator) (Metrics, error) {
 	if c, err = Dial(srv.Addr, 2*time.Second); err != nil {
 		return nil, srv.Check(err)
 	}
-	used, rss, err := memSample(c, srv)
-	if err != nil {
+	if check != nil {
+		if err := check(c); err != nil {
+			return nil, srv.Check(err)
+		}
+	}
+	if r.used, r.rss, err = memSample(c, srv); err != nil {
 		return nil, srv.Check(err)
 	}
+	t1 := time.Now()
 	if _, err := c.Do("FLUSHALL"); err != nil {
 		return nil, srv.Check(err)
 	}
+	r.flush = time.Since(t1)
 	time.Sleep(flushSettle)
-	rssFlushed, err := srv.RSS()
-	if err != nil {
+	if r.rssFlushed, err = srv.RSS(); err != nil {
 		return nil, srv.Check(err)
 	}
+	return &r, nil
+}
+
+// metrics are the per-item and loaded figures of a run of n items.
+func (r *memRun) metrics(n int) Metrics {
 	m := Metrics{
-		MPopulateSec:  dt.Seconds(),
-		MBytesUsed:    float64(used-usedBase) / float64(n),
-		MBytesRSS:     float64(rss-rssBase) / float64(n),
-		MRSSBaseMB:    mib(rssBase),
-		MRSSLoadedMB:  mib(rss),
-		MRSSFlushMB:   mib(rssFlushed),
-		MUsedLoadedMB: mib(used),
+		MBytesUsed:    float64(r.used-r.usedBase) / float64(n),
+		MBytesRSS:     float64(r.rss-r.rssBase) / float64(n),
+		MRSSBaseMB:    mib(r.rssBase),
+		MRSSLoadedMB:  mib(r.rss),
+		MRSSFlushMB:   mib(r.rssFlushed),
+		MUsedLoadedMB: mib(r.used),
 	}
-	if grow := rss - rssBase; grow > 0 {
-		m[MReturnedPct] = 100 * float64(rss-rssFlushed) / float64(grow)
+	if grow := r.rss - r.rssBase; grow > 0 {
+		m[MReturnedPct] = 100 * float64(r.rss-r.rssFlushed) / float64(grow)
 	}
-	return m, nil
+	return m
 }
 
 func mib(b int64) float64 { return float64(b) / (1 << 20) }

@@ -180,20 +180,6 @@ func runH1(e *Env) (Metrics, error) {
 		return nil, err
 	}
 	srv := e.Server
-	c, err := Dial(srv.Addr, 2*time.Second)
-	if err != nil {
-		return nil, srv.Check(err)
-	}
-	defer func() { c.Close() }()
-	usedBase, rssBase, err := memSample(c, srv)
-	if err != nil {
-		return nil, srv.Check(err)
-	}
-	pop, err := Dial(srv.Addr, 2*time.Second)
-	if err != nil {
-		return nil, srv.Check(err)
-	}
-	defer pop.Close()
 	probe := max(1, min(n, int(float64(n)*HugeProbeShare)))
 	progress := func(from, to float64) func(float64) {
 		return func(f float64) {
@@ -203,59 +189,42 @@ func runH1(e *Env) (Metrics, error) {
 		}
 	}
 	share := float64(probe) / float64(n)
-	t0 := time.Now()
-	if err := Populate(pop, probe, e.Sizes, popW1, progress(0, share)); err != nil {
-		return nil, srv.Check(err)
-	}
-	rssProbe, err := srv.RSS()
+	var dt time.Duration
+	var rssProbe int64
+	mr, err := measureMem(e, func(pop *Client, r *memRun) error {
+		t0 := time.Now()
+		if err := Populate(pop, probe, e.Sizes, popW1, progress(0, share)); err != nil {
+			return err
+		}
+		rss, err := srv.RSS()
+		if err != nil {
+			return err
+		}
+		rssProbe = rss
+		if err := hugeFits(rssProbe-r.rssBase, probe, n, avail); err != nil {
+			return err
+		}
+		rest := func(b []byte, i int, s Sizes, sc *scratch) []byte { return popW1(b, probe+i, s, sc) }
+		err = Populate(pop, n-probe, e.Sizes, rest, progress(share, 1))
+		dt = time.Since(t0)
+		return err
+	}, func(c *Client) error {
+		if v, err := c.Do("DBSIZE"); err != nil || v.Integer() != n {
+			return fmt.Errorf("H1: DBSIZE %v after writing %d keys (%v)", v.Integer(), n, err)
+		}
+		return nil
+	})
 	if err != nil {
-		return nil, srv.Check(err)
-	}
-	if err := hugeFits(rssProbe-rssBase, probe, n, avail); err != nil {
 		return nil, err
 	}
-	rest := func(b []byte, i int, s Sizes, sc *scratch) []byte { return popW1(b, probe+i, s, sc) }
-	if err := Populate(pop, n-probe, e.Sizes, rest, progress(share, 1)); err != nil {
-		return nil, srv.Check(err)
-	}
-	dt := time.Since(t0)
-	pop.Close()
-	// Sampled on a fresh connection, as MeasureMemory does.
-	c.Close()
-	time.Sleep(clientSettle)
-	if c, err = Dial(srv.Addr, 2*time.Second); err != nil {
-		return nil, srv.Check(err)
-	}
-	if v, err := c.Do("DBSIZE"); err != nil || v.Integer() != n {
-		return nil, srv.Check(fmt.Errorf("H1: DBSIZE %v after writing %d keys (%v)", v.Integer(), n, err))
-	}
-	used, rss, err := memSample(c, srv)
-	if err != nil {
-		return nil, srv.Check(err)
-	}
-	t1 := time.Now()
-	if _, err := c.Do("FLUSHALL"); err != nil {
-		return nil, srv.Check(err)
-	}
-	flush := time.Since(t1)
-	time.Sleep(flushSettle)
-	rssFlushed, err := srv.RSS()
-	if err != nil {
-		return nil, srv.Check(err)
-	}
-	return Metrics{
-		MPopulateSec:  dt.Seconds(),
-		MH1KeysPerSec: float64(n) / dt.Seconds(),
-		MBytesUsed:    float64(used-usedBase) / float64(n),
-		MBytesRSS:     float64(rss-rssBase) / float64(n),
-		MRSSBaseMB:    mib(rssBase),
-		MRSSLoadedMB:  mib(rss),
-		MUsedLoadedMB: mib(used),
-		MRSSFlushMB:   mib(rssFlushed),
-		MH1FlushSec:   flush.Seconds(),
-		MH1AvailMB:    mib(avail),
-		MH1ProbeRSSMB: mib(rssProbe - rssBase),
-	}, srv.Alive()
+	m := mr.metrics(n)
+	delete(m, MReturnedPct)
+	m[MPopulateSec] = dt.Seconds()
+	m[MH1KeysPerSec] = float64(n) / dt.Seconds()
+	m[MH1FlushSec] = mr.flush.Seconds()
+	m[MH1AvailMB] = mib(avail)
+	m[MH1ProbeRSSMB] = mib(rssProbe - mr.rssBase)
+	return m, srv.Alive()
 }
 
 func init() {
