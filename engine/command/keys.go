@@ -94,6 +94,9 @@ func keysTypeName(e ds.Entry) string {
 }
 
 func keysEncName(e ds.Entry) string {
+	if e.Type() == ds.TypeList {
+		return "quicklist" // both forms of a list, as Redis 7.0 names every list
+	}
 	if n := keysEncNames[e.Enc()&7]; n != "" {
 		return n
 	}
@@ -854,9 +857,9 @@ func debugObjectCommand(c *Client) {
 	b = append(b, " lru_seconds_idle:"...)
 	b = strconv.AppendInt(b, keysIdleSeconds(s.KS.LRUClock, e.LRU()), 10)
 	if e.Type() == ds.TypeList {
-		// The quicklist's shape, in Redis's fields; nodes are never
-		// compressed in rundb.
-		q := ds.OpenQuicklist(c.DB.Alloc(), e.Container())
+		// The quicklist's shape, in Redis's fields (a bare list is one
+		// node); nodes are never compressed in rundb.
+		q := ds.OpenList(c.DB.Alloc(), e.ContainerOf())
 		nodes, lpBytes := q.Nodes(), q.ListpackBytes()
 		b = append(b, " ql_nodes:"...)
 		b = strconv.AppendInt(b, int64(nodes), 10)

@@ -6,9 +6,10 @@ import (
 	"rundb/engine/ds"
 )
 
-// The list family. A list is a quicklist (engine/ds): pushes, pops and
+// The list family. A list is a ds.List (engine/ds/list.go: a bare
+// listpack while it fits one node, else a quicklist): pushes, pops and
 // edits go through db.EditContainerE, reads through LookupRead and the
-// quicklist's read functions. An emptied list is deleted. A new list takes
+// list's read functions. An emptied list is deleted. A new list takes
 // list-max-listpack-size and list-compress-depth as they are when it is
 // created, as in Redis.
 
@@ -60,19 +61,19 @@ func lookupListWrite(c *Client, key []byte) (ds.Entry, bool, bool) {
 	return lookupTyped(c, key, ds.TypeList, true)
 }
 
-// listOf views a list entry's quicklist.
-func listOf(c *Client, e ds.Entry) ds.Quicklist {
-	return ds.OpenQuicklist(c.DB.Alloc(), e.Container())
+// listOf views a list entry's list.
+func listOf(c *Client, e ds.Entry) ds.List {
+	return ds.OpenList(c.DB.Alloc(), e.ContainerOf())
 }
 
-// openList views container ct as a quicklist, creating an empty one with
-// the configured fill and depth when ct is none.
-func openList(c *Client, ct ds.Container) ds.Quicklist {
+// openList views container ct as a list, an empty one with the configured
+// fill and depth when ct is none.
+func openList(c *Client, ct ds.Container) ds.List {
 	if ct.Ref == 0 {
 		cfg := c.srv.Config
-		return ds.NewQuicklist(c.DB.Alloc(), clampFill(cfg.ListMaxListpackSize), clampDepth(cfg.ListCompressDepth))
+		return ds.NewList(c.DB.Alloc(), clampFill(cfg.ListMaxListpackSize), clampDepth(cfg.ListCompressDepth))
 	}
-	return ds.OpenQuicklist(c.DB.Alloc(), ct.Ref)
+	return ds.OpenList(c.DB.Alloc(), ct)
 }
 
 // clampFill bounds list-max-listpack-size to what a list keeps: -5 (64 KB)
@@ -125,13 +126,7 @@ func pushGeneric(c *Client, head, xx bool) {
 	n := 0
 	c.DB.EditContainerE(key, e, found, ds.TypeList, func(ct ds.Container) (ds.Container, int, bool) {
 		q := openList(c, ct)
-		for _, v := range vals {
-			if head {
-				q.PushHead(v)
-			} else {
-				q.PushTail(v)
-			}
-		}
+		q.Push(head, vals)
 		n = q.Len()
 		return q.Container(), len(vals), false
 	})

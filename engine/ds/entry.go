@@ -19,7 +19,10 @@ package ds
 //	             many bytes as cap (padded with 0x80 continuation bytes), so
 //	             the length can be rewritten in place; cap 0 has ref 0
 //	  listpack, quicklist, intset, hashtable
-//	             <ref 8 bytes LE> to the container, which the caller owns
+//	             <ref 8 bytes LE> to the container, which the caller owns;
+//	             a list is listpack (a bare listpack block, list.go) while
+//	             its elements fit one quicklist node, else quicklist
+//	             (quicklist.go); both report "quicklist" in OBJECT ENCODING
 //
 // # b0 bit patterns
 //
@@ -47,6 +50,12 @@ package ds
 //
 //	[08] [00 00 00] [01] [6e] [00 68 e5 cf 8b 01 00 00] [2a 00 00 00 00 00 00 00]
 //	 b0 string|ttl|int  "n"   deadline 0x18bcfe56800      42
+//
+// RPUSH l a 7, LRU clock 0: a bare listpack list (type list, enc listpack)
+// whose block (list.go's worked example) is at Ref 9 (13 bytes):
+//
+//	[13] [00 00 00] [01] [6c] [09 00 00 00 00 00 00 00]
+//	 b0 list|listpack    "l"   ref 9
 //
 // A raw string of 5 bytes in a 200-byte block at Ref 7:
 //

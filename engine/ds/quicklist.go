@@ -98,6 +98,15 @@ func NewQuicklist(a mem.Allocator, fill, compress int) Quicklist {
 	return Quicklist{a, r, h}
 }
 
+// newQuicklistOf allocates a list with fill and compress whose one node
+// holds ents (cnt whole listpack entries, at least one).
+func newQuicklistOf(a mem.Allocator, fill, compress int, ents []byte, cnt int) Quicklist {
+	q := NewQuicklist(a, fill, compress)
+	q.newNode(0, ents, cnt)
+	q.addCount(cnt)
+	return q
+}
+
 // OpenQuicklist views the quicklist whose header is block r.
 func OpenQuicklist(a mem.Allocator, r mem.Ref) Quicklist {
 	return Quicklist{a, r, a.Bytes(r, qlHeaderSize)}
@@ -241,12 +250,16 @@ func (q Quicklist) splice(n mem.Ref, off, del int, ins []byte, dn, in int) mem.R
 
 // fits reports whether a node whose listpack would be size bytes with cnt
 // entries stays within the fill.
-func (q Quicklist) fits(size, cnt int) bool {
-	f := q.Fill()
-	if f < 0 {
-		return size <= qlSizeLimit(f)
+func (q Quicklist) fits(size, cnt int) bool { return fillFits(q.Fill(), size, cnt) }
+
+// fillFits reports whether a listpack of size bytes with cnt entries stays
+// within fill (list-max-listpack-size): the bound of a quicklist node, and
+// of a bare list (list.go).
+func fillFits(fill, size, cnt int) bool {
+	if fill < 0 {
+		return size <= qlSizeLimit(fill)
 	}
-	return size <= qlSafetyLimit && cnt <= f
+	return size <= qlSafetyLimit && cnt <= fill
 }
 
 // allows reports whether node n can take one more entry of sz bytes.

@@ -140,7 +140,7 @@ type keyWriter struct {
 func checkType(e ds.Entry) error {
 	switch t := e.Type(); {
 	case t == ds.TypeString, t == ds.TypeSet:
-	case t == ds.TypeList && e.Enc() == ds.EncQuicklist:
+	case t == ds.TypeList && (e.Enc() == ds.EncQuicklist || e.Enc() == ds.EncListpack):
 	default:
 		return ErrUnsupportedType
 	}
@@ -179,7 +179,7 @@ func (c *encoder) some(k *keyWriter, limit int) (done bool) {
 			c.bulk(v)
 		}
 	case ds.TypeList:
-		q := ds.OpenQuicklist(k.a, e.Container())
+		q := ds.OpenList(k.a, e.ContainerOf())
 		n := q.Len()
 		end := n
 		if limit >= 0 {
