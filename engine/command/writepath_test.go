@@ -138,7 +138,7 @@ func wpState(s *Server) map[string]string {
 		d.ForEach(func(e ds.Entry) bool {
 			val := e.AppendStr(nil)
 			if e.Type() == ds.TypeList {
-				q := ds.OpenQuicklist(d.Alloc(), e.Container())
+				q := ds.OpenList(d.Alloc(), e.ContainerOf())
 				q.Range(0, q.Len()-1, false, func(el ds.Elem) bool {
 					val = append(el.Append(val), ',')
 					return true

@@ -115,7 +115,7 @@ func dump(ks *db.Keyspace) model {
 			case ds.TypeString:
 				v.str = string(e.AppendStr(nil))
 			case ds.TypeList:
-				q := ds.OpenQuicklist(a, e.Container())
+				q := ds.OpenList(a, e.ContainerOf())
 				for j := 0; j < q.Len(); j++ {
 					el, _ := q.Index(j)
 					v.list = append(v.list, string(el.Append(nil)))
@@ -269,11 +269,11 @@ func (h *harness) editList(i int, key []byte) {
 		}
 	}
 	exists := d.EditContainer(key, e, found, ds.TypeList, func(ct ds.Container) (ds.Container, int) {
-		var q ds.Quicklist
+		var q ds.List
 		if ct.Ref == 0 {
-			q = ds.NewQuicklist(d.Alloc(), -2, 0)
+			q = ds.NewList(d.Alloc(), -2, 0)
 		} else {
-			q = ds.OpenQuicklist(d.Alloc(), ct.Ref)
+			q = ds.OpenList(d.Alloc(), ct)
 		}
 		if !push {
 			_, ok := q.Pop(head, nil)
@@ -519,9 +519,9 @@ func replay(t testing.TB, file []byte, nowMs int64) *db.Keyspace {
 				t.Fatalf("RPUSH of %d elements", len(args)-2)
 			}
 			d.EditContainer(key, e, found, ds.TypeList, func(ct ds.Container) (ds.Container, int) {
-				q := ds.NewQuicklist(d.Alloc(), -2, 0)
+				q := ds.NewList(d.Alloc(), -2, 0)
 				if ct.Ref != 0 {
-					q = ds.OpenQuicklist(d.Alloc(), ct.Ref)
+					q = ds.OpenList(d.Alloc(), ct)
 				}
 				for _, v := range args[2:] {
 					q.PushTail(v)
@@ -713,7 +713,7 @@ func TestSerializeForm(t *testing.T) {
 	d.SetString([]byte("n"), []byte("12345"), db.Expiry{})
 	d.SetString([]byte("s"), []byte("hello"), db.At(5000))
 	d.EditContainer([]byte("l"), ds.Entry{}, false, ds.TypeList, func(ds.Container) (ds.Container, int) {
-		q := ds.NewQuicklist(d.Alloc(), -2, 0)
+		q := ds.NewList(d.Alloc(), -2, 0)
 		for i := 1; i <= 66; i++ {
 			q.PushTail([]byte(strconv.Itoa(i)))
 		}
@@ -830,10 +830,10 @@ func TestSnapshotLargeKeys(t *testing.T) {
 			e, _ := h.ks.DBs[0].LookupWrite(key)
 			if e.Type() == ds.TypeList {
 				h.ks.DBs[0].EditContainer(key, e, true, ds.TypeList, func(ct ds.Container) (ds.Container, int) {
-					q := ds.OpenQuicklist(h.ks.Alloc, ct.Ref)
+					q := ds.OpenList(h.ks.Alloc, ct)
 					q.PushTail([]byte("new"))
 					q.Pop(true, nil)
-					return ct, 2
+					return q.Container(), 2
 				})
 				return
 			}
@@ -862,13 +862,20 @@ func TestSnapshotLargeKeys(t *testing.T) {
 		},
 	}
 	for name, write := range writes {
-		for _, typ := range []uint8{ds.TypeList, ds.TypeSet} {
-			t.Run(fmt.Sprintf("%s/type=%d", name, typ), func(t *testing.T) {
+		// A list of 1000 short elements is a bare listpack with fill -2
+		// and a quicklist of 250 nodes with fill 4: both forms are walked
+		// over several steps.
+		for _, kind := range []struct {
+			typ  uint8
+			fill int
+		}{{ds.TypeList, -2}, {ds.TypeList, 4}, {ds.TypeSet, 0}} {
+			typ := kind.typ
+			t.Run(fmt.Sprintf("%s/type=%d/fill=%d", name, typ, kind.fill), func(t *testing.T) {
 				h := newHarness(t, rand.New(rand.NewPCG(1, 1)), 10)
 				d := h.ks.DBs[0]
 				big := &val{typ: typ, set: map[string]bool{}}
 				d.EditContainer([]byte("big"), ds.Entry{}, false, typ, func(ct ds.Container) (ds.Container, int) {
-					q := ds.NewQuicklist(d.Alloc(), -2, 0)
+					q := ds.NewList(d.Alloc(), kind.fill, 0)
 					for i := 0; i < 1000; i++ {
 						m := "m" + strconv.Itoa(i)
 						if typ == ds.TypeList {
@@ -880,6 +887,9 @@ func TestSnapshotLargeKeys(t *testing.T) {
 						}
 					}
 					if typ == ds.TypeList {
+						if q.Bare() != (kind.fill == -2) {
+							t.Fatalf("fill %d: bare %v", kind.fill, q.Bare())
+						}
 						return q.Container(), 1000
 					}
 					q.Free()
