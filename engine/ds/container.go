@@ -46,7 +46,9 @@ type ContainerOps struct {
 	Bytes func(a mem.Allocator, c mem.Ref, samples int) int
 }
 
-// containerOps is indexed by encoding (EncListpack ...).
+// containerOps is indexed by encoding (EncListpack ...). EncListpack is a
+// list's bare listpack (list.go): a hash or zset listpack would need its
+// own encoding or the registry keyed by type too.
 var containerOps [encMask + 1]ContainerOps
 
 // RegisterContainer installs the operations of the container encoding enc.
