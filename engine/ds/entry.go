@@ -52,7 +52,7 @@ package ds
 //	 b0 string|ttl|int  "n"   deadline 0x18bcfe56800      42
 //
 // RPUSH l a 7, LRU clock 0: a bare listpack list (type list, enc listpack)
-// whose block (list.go's worked example) is at Ref 9 (13 bytes):
+// whose block (list.go's worked example) is at Ref 9 (14 bytes):
 //
 //	[13] [00 00 00] [01] [6c] [09 00 00 00 00 00 00 00]
 //	 b0 list|listpack    "l"   ref 9

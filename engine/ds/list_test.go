@@ -2,6 +2,7 @@ package ds
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/hex"
 	"strconv"
 	"testing"
@@ -22,8 +23,9 @@ func TestListWorkedExample(t *testing.T) {
 		t.Fatalf("block: got %s; want %s", got, want)
 	}
 	e := NewContainer(a, TypeList, EncListpack, []byte("l"), l.r, 0, false, 0)
-	if got, want := hex.EncodeToString(a.Bytes(e.Ref(), e.Size())), "13"+"000000"+"01"+"6c"+hex.EncodeToString(a.Bytes(e.Ref(), e.Size())[6:]); got != want || e.Size() != 14 {
-		t.Fatalf("entry: got %s (%d bytes)", got, e.Size())
+	ref := hex.EncodeToString(binary.LittleEndian.AppendUint64(nil, uint64(l.r)))
+	if got, want := hex.EncodeToString(a.Bytes(e.Ref(), e.Size())), "13"+"000000"+"01"+"6c"+ref; got != want || e.Size() != 14 {
+		t.Fatalf("entry: got %s (%d bytes); want %s", got, e.Size(), want)
 	}
 	if OpenList(a, e.ContainerOf()).Len() != 2 || e.ContainerOf().Len(a) != 2 {
 		t.Fatal("entry's list")
