@@ -129,7 +129,8 @@ func (l List) Fill() int {
 	case l.r == 0:
 		return l.fill
 	}
-	return int(int16(binary.LittleEndian.Uint16(l.a.Bytes(l.r, blBase)[blFill:])))
+	fill, _ := l.params()
+	return fill
 }
 
 // Compress is the list's list-compress-depth.
@@ -140,8 +141,19 @@ func (l List) Compress() int {
 	case l.r == 0:
 		return l.compress
 	}
-	return int(binary.LittleEndian.Uint16(l.a.Bytes(l.r, blBase)[blCompress:]))
+	_, compress := l.params()
+	return compress
 }
+
+// params reads a bare list's fill and compress (the list has a block).
+func (l List) params() (fill, compress int) {
+	h := l.a.Bytes(l.r, blBase)
+	return int(int16(binary.LittleEndian.Uint16(h[blFill:]))), int(binary.LittleEndian.Uint16(h[blCompress:]))
+}
+
+// keepParams copies a bare list's fill and compress into l before its
+// block goes, so that a push after it empties keeps them.
+func (l *List) keepParams() { l.fill, l.compress = l.params() }
 
 // Nodes is the number of quicklist nodes (a bare list counts as one).
 func (l List) Nodes() int {
@@ -235,33 +247,41 @@ func (l *List) Push(head bool, vals [][]byte) {
 // pushBare pushes the first of vals that fit the bare listpack and
 // returns the rest.
 func (l *List) pushBare(head bool, vals [][]byte) [][]byte {
-	fill := l.Fill()
+	fill := l.fill
 	size, cnt := lpEmptySize, 0
 	if l.r != 0 {
-		size, cnt = len(l.lp()), l.Len()
+		b := l.lp()
+		fill, _ = l.params()
+		size, cnt = len(b), l.Len()
 	}
-	k, add := 0, 0
+	// The entries in the order of vals, as many as fit.
+	var buf [128]byte
+	ins := buf[:0]
+	k := 0
 	for ; k < len(vals); k++ {
-		sz := lpEntrySize(vals[k])
-		if cnt+k > 0 && !fillFits(fill, size+add+sz, cnt+k+1) {
+		n := len(ins)
+		ins = lpAppendEntry(ins, vals[k])
+		if cnt+k > 0 && !fillFits(fill, size+len(ins), cnt+k+1) {
+			ins = ins[:n]
 			break
 		}
-		add += sz
 	}
 	if k == 0 {
 		return vals
 	}
-	var buf [128]byte
-	ins := buf[:0]
-	if add > len(buf) {
-		ins = make([]byte, 0, add)
-	}
-	for j := 0; j < k; j++ {
-		v := vals[j]
-		if head {
-			v = vals[k-1-j]
+	if head && k > 1 {
+		// LPUSH a b c puts c first: the entries in reverse order.
+		offs := make([]int, 0, k)
+		for off := 0; off < len(ins); off += lpEntryLen(ins, off) {
+			offs = append(offs, off)
 		}
-		ins = lpAppendEntry(ins, v)
+		rev := make([]byte, 0, len(ins))
+		end := len(ins)
+		for j := k - 1; j >= 0; j-- {
+			rev = append(rev, ins[offs[j]:end]...)
+			end = offs[j]
+		}
+		ins = rev
 	}
 	if l.r == 0 {
 		l.r = newBare(l.a, l.fill, l.compress, ins, k)
@@ -294,7 +314,10 @@ func newBare(a mem.Allocator, fill, compress int, ents []byte, cnt int) mem.Ref 
 // toQuicklist converts a bare list to a quicklist whose one node holds
 // its elements (none when it is empty).
 func (l *List) toQuicklist() {
-	fill, compress := l.Fill(), l.Compress()
+	fill, compress := l.fill, l.compress
+	if l.r != 0 {
+		fill, compress = l.params()
+	}
 	var q Quicklist
 	if l.r == 0 {
 		q = NewQuicklist(l.a, fill, compress)
@@ -335,7 +358,7 @@ func (l *List) freeIfEmpty() {
 	if l.r == 0 || l.Len() > 0 {
 		return
 	}
-	l.fill, l.compress = l.Fill(), l.Compress()
+	l.keepParams()
 	l.Free()
 }
 
@@ -406,8 +429,9 @@ func (l *List) PopWith(head bool, fn func(e Elem)) bool {
 	}
 	fn(lpGet(b, off))
 	if lpNext(b, off) < 0 && lpPrev(b, off) < 0 {
-		l.fill, l.compress = l.Fill(), l.Compress()
-		l.Free()
+		l.keepParams()
+		l.a.Free(mem.PurposeContainer, l.r, blBase+len(b))
+		l.r = 0
 		return true
 	}
 	l.r = lpSplice(l.a, l.r, blBase, off, lpEntryLen(b, off), nil, 1, 0)
