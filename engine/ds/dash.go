@@ -170,7 +170,7 @@ func largeShape(b int) dashShape {
 	return dashShape{uint8(b - ns), uint8(ns)}
 }
 
-// segBytes is the block size of a segment of shape sh.
+// segSize is the block size of a segment of shape sh.
 func (d *Dash) segSize(sh dashShape) int {
 	return dashHdrBytes + (int(sh.nb)+int(sh.ns))*d.bw*8
 }

@@ -482,14 +482,9 @@ func (l *List) Remove(v []byte, max int) int {
 	if rev {
 		off = lpLast(b)
 	}
-	for off >= 0 && (max == 0 || removed < max) {
-		if !lpGet(b, off).Equal(v) {
-			if rev {
-				off = lpPrev(b, off)
-			} else {
-				off = lpNext(b, off)
-			}
-			continue
+	for max == 0 || removed < max {
+		if off = lpFindEq(b, off, v, rev); off < 0 {
+			break
 		}
 		removed++
 		prevOff := lpPrev(b, off)

@@ -334,6 +334,20 @@ func lpPrev(b []byte, off int) int {
 	return off - w - l
 }
 
+// lpFindEq is the offset of the first entry equal to v from off on
+// (towards the end, or towards the head when rev), off included, or -1.
+// off may be -1 (nothing left to look at).
+func lpFindEq(b []byte, off int, v []byte, rev bool) int {
+	for off >= 0 && !lpGet(b, off).Equal(v) {
+		if rev {
+			off = lpPrev(b, off)
+		} else {
+			off = lpNext(b, off)
+		}
+	}
+	return off
+}
+
 // lpCount is the number of entries of b.
 func lpCount(b []byte) int {
 	if n := int(binary.LittleEndian.Uint16(b[4:])); n != lpCountMax {
