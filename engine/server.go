@@ -561,7 +561,6 @@ func (s *Server) OnTick() {
 	s.markTurn()
 	s.cmd.Cron()
 	s.releaseUnblocked()
-	now := time.Now()
 	var kill []*netpoll.Conn
 	s.loop.Conns(func(nc *netpoll.Conn) bool {
 		cn, ok := nc.Context.(*conn)
@@ -572,7 +571,7 @@ func (s *Server) OnTick() {
 			kill = append(kill, nc)
 			return true
 		}
-		if t := s.cfg.Timeout; t > 0 && now.Sub(cn.cl.LastActive) > time.Duration(t)*time.Second && !cn.cl.InMulti && !cn.cl.Blocked() {
+		if t := s.cfg.Timeout; t > 0 && cn.cl.Idle() > time.Duration(t)*time.Second && !cn.cl.InMulti && !cn.cl.Blocked() {
 			kill = append(kill, nc)
 			return true
 		}

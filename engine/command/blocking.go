@@ -235,7 +235,7 @@ func (s *Server) serveBlocked(w *Client, key string) {
 	w.DB = st.db
 	w.Args = st.args
 	w.serving, w.servingKey, w.stillBlocked = true, key, false
-	s.call(w, st.cmd, time.Now())
+	s.call(w, st.cmd, s.monoNs())
 	w.serving, w.servingKey = false, ""
 	w.Args = nil
 	if !w.stillBlocked {

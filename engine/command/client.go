@@ -99,8 +99,10 @@ type Client struct {
 	// Killed is set by CLIENT KILL: the server closes it at the next turn.
 	Killed bool
 
-	Created     time.Time
-	LastActive  time.Time
+	Created time.Time
+	// ActiveNs is when the client's last command started, on the
+	// server's command clock (see Idle).
+	ActiveNs    int64
 	LastCmdName string
 	InBufLen    func() int // bytes of unparsed input (for CLIENT LIST qbuf)
 	OutBufLen   func() int // bytes of output pending in the connection
@@ -300,3 +302,6 @@ func Lower(b []byte) string {
 	}
 	return string(out)
 }
+
+// Idle is the time since the client's last command started.
+func (c *Client) Idle() time.Duration { return time.Duration(c.srv.monoNs() - c.ActiveNs) }

@@ -13,6 +13,8 @@
 package command
 
 import (
+	"encoding/binary"
+	"math/bits"
 	"sort"
 	"strings"
 )
@@ -165,39 +167,77 @@ func legacyRange(specs []keySpec) (first, last, step int, movable bool) {
 }
 
 // Table maps lower-case names to commands. Besides the map, idx indexes
-// the top-level commands by an FNV-1a hash of their names (open addressing,
-// linear probing, at most a quarter full), which Lookup computes while it
-// lowers the name: one pass over the name's bytes and, on a hit, one
-// comparison, where a map lookup hashes the lowered name again.
+// the top-level commands by their names' first 16 bytes packed into two
+// words (open addressing, linear probing, at most a quarter full). Lookup
+// packs and lowers a name's first 16 bytes with a few word operations
+// (packName), so finding a command of up to 16 bytes costs one hash of two
+// words and one comparison of two words, without a pass over its bytes.
 type Table struct {
 	m     map[string]*Command
-	idx   []*Command
+	idx   []nameSlot
 	shift uint
 }
 
-// Command-name hashing: 64-bit FNV-1a.
-const (
-	nameHashInit  = 14695981039346656037
-	nameHashPrime = 1099511628211
-)
+// nameSlot is one slot of Table.idx: a command with its packed name.
+type nameSlot struct {
+	w0, w1 uint64
+	n      int
+	c      *Command
+}
+
+// packName returns the first 16 bytes of name, ASCII letters lowered, as
+// two little-endian words (zero past the name's end). It reads whole words
+// where the name has them: overlapping loads cover lengths that are not a
+// multiple of 8, and three byte loads the names of 1 to 3 bytes.
+func packName(name []byte) (w0, w1 uint64) {
+	le := binary.LittleEndian
+	switch n := len(name); {
+	case n >= 16:
+		w0, w1 = le.Uint64(name), le.Uint64(name[8:])
+	case n > 8:
+		w0, w1 = le.Uint64(name), le.Uint64(name[n-8:])>>(8*(16-n))
+	case n == 8:
+		w0 = le.Uint64(name)
+	case n >= 4:
+		w0 = uint64(le.Uint32(name)) | uint64(le.Uint32(name[n-4:]))<<(8*(n-4))
+	case n > 0:
+		w0 = uint64(name[0]) | uint64(name[n/2])<<(8*(n/2)) | uint64(name[n-1])<<(8*(n-1))
+	}
+	return lowerWord(w0), lowerWord(w1)
+}
+
+// lowerWord lowers the ASCII capitals among w's eight bytes: a byte gets
+// 0x20 added when its low seven bits are at least 'A' and at most 'Z' and
+// its top bit is clear. Each per-byte sum stays below 0x100, so no carry
+// crosses into the next byte.
+func lowerWord(w uint64) uint64 {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	low := w &^ highs
+	geA := low + (0x80-'A')*ones // top bit set where the byte is >= 'A'
+	gtZ := low + (0x7F-'Z')*ones // top bit set where the byte is > 'Z'
+	upper := (geA &^ gtZ) &^ w & highs
+	return w | upper>>2
+}
+
+// nameHash mixes a packed name and its length into idx's hash.
+func nameHash(w0, w1 uint64, n int) uint64 {
+	return (w0 ^ bits.RotateLeft64(w1, 31) ^ uint64(n)) * 0x9E3779B97F4A7C15
+}
 
 // reindex rebuilds idx from the top-level commands of m.
 func (t *Table) reindex() {
-	size, bits := 16, uint(4)
+	size, b := 16, uint(4)
 	for size < 4*len(t.m) {
-		size, bits = size*2, bits+1
+		size, b = size*2, b+1
 	}
-	t.idx, t.shift = make([]*Command, size), 64-bits
+	t.idx, t.shift = make([]nameSlot, size), 64-b
 	for name, c := range t.m {
-		h := uint64(nameHashInit)
-		for i := 0; i < len(name); i++ {
-			h = (h ^ uint64(name[i])) * nameHashPrime
-		}
-		i := h >> t.shift
-		for t.idx[i] != nil {
+		w0, w1 := packName([]byte(name))
+		i := nameHash(w0, w1, len(name)) >> t.shift
+		for t.idx[i].c != nil {
 			i = (i + 1) & uint64(size-1)
 		}
-		t.idx[i] = c
+		t.idx[i] = nameSlot{w0: w0, w1: w1, n: len(name), c: c}
 	}
 }
 
@@ -230,29 +270,40 @@ func (t *Table) Add(cmds ...*Command) {
 }
 
 // Lookup finds a top-level command by name, case-insensitively, without
-// allocating: the name is lowered and hashed in one pass, then looked up in
-// idx.
+// allocating: see Table. A name longer than 16 bytes is also compared
+// whole.
 func (t *Table) Lookup(name []byte) *Command {
-	var buf [32]byte
-	if len(name) > len(buf) || len(t.idx) == 0 {
+	if len(t.idx) == 0 {
 		return nil
 	}
-	h := uint64(nameHashInit)
-	for i, ch := range name {
+	w0, w1 := packName(name)
+	mask := uint64(len(t.idx) - 1)
+	for i := nameHash(w0, w1, len(name)) >> t.shift; ; i = (i + 1) & mask {
+		sl := &t.idx[i]
+		if sl.c == nil {
+			return nil
+		}
+		if sl.w0 == w0 && sl.w1 == w1 && sl.n == len(name) && (len(name) <= 16 || equalLower(sl.c.Name, name)) {
+			return sl.c
+		}
+	}
+}
+
+// equalLower reports whether name, ASCII letters lowered, is lower.
+func equalLower(lower string, name []byte) bool {
+	if len(lower) != len(name) {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		ch := name[i]
 		if ch >= 'A' && ch <= 'Z' {
 			ch += 'a' - 'A'
 		}
-		buf[i] = ch
-		h = (h ^ uint64(ch)) * nameHashPrime
-	}
-	lower := buf[:len(name)]
-	mask := uint64(len(t.idx) - 1)
-	for i := h >> t.shift; ; i = (i + 1) & mask {
-		c := t.idx[i]
-		if c == nil || c.Name == string(lower) {
-			return c
+		if ch != lower[i] {
+			return false
 		}
 	}
+	return true
 }
 
 // Get finds a command by its lower-case full name ("get", "client|list").

@@ -376,7 +376,7 @@ func (c *Client) appendClientInfo(b []byte, o *Client) []byte {
 	}
 	totMem := clientBaseMem + qbuf + qbufFree + argvMem + multiMem + omem + clientReplyBufSize
 	age := int64(now.Sub(o.Created) / time.Second)
-	idle := int64(now.Sub(o.LastActive) / time.Second)
+	idle := int64(o.Idle() / time.Second)
 
 	b = append(b, "id="...)
 	b = strconv.AppendInt(b, o.ID, 10)

@@ -118,14 +118,17 @@ type Server struct {
 	persist     Persistence
 	dirtyAtSave uint64
 
-	// clockBase is the wall clock at the last cron (see now).
-	clockBase time.Time
-	// Inside a batch (BatchClock), the last command started at
-	// clockStart and took clockDur, read by call, and clockHot says that
-	// its end may stand for the next command's start (see commandTime).
+	// The command clock (see monoNs): epoch is the server's start, read
+	// once with its monotonic reading, and wallOff the Unix time in ns
+	// at epoch as the wall clock said at the last cron, so a change of
+	// the wall clock shows at the next cron.
+	epoch   time.Time
+	wallOff int64
+	// Inside a batch (BatchClock), clockNs is the instant (ns since
+	// epoch) the last command ended, read by call, and clockHot says that
+	// it may stand for the next command's start (see commandNs).
 	inBatch, clockHot bool
-	clockStart        time.Time
-	clockDur          time.Duration
+	clockNs           int64
 	// CLIENT PAUSE: until pauseEnd, pauseType (PauseWrite or PauseAll)
 	// postpones the commands it covers; postponed counts the clients
 	// waiting (the server keeps them).
@@ -177,6 +180,7 @@ func NewServer(cfg *config.Config, ks *db.Keyspace) *Server {
 	_, _ = rand.Read(id[:])
 	s.runID = hex.EncodeToString(id[:])
 	s.rngState = uint64(time.Now().UnixNano()) | 1
+	s.anchorWall()
 	s.wireWriteHooks()
 	s.expiry = s.newActiveExpiry()
 	s.startupMemory = mem.Allocated(ks.Alloc)
@@ -241,10 +245,9 @@ func (s *Server) Rand() uint64 {
 // NewClient registers a client connection.
 func (s *Server) NewClient(addr, laddr string, fd int) *Client {
 	s.nextID++
-	now := time.Now()
 	c := &Client{
 		srv: s, ID: s.nextID, Addr: addr, LAddr: laddr, Fd: fd,
-		DB: s.KS.DBs[0], Resp: 2, Created: now, LastActive: now,
+		DB: s.KS.DBs[0], Resp: 2, Created: time.Now(), ActiveNs: s.monoNs(),
 		Authenticated: s.Config.RequirePass == "",
 	}
 	s.clients[c.ID] = c
@@ -289,8 +292,8 @@ func (s *Server) Execute(c *Client) {
 }
 
 func (s *Server) execute(c *Client) {
-	now := s.commandTime()
-	c.LastActive = now
+	ns := s.commandNs()
+	c.ActiveNs = ns
 	cmd := s.table.Lookup(c.Args[0])
 	if cmd == nil {
 		s.rejectUnknown(c)
@@ -320,7 +323,7 @@ func (s *Server) execute(c *Client) {
 		s.reject(c, cmd, "ERR Command not allowed inside a transaction")
 		return
 	}
-	if s.Config.MaxMemory > 0 && s.oomRefuses(c, cmd, now) {
+	if s.Config.MaxMemory > 0 && s.oomRefuses(c, cmd, s.timeAt(ns)) {
 		s.reject(c, cmd, ErrOOM)
 		return
 	}
@@ -328,7 +331,7 @@ func (s *Server) execute(c *Client) {
 		s.reject(c, cmd, msg)
 		return
 	}
-	if s.postpones(c, cmd, now) {
+	if s.pauseType != PauseNone && s.postpones(c, cmd, s.timeAt(ns)) {
 		c.Postponed = true
 		c.LastCmdName = cmd.Name
 		return
@@ -338,7 +341,7 @@ func (s *Server) execute(c *Client) {
 		c.Out = append(c.Out, "+QUEUED\r\n"...)
 		return
 	}
-	s.call(c, cmd, now)
+	s.call(c, cmd, ns)
 }
 
 // Pause types of CLIENT PAUSE.
@@ -383,9 +386,10 @@ func (s *Server) postpones(c *Client, cmd *Command, now time.Time) bool {
 	return false
 }
 
-// call runs one command, started at start, and keeps its statistics.
-func (s *Server) call(c *Client, cmd *Command, start time.Time) {
-	s.KS.Tick(start.UnixMilli())
+// call runs one command, started at start (monoNs), and keeps its
+// statistics.
+func (s *Server) call(c *Client, cmd *Command, start int64) {
+	s.KS.Tick((s.wallOff + start) / 1e6)
 	errs := s.stats.ErrorReplies
 	c.Cmd = cmd
 	before, muted, saved := c.muteBegin()
@@ -398,9 +402,10 @@ func (s *Server) call(c *Client, cmd *Command, start time.Time) {
 		s.flushOps()
 	}
 	c.muteEnd(before, muted, saved)
-	dur := time.Since(start)
+	end := s.monoNs()
+	dur := time.Duration(end - start)
 	if s.inBatch {
-		s.clockStart, s.clockDur, s.clockHot = start, dur, true
+		s.clockNs, s.clockHot = end, true
 	}
 	cmd.Calls++
 	cmd.Usec += uint64(dur.Microseconds())
@@ -416,7 +421,7 @@ func (s *Server) call(c *Client, cmd *Command, start time.Time) {
 	s.stats.CommandsProcessed++
 	c.LastCmdName = cmd.Name
 	if t := s.Config.LatencyMonitorThreshold; t > 0 && dur.Milliseconds() >= t {
-		s.latencyMon.Add("command", start, dur)
+		s.latencyMon.Add("command", s.timeAt(start), dur)
 	}
 }
 
@@ -468,15 +473,22 @@ func clip(s string, n int) string {
 	return s
 }
 
-// now is the time of a command: the wall clock read at the last cron
-// (clockBase) plus the monotonic time since, one clock read where
-// time.Now makes two (wall and monotonic); a change of the wall clock
-// shows at the next cron.
-func (s *Server) now() time.Time {
-	if s.clockBase.IsZero() {
-		s.clockBase = time.Now()
+// monoNs is the command clock: nanoseconds since the server's start on the
+// monotonic clock, one clock read where time.Now makes two (wall and
+// monotonic). Commands carry their instants in it; timeAt turns one into
+// a wall-clock time where a time.Time is needed.
+func (s *Server) monoNs() int64 { return int64(time.Since(s.epoch)) }
+
+// timeAt is the wall-clock time of command-clock instant ns.
+func (s *Server) timeAt(ns int64) time.Time { return time.Unix(0, s.wallOff+ns) }
+
+// anchorWall reads the wall clock again (at start and each cron).
+func (s *Server) anchorWall() {
+	now := time.Now()
+	if s.epoch.IsZero() {
+		s.epoch = now
 	}
-	return s.clockBase.Add(time.Since(s.clockBase))
+	s.wallOff = now.UnixNano() - int64(now.Sub(s.epoch))
 }
 
 // BatchClock(true) starts a batch of commands run back to back, as the
@@ -487,19 +499,19 @@ func (s *Server) now() time.Time {
 // command old. The first command of a batch reads the clock.
 func (s *Server) BatchClock(on bool) { s.inBatch, s.clockHot = on, false }
 
-// commandTime is the start of the command about to run: the end of the
+// commandNs is the start of the command about to run: the end of the
 // previous one inside a batch, else now.
-func (s *Server) commandTime() time.Time {
+func (s *Server) commandNs() int64 {
 	if s.clockHot {
-		return s.clockStart.Add(s.clockDur)
+		return s.clockNs
 	}
-	return s.now()
+	return s.monoNs()
 }
 
 // Cron runs the server's periodic work (called hz times per second): the
 // samples behind INFO's rates and memory peak, and incremental rehashing.
 func (s *Server) Cron() {
-	s.clockBase = time.Now()
+	s.anchorWall()
 	s.infoCron()
 	s.blockTimeouts(time.Now())
 	s.activeExpire(db.ExpireSlow, time.Now())

@@ -1,7 +1,6 @@
 package command
 
 import (
-	"time"
 
 	"rundb/engine/db"
 )
@@ -80,7 +79,7 @@ func execCommand(c *Client) {
 			c.ReplyError(ErrNoAuth)
 			continue
 		}
-		s.call(c, q.cmd, time.Now())
+		s.call(c, q.cmd, s.monoNs())
 	}
 	c.Args = saved
 	c.DirtyExec, c.DirtyCAS = false, false

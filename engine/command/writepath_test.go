@@ -5,7 +5,6 @@ import (
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
 	"rundb/engine/db"
 	"rundb/engine/ds"
@@ -323,11 +322,9 @@ func TestPropagation(t *testing.T) {
 	got = nil
 	c.Args = [][]byte{[]byte("set"), []byte("gone"), []byte("w")}
 	c.Out = c.Out[:0]
-	s.call(c, s.table.Get("set"), timeAt(s.KS.NowMs+5))
+	s.call(c, s.table.Get("set"), (s.KS.NowMs+5)*1e6-s.wallOff) // 5 ms after the last command
 	want := []string{"2 MULTI", "2 DEL gone", "2 set gone w", "2 EXEC"}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("expired then set propagated %q; want %q", got, want)
 	}
 }
-
-func timeAt(ms int64) time.Time { return time.UnixMilli(ms) }

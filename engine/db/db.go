@@ -139,6 +139,11 @@ type DB struct {
 	ks      *Keyspace
 	keys    ds.KeyTable
 	expires ds.KeyTable
+	// loc is keys as a ds.Locator when its layout is one (else nil), and
+	// pos where the last Lookup left its key: a write of that key (link,
+	// unlink) then stores or removes it without searching again.
+	loc ds.Locator
+	pos ds.Pos
 }
 
 // NewKeyspace makes n empty databases over allocator a, their tables of
@@ -166,6 +171,7 @@ func NewKeyspaceLayout(a mem.Allocator, n int, layout string) (*Keyspace, error)
 		if d.expires, err = ds.NewKeyTable(layout, a, mem.PurposeExpires, ks.keyOf); err != nil {
 			return nil, err
 		}
+		d.loc, _ = d.keys.(ds.Locator)
 		ks.DBs[i] = d
 	}
 	return ks, nil
@@ -212,7 +218,12 @@ func (d *DB) Peek(key []byte) (ds.Entry, bool) {
 // Lookup returns the live entry of key, deleting it first if it expired.
 // It does not count hits or misses and does not touch the access clock.
 func (d *DB) Lookup(key []byte) (ds.Entry, bool) {
-	r := d.keys.Get(key)
+	var r mem.Ref
+	if d.loc != nil {
+		r, d.pos = d.loc.Locate(key)
+	} else {
+		r = d.keys.Get(key)
+	}
 	if r == 0 {
 		return ds.Entry{}, false
 	}

@@ -87,7 +87,11 @@ func (x Expiry) resolve(old ds.Entry, found bool) (hasTTL bool, deadline int64) 
 // (when found), keeping the expires table in step, and frees old.
 func (d *DB) link(e, old ds.Entry, found bool) {
 	key := e.Key()
-	d.keys.Put(key, e.Ref())
+	if d.loc != nil {
+		d.loc.PutAt(d.pos, key, e.Ref())
+	} else {
+		d.keys.Put(key, e.Ref())
+	}
 	// The expires table reads keys through the stored entries, so it is
 	// updated while old is still allocated. An overwrite of a key that had
 	// no TTL costs the expires table nothing.
@@ -103,7 +107,11 @@ func (d *DB) link(e, old ds.Entry, found bool) {
 
 // unlink removes key's entry e from the tables without freeing it.
 func (d *DB) unlink(key []byte, e ds.Entry) {
-	d.keys.Delete(key)
+	if d.loc != nil {
+		d.loc.DeleteAt(d.pos, key)
+	} else {
+		d.keys.Delete(key)
+	}
 	if e.HasTTL() {
 		d.expires.Delete(key)
 	}
@@ -423,6 +431,7 @@ func (ks *Keyspace) Swap(i, j int) {
 		h(a, b)
 	}
 	a.keys, b.keys = b.keys, a.keys
+	a.loc, b.loc = b.loc, a.loc
 	a.expires, b.expires = b.expires, a.expires
 	ks.Dirty++
 }

@@ -231,6 +231,9 @@ type Table struct {
 	// dropping its arrays when it empties, so that a scan position
 	// (ScanPos) below a cursor stays below it (table_scanpos.go).
 	noShrink bool
+	// mods counts the changes that move or remove slots; a Pos from
+	// Locate is good until the next one.
+	mods uint64
 }
 
 // NewTable returns an empty table whose arrays come from a, allocated for
@@ -331,6 +334,12 @@ func (t *Table) Put(key []byte, r mem.Ref) mem.Ref {
 }
 
 func (t *Table) put(key []byte, r mem.Ref) mem.Ref {
+	if !t.Resizing() && t.cur.w != nil {
+		// One probe finds the key or, failing that, the first free slot.
+		_, p := t.Locate(key)
+		return t.putAt(&p, r)
+	}
+	t.mods++
 	h := hashKey(key)
 	if t.Resizing() {
 		t.step()
@@ -339,25 +348,52 @@ func (t *Table) put(key []byte, r mem.Ref) mem.Ref {
 			t.old.setRef(g, i, r)
 			return prev
 		}
-	}
-	if t.cur.w == nil {
-		t.cur = t.newTab(minGroups)
+		if g, i, ok := t.find(&t.cur, key, h); ok {
+			prev := t.cur.ref(g, i)
+			t.cur.setRef(g, i, r)
+			return prev
+		}
+		t.makeRoom()
 		t.cur.insertAbsent(h, r)
 		return 0
 	}
-	// One probe finds the key or, failing that, the first free slot.
+	t.cur = t.newTab(minGroups)
+	t.cur.insertAbsent(h, r)
+	return 0
+}
+
+// Pos is where Locate found a key, or where it would insert it: a write
+// that looked its key up first passes it to PutAt or DeleteAt, which then
+// do not search again. A Pos is good for its table until the table next
+// changes, and for its key only: PutAt and DeleteAt check that the key
+// they are given is the one in the slot, or has the hash Locate computed
+// for an absent key, and search as Put and Delete do otherwise.
+type Pos struct {
+	t     *Table // nil: no Pos
+	mods  uint64 // t.mods at Locate
+	h     uint64
+	g     uint64
+	i     int
+	found bool
+}
+
+// Locate returns key's Ref (0 if absent) and its Pos. While the table
+// resizes it returns no Pos (a lookup then moves groups, see step).
+func (t *Table) Locate(key []byte) (mem.Ref, Pos) {
+	if t.Resizing() || t.cur.w == nil {
+		return t.Get(key), Pos{}
+	}
+	h := hashKey(key)
 	tb := &t.cur
 	h2 := uint8(h & 0x7F)
 	g := (h >> 7) & tb.mask
 	freeG, freeI := uint64(0), -1
 	for {
-		base := g * groupWords
-		w := tb.w[base]
+		w := tb.w[g*groupWords]
 		for m := matchH2(w, h2); m != 0; m = m.dropFirst() {
 			i := m.first()
-			if prev := tb.ref(g, i); bytes.Equal(t.keyOf(prev), key) {
-				tb.setRef(g, i, r)
-				return prev
+			if r := tb.ref(g, i); bytes.Equal(t.keyOf(r), key) {
+				return r, Pos{t: t, mods: t.mods, h: h, g: g, i: i, found: true}
 			}
 		}
 		if freeI < 0 {
@@ -366,22 +402,71 @@ func (t *Table) put(key []byte, r mem.Ref) mem.Ref {
 			}
 		}
 		if matchEmpty(w) != 0 {
-			break
+			return 0, Pos{t: t, mods: t.mods, h: h, g: freeG, i: freeI}
 		}
 		g = (g + 1) & tb.mask
 	}
-	if uint8(tb.w[freeG*groupWords]>>(8*freeI)) == ctrlDeleted {
+}
+
+// at reports whether p is good for key in t now.
+func (t *Table) at(p *Pos, key []byte) bool {
+	if p.t != t || p.mods != t.mods {
+		return false
+	}
+	if p.found {
+		return bytes.Equal(t.keyOf(t.cur.ref(p.g, p.i)), key)
+	}
+	return hashKey(key) == p.h
+}
+
+// PutAt is Put for a key Locate gave p for.
+func (t *Table) PutAt(p Pos, key []byte, r mem.Ref) mem.Ref {
+	if !t.at(&p, key) {
+		return t.Put(key, r)
+	}
+	prev := t.putAt(&p, r)
+	if debugTable {
+		t.debugCheck()
+	}
+	return prev
+}
+
+// putAt stores r at p, a Pos good for r's key.
+func (t *Table) putAt(p *Pos, r mem.Ref) mem.Ref {
+	t.mods++
+	tb := &t.cur
+	if p.found {
+		prev := tb.ref(p.g, p.i)
+		tb.setRef(p.g, p.i, r)
+		return prev
+	}
+	if uint8(tb.w[p.g*groupWords]>>(8*p.i)) == ctrlDeleted {
 		// Reusing a tombstone leaves the load as it is.
 		tb.dead--
 	} else if !t.roomFor1() {
 		t.makeRoom()
-		t.cur.insertAbsent(h, r)
+		t.cur.insertAbsent(p.h, r)
 		return 0
 	}
-	tb.setCtrl(freeG, freeI, h2)
-	tb.setRef(freeG, freeI, r)
+	tb.setCtrl(p.g, p.i, uint8(p.h&0x7F))
+	tb.setRef(p.g, p.i, r)
 	tb.used++
 	return 0
+}
+
+// DeleteAt is Delete for a key Locate gave p for.
+func (t *Table) DeleteAt(p Pos, key []byte) mem.Ref {
+	if !p.found || !t.at(&p, key) {
+		return t.Delete(key)
+	}
+	t.mods++
+	prev := t.cur.ref(p.g, p.i)
+	t.cur.remove(p.g, p.i)
+	t.afterDelete()
+	if debugTable {
+		t.debugCheck()
+	}
+	return prev
 }
 
 // roomFor1 reports whether cur can take one more key in an empty slot
@@ -435,6 +520,7 @@ func (t *Table) delete(key []byte) mem.Ref {
 	if t.Len() == 0 {
 		return 0
 	}
+	t.mods++
 	h := hashKey(key)
 	var prev mem.Ref
 	if t.Resizing() {
@@ -452,13 +538,19 @@ func (t *Table) delete(key []byte) mem.Ref {
 		prev = t.cur.ref(g, i)
 		t.cur.remove(g, i)
 	}
+	t.afterDelete()
+	return prev
+}
+
+// afterDelete drops the arrays of a table left empty, else shrinks it if
+// it is sparse enough.
+func (t *Table) afterDelete() {
 	if t.Len() == 0 && !t.noShrink {
 		t.freeTab(&t.old)
 		t.freeTab(&t.cur)
 	} else {
 		t.maybeShrink()
 	}
-	return prev
 }
 
 // maybeShrink starts a shrink when cur is less than 1/8 full. The new size
@@ -478,6 +570,7 @@ func (t *Table) maybeShrink() {
 
 // step is the resize work of one Put/Get/Delete.
 func (t *Table) step() {
+	t.mods++
 	visits := stepEmptyVisits
 	if r := t.old.groups() / t.cur.groups(); r > 1 {
 		visits *= r // shrinking: old has many more (mostly empty) groups to pass
@@ -530,6 +623,7 @@ func (t *Table) moveGroup(g uint64) bool {
 // share of the work) and reports whether a resize is still under way. When
 // no resize is under way it starts a shrink if the table is sparse.
 func (t *Table) RehashStep(groups int) bool {
+	t.mods++
 	if !t.Resizing() {
 		t.maybeShrink()
 		return t.Resizing()
@@ -648,6 +742,7 @@ func (t *Table) ForEach(fn func(r mem.Ref) bool) {
 // Clear empties the table: it calls free (if non-nil) on every stored Ref
 // and gives the arrays back to the allocator.
 func (t *Table) Clear(free func(r mem.Ref)) {
+	t.mods++
 	if free != nil {
 		t.ForEach(func(r mem.Ref) bool { free(r); return true })
 	}

@@ -14,6 +14,10 @@ import (
 //	0 Put key(a,b)      1 Get key(a,b)      2 Delete key(a,b)
 //	3 Scan step         4 RehashStep(1+a%8) 5 Put a*4 keys from key(b)
 //	6 Delete a*4 keys from key(b)           7 Random(a,b)
+//	8 Locate key(a,b), keeping its Pos
+//	9 PutAt (a even) or DeleteAt (a odd) with the kept Pos, of its key
+//	  (a%4 < 2) or of key(a,b): a Pos of another key, or one that other
+//	  ops made stale, must act as Put or Delete do
 //
 // A scan runs across the other ops; when it ends, every key present for the
 // whole of it must have been returned.
@@ -28,6 +32,8 @@ func FuzzTable(f *testing.F) {
 		grow = append(grow, 6, 255, byte(i*7), 3, 0, 0, 4, 1, 0)
 	}
 	f.Add(grow)
+	// Locate then PutAt or DeleteAt, of the same key and of others.
+	f.Add([]byte{0, 8, 0, 1, 9, 0, 0, 8, 0, 1, 9, 1, 0, 8, 0, 2, 0, 0, 2, 9, 2, 0, 8, 0, 3, 9, 3, 7})
 	for _, b := range backends {
 		f.Fuzz(func(t *testing.T, data []byte) { fuzzTable(t, b.new(), data) })
 		break // fuzzing runs one body; the exact allocator checks the most
@@ -53,6 +59,8 @@ func fuzzTable(t *testing.T, a mem.Allocator, data []byte) {
 	var atStart map[string]bool // keys present when the scan began
 	var touched map[string]bool // keys deleted since
 	var got map[string]bool
+	var pos Pos
+	posKey := ""
 
 	put := func(k string) {
 		r := s.ref(k)
@@ -71,7 +79,7 @@ func fuzzTable(t *testing.T, a mem.Allocator, data []byte) {
 		}
 	}
 	for n := 0; len(data) >= 3; n++ {
-		op, x, y := data[0]%8, data[1], data[2]
+		op, x, y := data[0]%10, data[1], data[2]
 		data = data[3:]
 		switch op {
 		case 0:
@@ -119,6 +127,32 @@ func fuzzTable(t *testing.T, a mem.Allocator, data []byte) {
 			} else if model[string(s.keyOf(r))] != r {
 				t.Fatalf("Random = %d (%q), not stored", r, s.keyOf(r))
 			}
+		case 8:
+			posKey = key(x, y)
+			var r mem.Ref
+			if r, pos = tb.Locate([]byte(posKey)); r != model[posKey] {
+				t.Fatalf("Locate(%q) = %d; want %d", posKey, r, model[posKey])
+			}
+		case 9:
+			k := posKey
+			if x%4 >= 2 {
+				k = key(x, y)
+			}
+			if x%2 == 0 {
+				r := s.ref(k)
+				if prev := tb.PutAt(pos, []byte(k), r); prev != model[k] {
+					t.Fatalf("PutAt(%q) = %d; want %d", k, prev, model[k])
+				}
+				model[k] = r
+			} else {
+				if prev := tb.DeleteAt(pos, []byte(k)); prev != model[k] {
+					t.Fatalf("DeleteAt(%q) = %d; want %d", k, prev, model[k])
+				}
+				delete(model, k)
+				if scanning {
+					touched[k] = true
+				}
+			}
 		}
 		if tb.Len() != len(model) {
 			t.Fatalf("op %d: Len() = %d; want %d", n, tb.Len(), len(model))
@@ -149,6 +183,8 @@ func TestFuzzTableBackends(t *testing.T) {
 	}
 	for i := 0; i < 60; i++ {
 		grow = append(grow, 6, 255, byte(i*7), 3, 0, 0, 4, 1, 0, 1, byte(i), 9)
+		// Locate, then a write at its Pos: of its key, of another, stale.
+		grow = append(grow, 8, byte(i), 1, 9, byte(i), 0, 8, 0, byte(i), 0, 1, 1, 9, byte(2+i), byte(i))
 	}
 	forBackends(t, func(t *testing.T, a mem.Allocator) { fuzzTable(t, a, grow) })
 }
