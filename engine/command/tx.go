@@ -1,7 +1,6 @@
 package command
 
 import (
-
 	"rundb/engine/db"
 )
 
