@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 
@@ -30,6 +31,13 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
+	// The event loop keeps one P to itself while it waits for events, so
+	// the server's other goroutines need a second one; a process pinned
+	// to one CPU starts with one (netpoll's rawsys_linux.go says why the
+	// loop keeps its P). GOMAXPROCS in the environment is left as set.
+	if os.Getenv("GOMAXPROCS") == "" && runtime.GOMAXPROCS(0) < 2 {
+		runtime.GOMAXPROCS(2)
+	}
 	if len(args) > 0 {
 		switch args[0] {
 		case "-h", "--help", "help":

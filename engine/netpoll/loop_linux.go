@@ -485,6 +485,7 @@ func (l *Loop) Run() error {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	defer l.shutdown()
+	rawWait := runtime.GOMAXPROCS(0) >= 2 // see rawsys_linux.go
 
 	if tick := l.cfg.TickInterval; tick > 0 {
 		l.nextTick = time.Now().Add(tick)
@@ -513,7 +514,11 @@ func (l *Loop) Run() error {
 		// idle loop pays for the blocking wait.
 		n, err := epollPoll(l.epfd, l.events)
 		if err == nil && n == 0 && timeout != 0 {
-			n, err = unix.EpollWait(l.epfd, l.events, timeout)
+			if rawWait {
+				n, err = epollWaitRaw(l.epfd, l.events, timeout)
+			} else {
+				n, err = unix.EpollWait(l.epfd, l.events, timeout)
+			}
 		}
 		if err != nil {
 			if err == unix.EINTR {
