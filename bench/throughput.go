@@ -10,8 +10,6 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -100,115 +98,6 @@ type LoadResult struct {
 
 // RPS is requests per second.
 func (r LoadResult) RPS() float64 { return float64(r.Requests) / r.Elapsed.Seconds() }
-
-// RunLoad drives Conns connections, each sending its share of Requests in
-// pipelined batches of Pipeline commands and recording every latency. An
-// unknown-command reply stops the run with ErrUnsupported.
-func RunLoad(ctx context.Context, l Load) (LoadResult, error) {
-	conns := make([]*Client, l.Conns)
-	defer func() {
-		for _, c := range conns {
-			if c != nil {
-				c.Close()
-			}
-		}
-	}()
-	for i := range conns {
-		c, err := Dial(l.Addr, 2*time.Second)
-		if err != nil {
-			return LoadResult{}, err
-		}
-		conns[i] = c
-	}
-	per := max(1, l.Requests/l.Conns)
-	per += per % 2 // ops that pair commands stay paired
-	var (
-		wg       sync.WaitGroup
-		stop     atomic.Bool
-		done     atomic.Int64
-		mu       sync.Mutex
-		firstErr error
-		res      LoadResult
-	)
-	lats := make([][]float64, l.Conns)
-	start := make(chan struct{})
-	for ci, c := range conns {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			st := &OpState{Rng: rand.New(rand.NewPCG(l.Seed, uint64(ci))), Keyspace: max(1, l.Keyspace), Conts: max(1, l.Conts)}
-			lat := make([]float64, 0, per)
-			c.conn.SetDeadline(time.Now().Add(5 * time.Minute))
-			<-start
-			var err error
-			for sent := 0; sent < per && !stop.Load() && ctx.Err() == nil; {
-				m := min(l.Pipeline, per-sent)
-				for j := 0; j < m; j++ {
-					c.out = l.Op(c.out, st)
-					st.Seq++
-				}
-				t0 := time.Now()
-				if _, err = c.conn.Write(c.out); err != nil {
-					break
-				}
-				c.out = c.out[:0]
-				for j := 0; j < m; j++ {
-					v, rerr := c.Read()
-					if rerr != nil {
-						err = rerr
-						break
-					}
-					lat = append(lat, float64(time.Since(t0).Nanoseconds())/1e6)
-					if e := v.Error(); e != nil {
-						c.Errors++
-						if c.FirstError == "" {
-							c.FirstError = e.Error()
-						}
-						if isUnknownCommand(e.Error()) {
-							err = replyError(e.Error())
-						}
-					}
-				}
-				if err != nil {
-					break
-				}
-				sent += m
-				if ci == 0 && l.Progress != nil && (sent/m)%64 == 0 {
-					l.Progress(float64(done.Load()+int64(sent)) / float64(per*l.Conns))
-				}
-			}
-			done.Add(int64(len(lat)))
-			lats[ci] = lat
-			if err != nil {
-				stop.Store(true)
-				mu.Lock()
-				if firstErr == nil || (errors.Is(err, ErrUnsupported) && !errors.Is(firstErr, ErrUnsupported)) {
-					firstErr = err
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-	t0 := time.Now()
-	close(start)
-	wg.Wait()
-	res.Elapsed = time.Since(t0)
-	for ci, c := range conns {
-		res.Errors += c.Errors
-		if res.FirstErr == "" {
-			res.FirstErr = c.FirstError
-		}
-		res.Requests += len(lats[ci])
-	}
-	res.Latencies = make([]float64, 0, res.Requests)
-	for _, lat := range lats {
-		res.Latencies = append(res.Latencies, lat...)
-	}
-	if firstErr == nil {
-		firstErr = ctx.Err()
-	}
-	return res, firstErr
-}
 
 // RedisBenchmark runs redis-benchmark for one test (set, get, incr) and
 // returns requests per second, p50 and p99 from its --csv output.
