@@ -23,16 +23,20 @@ package ds
 //   - home: a key's normal bucket, (hash>>32)*nb >> 32; a key lives in its
 //     home, else in the next bucket (home+1 mod nb, its neighbour), else in
 //     any stash bucket.
-//   - directory: one allocator block of 2^D 4-byte entries (D, the global
-//     depth; at least 8 bytes); entry e names the segment whose pattern is the low bits of e,
-//     so a segment of depth d sits in 2^(D-d) entries.
+//   - directory: one allocator block of 2^D 8-byte entries (D, the global
+//     depth); entry e names the segment whose pattern is the low bits of
+//     e, so a segment of depth d sits in 2^(D-d) entries. An entry is the
+//     segment block's address with its nb in the top byte, so a lookup
+//     goes from the directory straight to the home bucket; the segment's
+//     descriptor index is in its header.
 //
 // # Segment
 //
 //	bucket: [header][  1   ]  ...  [  nb  ][ nb+1  ] .. [ nb+ns  ]
 //	        64 B    normal buckets          stash buckets
 //
-//	header words: 0 count of keys, 1..6 stash bits, 7 zero
+//	header words: 0 count of keys, 1..6 stash bits, 7 the segment's
+//	descriptor index
 //	stash bit i (bit i%64 of word 1+i/64): some key whose home is i was
 //	put in a stash bucket
 //
@@ -129,6 +133,13 @@ const (
 
 	dashHdrCount = 0 // header word: keys in the segment
 	dashHdrStash = 1 // header word: stash bits
+	dashHdrSeg   = 7 // header word: the segment's descriptor index
+
+	// A directory entry is the segment block's address (dashDirBase) with
+	// its count of normal buckets in the top byte (dashDirNb), all that a
+	// lookup's home bucket needs. User-space addresses fit in 56 bits.
+	dashDirNb   = 56
+	dashDirBase = 1<<dashDirNb - 1
 
 	// dashSplitLoad is the most a half may fill its shape after a split or
 	// growth, in fifths (dashLoadDen): 4/5. Segments fill to about 93%
@@ -237,7 +248,7 @@ type Dash struct {
 	keyOf KeyFunc
 
 	dirRef   mem.Ref
-	dir      []uint32 // 2^depth entries, indexes into segs; nil when empty
+	dir      []uint64 // 2^depth entries (dirWord); nil when empty
 	depth    uint8    // global depth D
 	segs     []dashSeg
 	refs     []mem.Ref // refs[si] is the block of segs[si]
@@ -316,46 +327,85 @@ func dashHome(h uint64, nb uint32) uint32 { return uint32((h >> 32) * uint64(nb)
 
 // seg is the descriptor of the segment holding hash h.
 func (d *Dash) seg(h uint64) (uint32, *dashSeg) {
-	si := d.dir[(h>>7)&(uint64(len(d.dir))-1)]
+	si := d.segAt(h >> 7)
 	return si, &d.segs[si]
 }
 
-// findIn looks key up in bucket line l.
-func (d *Dash) findIn(w []uint64, l int, key []byte, h2 uint8) (int, bool) {
-	for m := matchH2(w[d.c(l)], h2); m != 0; m = m.dropFirst() {
+// segAt is the descriptor index of the segment of directory entry e mod
+// 2^D, read from the segment's header.
+func (d *Dash) segAt(e uint64) uint32 {
+	base, _ := dirEnt(d.dir[e&(uint64(len(d.dir))-1)])
+	return uint32(*(*uint64)(unsafe.Add(base, 8*dashHdrSeg)))
+}
+
+// dirWord is the directory entry of segment si: its block's address and
+// its nb in the top byte.
+func (d *Dash) dirWord(si uint32) uint64 {
+	s := &d.segs[si]
+	return uint64(uintptr(s.base)) | uint64(s.nb)<<dashDirNb
+}
+
+// dirEnt splits a directory entry into the segment's block and its nb.
+func dirEnt(e uint64) (unsafe.Pointer, uint32) {
+	a := e & dashDirBase
+	return *(*unsafe.Pointer)(unsafe.Pointer(&a)), uint32(e >> dashDirNb)
+}
+
+// ctrlAt is the control word of bucket line l of the segment at base.
+func (d *Dash) ctrlAt(base unsafe.Pointer, l int) uint64 {
+	return *(*uint64)(unsafe.Add(base, 8*d.c(l)))
+}
+
+// refAt is slot i of bucket line l of the segment at base (see ref).
+func (d *Dash) refAt(base unsafe.Pointer, l int, i int) mem.Ref {
+	p := unsafe.Add(base, 8*d.c(l)+8-d.back+d.rb*i)
+	return mem.Ref(binary.LittleEndian.Uint64((*[8]byte)(p)[:]) >> (8 * d.back))
+}
+
+// findIn looks key up in bucket line l, whose control word is c, of the
+// segment at base.
+func (d *Dash) findIn(base unsafe.Pointer, l int, c uint64, key []byte, h2 uint8) (int, bool) {
+	for m := matchH2(c, h2); m != 0; m = m.dropFirst() {
 		i := m.first()
-		if bytes.Equal(d.keyOf(d.ref(w, l, i)), key) {
+		if bytes.Equal(d.keyOf(d.refAt(base, l, i)), key) {
 			return i, true
 		}
 	}
 	return 0, false
 }
 
-// find returns key's line and slot in s. A bucket with an empty slot has
-// never been full since the segment was built (see Delete), so no key of
-// its home went past it: the home bucket answers alone when it has an empty
-// slot, home and neighbour when the neighbour has one.
-func (d *Dash) find(s *dashSeg, key []byte, h uint64) (l, i int, ok bool) {
+// entry is the block and nb of the segment holding hash h.
+func (d *Dash) entry(h uint64) (unsafe.Pointer, uint32) {
+	return dirEnt(d.dir[(h>>7)&(uint64(len(d.dir))-1)])
+}
+
+// find returns key's line and slot in the segment at base, which has nb
+// normal buckets. A bucket with an empty slot has never been full since the
+// segment was built (see Delete), so no key of its home went past it: the
+// home bucket answers alone when it has an empty slot, home and neighbour
+// when the neighbour has one.
+func (d *Dash) find(base unsafe.Pointer, nb uint32, key []byte, h uint64) (l, i int, ok bool) {
 	h2 := uint8(h & 0x7F)
-	w := s.words()
-	home := dashHome(h, s.nb)
-	l, ln := 1+int(home), 2+int(home)
-	if home+1 == s.nb {
-		ln = 1
-	}
-	// Both control words are loaded before either is tested, so that a
-	// lookup that needs the neighbour does not wait for the home line first.
-	ch, cn := w[d.c(l)], w[d.c(ln)]
-	if i, ok = d.findIn(w, l, key, h2); ok || matchEmpty(ch) != 0 {
+	home := dashHome(h, nb)
+	l = 1 + int(home)
+	ch := d.ctrlAt(base, l)
+	if i, ok = d.findIn(base, l, ch, key, h2); ok || matchEmpty(ch) != 0 {
 		return l, i, ok
 	}
-	if i, ok = d.findIn(w, ln, key, h2); ok || matchEmpty(cn) != 0 {
+	ln := l + 1
+	if home+1 == nb {
+		ln = 1
+	}
+	cn := d.ctrlAt(base, ln)
+	if i, ok = d.findIn(base, ln, cn, key, h2); ok || matchEmpty(cn) != 0 {
 		return ln, i, ok
 	}
+	w := unsafe.Slice((*uint64)(base), dashHdrBytes/8)
 	if stashed(w, home) {
-		for j := 0; j < int(s.ns); j++ {
-			l = 1 + int(s.nb) + j
-			if i, ok = d.findIn(w, l, key, h2); ok {
+		ns := int(d.segs[w[dashHdrSeg]].ns)
+		for j := 0; j < ns; j++ {
+			l = 1 + int(nb) + j
+			if i, ok = d.findIn(base, l, d.ctrlAt(base, l), key, h2); ok {
 				return l, i, true
 			}
 		}
@@ -460,9 +510,9 @@ func (d *Dash) Get(key []byte) mem.Ref {
 		return 0
 	}
 	h := hashKey(key)
-	_, s := d.seg(h)
-	if l, i, ok := d.find(s, key, h); ok {
-		return d.ref(s.words(), l, i)
+	base, nb := d.entry(h)
+	if l, i, ok := d.find(base, nb, key, h); ok {
+		return d.refAt(base, l, i)
 	}
 	return 0
 }
@@ -473,10 +523,11 @@ func (d *Dash) Put(key []byte, r mem.Ref) mem.Ref {
 	if d.dir == nil {
 		d.start()
 	} else {
-		_, s := d.seg(h)
-		if l, i, ok := d.find(s, key, h); ok {
-			prev := d.ref(s.words(), l, i)
-			d.setRef(s.words(), l, i, r)
+		base, nb := d.entry(h)
+		if l, i, ok := d.find(base, nb, key, h); ok {
+			w := d.segs[d.segAt(h>>7)].words()
+			prev := d.ref(w, l, i)
+			d.setRef(w, l, i, r)
 			return prev
 		}
 	}
@@ -496,11 +547,12 @@ func (d *Dash) Delete(key []byte) mem.Ref {
 		return 0
 	}
 	h := hashKey(key)
-	si, s := d.seg(h)
-	l, i, ok := d.find(s, key, h)
+	base, nb := d.entry(h)
+	l, i, ok := d.find(base, nb, key, h)
 	if !ok {
 		return 0
 	}
+	si, s := d.seg(h)
 	prev := d.ref(s.words(), l, i)
 	// A bucket that has been full keeps no empty slot until its segment is
 	// rebuilt (a tombstone instead), so lookups still pass it to reach the
@@ -535,7 +587,7 @@ func (d *Dash) shrink(si uint32, h uint64) {
 		if k := d.shapeFor(n, 0); k < s.shape {
 			ns := d.fill(d.collect(&s, d.scratch[:0]), k, 0)
 			for e := range d.dir { // every entry: the directory keeps its size
-				d.dir[e] = ns
+				d.dir[e] = d.dirWord(ns)
 			}
 			d.freeSeg(si)
 		}
@@ -543,7 +595,7 @@ func (d *Dash) shrink(si uint32, h uint64) {
 	}
 	depth := s.depth - 1
 	pattern := (h >> 7) & (1<<depth - 1) // the merged segment's pattern
-	bi := d.dir[pattern|(^(h>>7)&(1<<depth))]
+	bi := d.segAt(pattern | (^(h >> 7) & (1 << depth)))
 	b := d.segs[bi]
 	if b.depth != s.depth || (n+int(b.words()[dashHdrCount]))*2 > d.shapes[len(d.shapes)-1].slots() {
 		return
@@ -557,8 +609,8 @@ func (d *Dash) shrink(si uint32, h uint64) {
 		from = 0
 	}
 	ns := d.fill(ps, d.shapeFor(len(ps), from), depth)
-	for e := pattern; e < uint64(len(d.dir)); e += 1 << depth {
-		d.dir[e] = ns
+	for e, dw := pattern, d.dirWord(ns); e < uint64(len(d.dir)); e += 1 << depth {
+		d.dir[e] = dw
 	}
 	d.freeSeg(si)
 	d.freeSeg(bi)
@@ -571,9 +623,9 @@ func (d *Dash) start() {
 		d.maxSlots = d.shapes[len(d.shapes)-1].slots()
 	}
 	d.dirRef = d.a.Alloc(d.p, dirSize(1))
-	d.dir = unsafe.Slice((*uint32)(unsafe.Pointer(unsafe.SliceData(d.a.Bytes(d.dirRef, dirSize(1))))), 1)
+	d.dir = unsafe.Slice((*uint64)(unsafe.Pointer(unsafe.SliceData(d.a.Bytes(d.dirRef, dirSize(1))))), 1)
 	d.depth = 0
-	d.dir[0] = d.newSeg(0, 0)
+	d.dir[0] = d.dirWord(d.newSeg(0, 0))
 }
 
 // newSeg allocates an empty segment of the given shape and depth and returns
@@ -592,16 +644,22 @@ func (d *Dash) newSeg(shape, depth uint8) uint32 {
 	for l := 1; l <= int(s.nb+s.ns); l++ {
 		w[d.c(l)] = ctrlWordE
 	}
+	if uint64(uintptr(s.base))>>dashDirNb != 0 {
+		panic("ds: dash segment address does not fit a directory entry")
+	}
 	d.segBytes += size
+	var si uint32
 	if k := len(d.free); k > 0 {
-		si := d.free[k-1]
+		si = d.free[k-1]
 		d.free = d.free[:k-1]
 		d.segs[si], d.refs[si] = s, ref
-		return si
+	} else {
+		si = uint32(len(d.segs))
+		d.segs = append(d.segs, s)
+		d.refs = append(d.refs, ref)
 	}
-	d.segs = append(d.segs, s)
-	d.refs = append(d.refs, ref)
-	return uint32(len(d.segs) - 1)
+	w[dashHdrSeg] = uint64(si)
+	return si
 }
 
 func (d *Dash) freeSeg(si uint32) {
@@ -681,8 +739,8 @@ func (d *Dash) rebuild(si uint32, h uint64) {
 	pattern := (h >> 7) & (1<<s.depth - 1)
 	if int(s.shape) < len(d.shapes)-1 && (s.depth == 0 || d.growInPlace) {
 		if ns, ok := d.tryFill(ps, max(s.shape+1, d.shapeFor(len(ps), 0)), s.depth); ok {
-			for e := pattern; e < uint64(len(d.dir)); e += 1 << s.depth {
-				d.dir[e] = ns
+			for e, dw := pattern, d.dirWord(ns); e < uint64(len(d.dir)); e += 1 << s.depth {
+				d.dir[e] = dw
 			}
 			d.freeSeg(si)
 			return
@@ -709,11 +767,12 @@ func (d *Dash) rebuild(si uint32, h uint64) {
 	nlo := d.fill(lo, d.shapeFor(len(lo), from), depth)
 	nhi := d.fill(hi, d.shapeFor(len(hi), from), depth)
 	// The entries of si are pattern + k*2^depth; bit depth picks the half.
+	dlo, dhi := d.dirWord(nlo), d.dirWord(nhi)
 	for e := pattern; e < uint64(len(d.dir)); e += 1 << s.depth {
 		if e&bit == 0 {
-			d.dir[e] = nlo
+			d.dir[e] = dlo
 		} else {
-			d.dir[e] = nhi
+			d.dir[e] = dhi
 		}
 	}
 	d.freeSeg(si)
@@ -723,7 +782,7 @@ func (d *Dash) rebuild(si uint32, h uint64) {
 func (d *Dash) doubleDir() {
 	n := len(d.dir)
 	ref := d.a.Alloc(d.p, dirSize(2*n))
-	dir := unsafe.Slice((*uint32)(unsafe.Pointer(unsafe.SliceData(d.a.Bytes(ref, dirSize(2*n))))), 2*n)
+	dir := unsafe.Slice((*uint64)(unsafe.Pointer(unsafe.SliceData(d.a.Bytes(ref, dirSize(2*n))))), 2*n)
 	copy(dir, d.dir)
 	copy(dir[n:], d.dir)
 	d.a.Free(d.p, d.dirRef, dirSize(n))
@@ -738,7 +797,7 @@ func (d *Dash) Scan(cursor uint64, fn func(r mem.Ref)) uint64 {
 	if d.n == 0 {
 		return 0
 	}
-	s := &d.segs[d.dir[cursor&(uint64(len(d.dir))-1)]]
+	s := &d.segs[d.segAt(cursor)]
 	mask := uint64(1)<<(s.depth+dashScanBits) - 1
 	want := cursor & mask
 	w := s.words()
@@ -791,7 +850,7 @@ func (d *Dash) Random(rnd uint64) mem.Ref {
 	x := mix64(rnd)
 	e := x
 	for {
-		s := &d.segs[d.dir[e&(uint64(len(d.dir))-1)]]
+		s := &d.segs[d.segAt(e)]
 		if s.words()[dashHdrCount] != 0 {
 			nl := uint64(s.nb + s.ns)
 			y := mix64(x)
@@ -822,7 +881,7 @@ func (d *Dash) Sample(rnd uint64) mem.Ref {
 	x := rnd
 	for try := 0; try < sampleTries; try++ {
 		x = mix64(x + 0x9e3779b97f4a7c15)
-		s := &d.segs[d.dir[x&(uint64(len(d.dir))-1)]]
+		s := &d.segs[d.segAt(x)]
 		y := mix64(x ^ 0x5851f42d4c957f2d)
 		v := y % (uint64(d.maxSlots) << (d.depth - s.depth))
 		if v >= uint64(s.nb+s.ns)*groupSlots {
@@ -875,9 +934,8 @@ func (d *Dash) MemBytes() int {
 	return d.segBytes + dirSize(len(d.dir))
 }
 
-// dirSize is the block size of a directory of n entries: 4 bytes each, at
-// least 8 so that the block is aligned.
-func dirSize(n int) int { return max(8, 4*n) }
+// dirSize is the block size of a directory of n entries: 8 bytes each.
+func dirSize(n int) int { return 8 * n }
 
 // AllocatedBytes is what the segments and the directory cost the allocator.
 func (d *Dash) AllocatedBytes() int {

@@ -271,3 +271,62 @@ func BenchmarkLayoutPaired(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkDashGetPaired prices dash's Get against open's on the arena: 1M
+// present keys looked up in the same pseudo-random order, independent
+// lookups (they overlap in the CPU: throughput) and dependent ones (each
+// key comes from the Ref found before: latency). The layouts run in 15
+// interleaved rounds of 200k lookups, so load from other processes weighs
+// on both alike; it reports each layout's median ns/op and the median over
+// rounds of open's ns / dash's ns (above 1: dash is faster). b.N is
+// ignored; run with -benchtime 1x.
+func BenchmarkDashGetPaired(b *testing.B) {
+	const n = 1 << 20
+	const lookups = 200_000
+	const rounds = 15
+	keys := layoutKeys1M
+	a := benchArena(b)
+	open := fillLayout(a, keyLayouts[0].new, keys, n)
+	dash := fillLayout(a, keyLayouts[1].new, keys, n)
+	indep := func(t KeyTable, round int) float64 {
+		start := uint32(round * lookups)
+		t0 := time.Now()
+		for i := uint32(0); i < lookups; i++ {
+			j := int((start + i) * 2654435761 % n)
+			if t.Get(keys.key(j)) == 0 {
+				b.Fatalf("Get(%s) = 0", keys.key(j))
+			}
+		}
+		return float64(time.Since(t0).Nanoseconds()) / lookups
+	}
+	dep := func(t KeyTable, round int) float64 {
+		j := round
+		t0 := time.Now()
+		for i := 0; i < lookups; i++ {
+			r := t.Get(keys.key(j))
+			j = int((uint32(r) + uint32(i)) * 2654435761 % n)
+		}
+		return float64(time.Since(t0).Nanoseconds()) / lookups
+	}
+	median := func(xs []float64) float64 {
+		s := append([]float64(nil), xs...)
+		sort.Float64s(s)
+		return s[len(s)/2]
+	}
+	for _, m := range []struct {
+		name string
+		run  func(KeyTable, int) float64
+	}{{"indep", indep}, {"dep", dep}} {
+		var on, dn, ratio []float64
+		for round := 0; round < rounds; round++ {
+			o := m.run(open, round)
+			d := m.run(dash, round)
+			on, dn, ratio = append(on, o), append(dn, d), append(ratio, o/d)
+		}
+		b.ReportMetric(median(on), m.name+"-open-ns")
+		b.ReportMetric(median(dn), m.name+"-dash-ns")
+		b.ReportMetric(median(ratio), m.name+"-dash-vs-open")
+	}
+	open.Clear(nil)
+	dash.Clear(nil)
+}

@@ -30,10 +30,17 @@ func (d *Dash) checkInvariants() error {
 	}
 	live, bytesSum := 0, 0
 	patterns := map[uint32]uint64{}
-	for e, si := range d.dir {
+	for e, dw := range d.dir {
+		si := d.segAt(uint64(e))
+		if int(si) >= len(d.segs) {
+			return fmt.Errorf("entry %d names segment %d of %d", e, si, len(d.segs))
+		}
 		s := &d.segs[si]
 		if s.base == nil {
 			return fmt.Errorf("entry %d names a freed segment %d", e, si)
+		}
+		if dw != d.dirWord(si) {
+			return fmt.Errorf("entry %d is %#x, segment %d's word is %#x", e, dw, si, d.dirWord(si))
 		}
 		if s.depth > d.depth {
 			return fmt.Errorf("segment %d depth %d > %d", si, s.depth, d.depth)
