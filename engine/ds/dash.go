@@ -47,17 +47,8 @@ package ds
 //	ctrl 0 ctrl 1 ctrl 2 empty       slot 0    (stale)   slot 2
 //
 // A slot's Ref is read as the 8 bytes ending with it, shifted down by the
-// 8-rb bytes before it (ref 0: bytes 5..12 >> 24).
-//
-// A 48-byte bucket straddles two cache lines when it starts 24 to 56 bytes
-// into one (segment blocks start wherever the allocator's classes put
-// them), and a hit then may read its control word on one line and its slot
-// on the other. A bucket that starts 48 or 56 bytes into a line keeps its
-// control word last instead, the slots first (slot i at bytes 5i..5i+4,
-// the control word at 40..47), which puts it on the line that holds most
-// of the slots: 9 of 32 slot reads over the 8 start offsets leave their
-// control word's line, against 13 with every control word first
-// (dashLastAt, which also covers the 56- and 64-byte buckets).
+// 8-rb bytes before it (ref 0: bytes 5..12 >> 24), so a read never leaves
+// its bucket.
 //
 // A key goes to its home bucket if it has a free slot (empty or tombstone),
 // else to its neighbour, else to a slot freed by moving one of their keys
@@ -270,8 +261,7 @@ type Dash struct {
 	rb       int         // bytes of a stored Ref (mem.RefBytes), 3..7
 	back     int         // 8-rb
 	bw       int         // words of a bucket: 1+rb
-	c0       int         // bucket l starts at word c0 + l*bw
-	lastAt   uint8       // dashLastAt(rb)
+	c0       int         // c(l) = c0 + l*bw
 	noShrink bool
 	scratch  []dashPair
 	// growInPlace (on by NewDash) rebuilds a full segment into the next
@@ -291,89 +281,37 @@ func NewDash(a mem.Allocator, p mem.Purpose, keyOf KeyFunc) *Dash {
 	rb := max(3, mem.RefBytes(a))
 	bw := 1 + rb
 	return &Dash{a: a, p: p, keyOf: keyOf, growInPlace: true,
-		rb: rb, back: 8 - rb, bw: bw, c0: dashHdrBytes/8 - bw, lastAt: dashLastAt(rb)}
+		rb: rb, back: 8 - rb, bw: bw, c0: dashHdrBytes/8 - bw}
 }
 
 // Len is the number of keys.
 func (d *Dash) Len() int { return d.n }
 
 // Bucket helpers. Bucket l (1 for the first normal bucket, as line 0 is
-// the header) takes the bw words from word c0+l*bw: its control word and
-// its 8 slots of rb bytes each, the control word first or last (see
-// dashLastAt). Slot i is read as in table.go: the 8 bytes that end with
+// the header) starts at word c(l): its control word, then its 8 slots of
+// rb bytes each. Slot i is read as in table.go: the 8 bytes that end with
 // the slot, shifted down past the 8-rb bytes before it (the end of the
-// control word or of the previous slot; with the control word last, slot
-// 0's read starts in the bucket or header before it, and a write keeps
-// those bytes), so a read never leaves the block.
+// control word or of the previous slot), so a read never leaves the bucket.
 
-// dashLastAt is, for buckets of rb-byte Refs, the set of start offsets in
-// a cache line (bit k: 8k bytes) at which a bucket keeps its control word
-// last: those where fewer of its slots' reads then leave the control
-// word's line. A hit reads the control word and the slot, so that is how
-// often it touches a second line. With rb = 5 (48-byte buckets, a
-// bucket at every multiple of 8 bytes in a line as the segments' blocks
-// fall) control words first only, 13 of 32 slot reads leave their
-// control word's line; last at offsets 48 and 56, 9 of 32.
-func dashLastAt(rb int) uint8 {
-	bb := 8 * (1 + rb)
-	line := func(off int) int { return (64 + off) / 64 } // off >= -8
-	var m uint8
-	for k := range 8 {
-		a := 8 * k
-		first, last := 0, 0
-		for i := range groupSlots {
-			end := a + rb*(i+1) // where slot i's read ends, control word last
-			if line(end+8-1) != line(a) {
-				first++
-			}
-			if lc := line(a + bb - 8); line(end-8) != lc || line(end-1) != lc {
-				last++
-			}
-		}
-		if last < first {
-			m |= 1 << k
-		}
-	}
-	return m
-}
-
-// bucketAt is where bucket line l of the block at base starts (its word
-// bs) and whether its control word is last (1) or first (0): by the
-// bucket's address (dashLastAt), so it never changes while the block lives.
-func (d *Dash) bucketAt(base unsafe.Pointer, l int) (bs, last int) {
-	bs = d.c0 + l*d.bw
-	a := uintptr(base) + uintptr(8*bs)
-	return bs, int(d.lastAt>>(a>>3&7)) & 1
-}
-
-// c is the index of bucket l's control word in w, its segment's words.
-func (d *Dash) c(w []uint64, l int) int {
-	bs, last := d.bucketAt(unsafe.Pointer(unsafe.SliceData(w)), l)
-	return bs + last*d.rb
-}
-
-// slotAt is the address of the 8-byte read of slot i of bucket l of the
-// block at base.
-func (d *Dash) slotAt(base unsafe.Pointer, l int, i int) *[8]byte {
-	bs, last := d.bucketAt(base, l)
-	return (*[8]byte)(unsafe.Add(base, 8*bs+d.rb*(i+1)-8*last))
-}
+// c is the index of bucket l's control word.
+func (d *Dash) c(l int) int { return d.c0 + l*d.bw }
 
 func (d *Dash) ref(w []uint64, l int, i int) mem.Ref {
-	return d.refAt(unsafe.Pointer(unsafe.SliceData(w)), l, i)
+	p := unsafe.Add(unsafe.Pointer(&w[d.c(l)]), 8-d.back+d.rb*i)
+	return mem.Ref(binary.LittleEndian.Uint64((*[8]byte)(p)[:]) >> (8 * d.back))
 }
 
 func (d *Dash) setRef(w []uint64, l int, i int, r mem.Ref) {
 	if r>>(8*d.rb) != 0 {
 		panic("ds: Ref does not fit in the dash table's Ref width")
 	}
-	b := d.slotAt(unsafe.Pointer(unsafe.SliceData(w)), l, i)[:]
+	b := (*[8]byte)(unsafe.Add(unsafe.Pointer(&w[d.c(l)]), 8-d.back+d.rb*i))[:]
 	keep := uint64(1)<<(8*d.back) - 1
 	binary.LittleEndian.PutUint64(b, binary.LittleEndian.Uint64(b)&keep|uint64(r)<<(8*d.back))
 }
 
 func (d *Dash) setCtrl(w []uint64, l int, i int, c uint8) {
-	p := &w[d.c(w, l)]
+	p := &w[d.c(l)]
 	*p = *p&^(0xFF<<(8*i)) | uint64(c)<<(8*i)
 }
 
@@ -415,13 +353,13 @@ func dirEnt(e uint64) (unsafe.Pointer, uint32) {
 
 // ctrlAt is the control word of bucket line l of the segment at base.
 func (d *Dash) ctrlAt(base unsafe.Pointer, l int) uint64 {
-	bs, last := d.bucketAt(base, l)
-	return *(*uint64)(unsafe.Add(base, 8*(bs+last*d.rb)))
+	return *(*uint64)(unsafe.Add(base, 8*d.c(l)))
 }
 
 // refAt is slot i of bucket line l of the segment at base (see ref).
 func (d *Dash) refAt(base unsafe.Pointer, l int, i int) mem.Ref {
-	return mem.Ref(binary.LittleEndian.Uint64(d.slotAt(base, l, i)[:]) >> (8 * d.back & 63))
+	p := unsafe.Add(base, 8*d.c(l)+8-d.back+d.rb*i)
+	return mem.Ref(binary.LittleEndian.Uint64((*[8]byte)(p)[:]) >> (8 * d.back))
 }
 
 // findIn looks key up in bucket line l, whose control word is c, of the
@@ -484,10 +422,10 @@ func (d *Dash) insert(s *dashSeg, h uint64, r mem.Ref) bool {
 	home := dashHome(h, s.nb)
 	l := 1 + int(home)
 	i := -1
-	if m := matchFree(w[d.c(w, l)]); m != 0 {
+	if m := matchFree(w[d.c(l)]); m != 0 {
 		i = m.first()
-	} else if ln := d.next(s, l); matchFree(w[d.c(w, ln)]) != 0 {
-		l, i = ln, matchFree(w[d.c(w, ln)]).first()
+	} else if ln := d.next(s, l); matchFree(w[d.c(ln)]) != 0 {
+		l, i = ln, matchFree(w[d.c(ln)]).first()
 	} else if i = d.displace(s, l); i < 0 {
 		if i = d.displace(s, ln); i >= 0 {
 			l = ln
@@ -497,7 +435,7 @@ func (d *Dash) insert(s *dashSeg, h uint64, r mem.Ref) bool {
 		l = 0
 		for j := uint32(0); j < s.ns; j++ {
 			sl := 1 + int(s.nb+(home+j)%s.ns)
-			if matchFree(w[d.c(w, sl)]) != 0 {
+			if matchFree(w[d.c(sl)]) != 0 {
 				l = sl
 				break
 			}
@@ -506,7 +444,7 @@ func (d *Dash) insert(s *dashSeg, h uint64, r mem.Ref) bool {
 			return false
 		}
 		setStashed(w, home)
-		i = matchFree(w[d.c(w, l)]).first()
+		i = matchFree(w[d.c(l)]).first()
 	}
 	// A tombstone reused or an empty slot filled, the bucket's "has an
 	// empty slot" can only turn false, as the lookup rule needs.
@@ -543,11 +481,11 @@ func (d *Dash) prev(s *dashSeg, l int) int {
 func (d *Dash) displace(s *dashSeg, l int) int {
 	w := s.words()
 	ln, lp := d.next(s, l), d.prev(s, l)
-	fn, fp := matchFree(w[d.c(w, ln)]), matchFree(w[d.c(w, lp)])
+	fn, fp := matchFree(w[d.c(ln)]), matchFree(w[d.c(lp)])
 	if fn == 0 && fp == 0 {
 		return -1
 	}
-	for m := matchFull(w[d.c(w, l)]); m != 0; m = m.dropFirst() {
+	for m := matchFull(w[d.c(l)]); m != 0; m = m.dropFirst() {
 		i := m.first()
 		r := d.ref(w, l, i)
 		kh := hashKey(d.keyOf(r))
@@ -575,15 +513,13 @@ func (d *Dash) Get(key []byte) mem.Ref {
 	}
 	h := hashKey(key)
 	base, nb := d.entry(h)
-	// The home bucket (bucketAt, inline): it starts 64 + home*8*bw bytes
-	// into the block, its control word 8*rb bytes further if last.
-	b := unsafe.Add(base, dashHdrBytes+int(dashHome(h, nb))*d.bw*8)
-	last := int(d.lastAt>>(uintptr(b)>>3&7)) & 1
-	c := *(*uint64)(unsafe.Add(b, 8*d.rb*last))
+	// The home bucket's control word: 8*c(1+home) bytes into the block.
+	cp := unsafe.Add(base, dashHdrBytes+int(dashHome(h, nb))*d.bw*8)
+	c := *(*uint64)(cp)
 	for m := matchH2(c, uint8(h&0x7F)); m != 0; m = m.dropFirst() {
-		// Slot i's 8-byte read starts rb*(i+1) bytes past the bucket's
-		// start, 8 bytes sooner with the control word last (see ref).
-		p := (*[8]byte)(unsafe.Add(b, d.rb*(m.first()+1)-8*last))
+		// Slot i ends rb*(i+2) bytes past the control word; its 8-byte
+		// read starts rb*(i+1) past it (see ref).
+		p := (*[8]byte)(unsafe.Add(cp, d.rb*(m.first()+1)))
 		r := mem.Ref(binary.LittleEndian.Uint64(p[:]) >> (8 * d.back & 63))
 		if bytes.Equal(d.keyOf(r), key) {
 			return r
@@ -638,7 +574,7 @@ func (d *Dash) Delete(key []byte) mem.Ref {
 	// A bucket that has been full keeps no empty slot until its segment is
 	// rebuilt (a tombstone instead), so lookups still pass it to reach the
 	// keys that overflowed it.
-	if matchEmpty(s.words()[d.c(s.words(), l)]) != 0 {
+	if matchEmpty(s.words()[d.c(l)]) != 0 {
 		d.setCtrl(s.words(), l, i, ctrlEmpty)
 	} else {
 		d.setCtrl(s.words(), l, i, ctrlDeleted)
@@ -723,7 +659,7 @@ func (d *Dash) newSeg(shape, depth uint8) uint32 {
 	s := dashSeg{base: unsafe.Pointer(&w[0]), shape: shape, depth: depth,
 		nb: uint32(sh.nb), ns: uint32(sh.ns), nw: uint32(size / 8)}
 	for l := 1; l <= int(s.nb+s.ns); l++ {
-		w[d.c(w, l)] = ctrlWordE
+		w[d.c(l)] = ctrlWordE
 	}
 	if uint64(uintptr(s.base))>>dashDirNb != 0 {
 		panic("ds: dash segment address does not fit a directory entry")
@@ -757,7 +693,7 @@ func (d *Dash) freeSeg(si uint32) {
 func (d *Dash) collect(s *dashSeg, ps []dashPair) []dashPair {
 	d.moved += int(s.words()[dashHdrCount])
 	for l := 1; l <= int(s.nb+s.ns); l++ {
-		for m := matchFull(s.words()[d.c(s.words(), l)]); m != 0; m = m.dropFirst() {
+		for m := matchFull(s.words()[d.c(l)]); m != 0; m = m.dropFirst() {
 			r := d.ref(s.words(), l, m.first())
 			ps = append(ps, dashPair{r, hashKey(d.keyOf(r))})
 		}
@@ -883,7 +819,7 @@ func (d *Dash) Scan(cursor uint64, fn func(r mem.Ref)) uint64 {
 	want := cursor & mask
 	w := s.words()
 	for l := 1; l <= int(s.nb+s.ns); l++ {
-		for m := matchFull(w[d.c(w, l)]); m != 0; m = m.dropFirst() {
+		for m := matchFull(w[d.c(l)]); m != 0; m = m.dropFirst() {
 			r := d.ref(w, l, m.first())
 			if (hashKey(d.keyOf(r))>>7)&mask == want {
 				fn(r)
@@ -937,7 +873,7 @@ func (d *Dash) Random(rnd uint64) mem.Ref {
 			y := mix64(x)
 			for k, b := uint64(0), (y>>32)%nl; k < nl; k++ {
 				l := 1 + int((b+k)%nl)
-				if m := matchFull(s.words()[d.c(s.words(), l)]); m != 0 {
+				if m := matchFull(s.words()[d.c(l)]); m != 0 {
 					for j := (y >> 8 & 0xFFFFFF) % uint64(bits.OnesCount64(uint64(m))); j > 0; j-- {
 						m = m.dropFirst()
 					}
@@ -969,7 +905,7 @@ func (d *Dash) Sample(rnd uint64) mem.Ref {
 			continue
 		}
 		l, i := 1+int(v/groupSlots), int(v%groupSlots)
-		if matchFull(s.words()[d.c(s.words(), l)])&(0x80<<(8*i)) != 0 {
+		if matchFull(s.words()[d.c(l)])&(0x80<<(8*i)) != 0 {
 			return d.ref(s.words(), l, i)
 		}
 	}
@@ -981,7 +917,7 @@ func (d *Dash) ForEach(fn func(r mem.Ref) bool) {
 	for si := range d.segs {
 		s := &d.segs[si]
 		for l := 1; l <= int(s.nb+s.ns); l++ {
-			for m := matchFull(s.words()[d.c(s.words(), l)]); m != 0; m = m.dropFirst() {
+			for m := matchFull(s.words()[d.c(l)]); m != 0; m = m.dropFirst() {
 				if !fn(d.ref(s.words(), l, m.first())) {
 					return
 				}
@@ -1004,7 +940,7 @@ func (d *Dash) Clear(free func(r mem.Ref)) {
 		d.a.Free(d.p, d.dirRef, dirSize(len(d.dir)))
 	}
 	*d = Dash{a: d.a, p: d.p, keyOf: d.keyOf, noShrink: d.noShrink, growInPlace: d.growInPlace,
-		shapes: d.shapes, maxSlots: d.maxSlots, rb: d.rb, back: d.back, bw: d.bw, c0: d.c0, lastAt: d.lastAt}
+		shapes: d.shapes, maxSlots: d.maxSlots, rb: d.rb, back: d.back, bw: d.bw, c0: d.c0}
 }
 
 // MemBytes is the size of the segments and the directory.

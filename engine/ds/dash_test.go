@@ -5,10 +5,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
-	"unsafe"
 
 	"rundb/engine/mem"
-	"rundb/variants/arena"
 	"rundb/variants/goheap"
 )
 
@@ -72,7 +70,7 @@ func (d *Dash) checkInvariants() error {
 		}
 		count := 0
 		for l := 1; l <= int(s.nb+s.ns); l++ {
-			w := s.words()[d.c(s.words(), l)]
+			w := s.words()[d.c(l)]
 			for i := 0; i < groupSlots; i++ {
 				c := uint8(w >> (8 * i))
 				if c == ctrlEmpty || c == ctrlDeleted {
@@ -92,7 +90,7 @@ func (d *Dash) checkInvariants() error {
 				}
 				home := dashHome(h, s.nb)
 				lh, ln := 1+int(home), 1+int((home+1)%s.nb)
-				hasEmpty := func(l int) bool { return matchEmpty(s.words()[d.c(s.words(), l)]) != 0 }
+				hasEmpty := func(l int) bool { return matchEmpty(s.words()[d.c(l)]) != 0 }
 				switch {
 				case l == lh:
 				case l == ln && !hasEmpty(lh):
@@ -658,60 +656,5 @@ func TestDashRefWidths(t *testing.T) {
 			}
 			d.Clear(nil)
 		})
-	}
-}
-
-// TestDashSlotLines: over the full slots of a table of 48-byte buckets,
-// the slot reads that leave their control word's cache line are fewer
-// with the control words placed by dashLastAt than they would be with
-// every control word first (rb = 5: 9 against 13 of 32 when buckets start
-// at every multiple of 8 in a line).
-func TestDashSlotLines(t *testing.T) {
-	ar, err := arena.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ar.Close()
-	for _, a := range []mem.Allocator{boundAlloc{newGoheap(), 1 << 40}, ar} {
-		keys := map[mem.Ref][]byte{}
-		d := NewDash(a, mem.PurposeSlots, func(r mem.Ref) []byte { return keys[r] })
-		if d.rb != 5 {
-			t.Fatalf("%s: rb %d; want 5", a.Name(), d.rb)
-		}
-		for i := 1; i <= 50_000; i++ {
-			keys[mem.Ref(i)] = []byte(fmt.Sprint("k", i))
-			d.Put(keys[mem.Ref(i)], mem.Ref(i))
-		}
-		mustCheckDash(t, d)
-		line := func(p uintptr) uintptr { return p / 64 }
-		got, first, full := 0, 0, 0
-		for si := range d.segs {
-			s := &d.segs[si]
-			if s.base == nil {
-				continue
-			}
-			w := s.words()
-			for l := 1; l <= int(s.nb+s.ns); l++ {
-				bs, _ := d.bucketAt(s.base, l)
-				start := uintptr(s.base) + uintptr(8*bs)
-				ctrl := uintptr(unsafe.Pointer(&w[d.c(w, l)]))
-				for m := matchFull(w[d.c(w, l)]); m != 0; m = m.dropFirst() {
-					i := m.first()
-					full++
-					p := uintptr(unsafe.Pointer(d.slotAt(s.base, l, i)))
-					if line(p) != line(ctrl) || line(p+7) != line(ctrl) {
-						got++
-					}
-					if q := start + uintptr(d.rb*(i+1)); line(q+7) != line(start) {
-						first++
-					}
-				}
-			}
-		}
-		t.Logf("%s: %d full slots, %d reads off their control word's line, %d with control words first", a.Name(), full, got, first)
-		if got*10 > first*8 {
-			t.Fatalf("%s: %d slot reads off their control word's line; %d with control words first", a.Name(), got, first)
-		}
-		d.Clear(nil)
 	}
 }
