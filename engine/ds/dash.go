@@ -110,7 +110,7 @@ package ds
 // split further and the two hold at most half of the largest shape; the
 // merged segment has depth-1 and takes every directory entry of both. The
 // last key's delete gives every block back. The directory never halves (at
-// 4 bytes per segment-sized share of the hash space it is a small part of
+// 8 bytes per segment-sized share of the hash space it is a small part of
 // the table). A merge can make a running Scan return keys again (the cursor
 // lands inside the merged segment's range, which it visits whole), never
 // miss one; ScanPos exactness needs SetNoShrink, which stops merges.
@@ -215,8 +215,9 @@ func (d *Dash) fitShapes() []dashShape {
 }
 
 // dashSeg describes one segment: base is its block's first word (nil for
-// an unused descriptor). 24 bytes, so that the descriptors a lookup goes
-// through stay in cache; the block's Ref is kept apart (Dash.refs).
+// an unused descriptor). 24 bytes; the block's Ref is kept apart
+// (Dash.refs). A lookup does not read it: the directory entry has what the
+// home bucket needs, and the stash path reads ns here.
 type dashSeg struct {
 	base  unsafe.Pointer
 	nb    uint32
