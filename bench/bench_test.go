@@ -70,8 +70,15 @@ func clone(r *Results) *Results {
 func setMedian(r *Results, workload, param, backend, metric string, v float64) {
 	for i, row := range r.Rows {
 		if row.Workload == workload && row.Param == param && row.Backend == backend {
+			// Every repeat moves with the median, so the per-round
+			// ratios (ThroughputRatio) move as the medians do.
 			s := r.Rows[i].Metrics[metric]
-			s.Median = v
+			f := v / s.Median
+			s.Median, s.Min, s.Max = v, s.Min*f, s.Max*f
+			s.Repeats = append([]float64(nil), s.Repeats...)
+			for j := range s.Repeats {
+				s.Repeats[j] *= f
+			}
 			r.Rows[i].Metrics[metric] = s
 			return
 		}

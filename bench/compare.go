@@ -73,8 +73,9 @@ func (c Comparison) Failed() bool {
 
 // Compare checks cur against base: for each rundb backend, memory per key
 // (used_memory growth per key) may not grow more than tol.MemGrowth, and
-// each throughput ratio against the reference measured in the same run may
-// not fall more than tol.RatioDrop. A row that was ok and now failed or
+// each throughput ratio against the reference measured in the same run
+// (ThroughputRatio, the median of per-round ratios, in both runs) may not
+// fall more than tol.RatioDrop. A row that was ok and now failed or
 // became unsupported is a regression too. Redis's own rows are the
 // reference, not compared.
 func Compare(base, cur *Results, tol Tolerance) Comparison {
@@ -134,8 +135,8 @@ func Compare(base, cur *Results, tol Tolerance) Comparison {
 			}
 			bref, _ := base.Find(b.Workload, b.Param, ref)
 			cref, _ := cur.Find(b.Workload, b.Param, ref)
-			bv := ratio(b, bref, MRPS)
-			cv := ratio(c, cref, MRPS)
+			bv := ThroughputRatio(b, bref)
+			cv := ThroughputRatio(c, cref)
 			l.What = "rps / " + ref
 			if bv <= 0 || cv <= 0 {
 				l.Verdict, l.Note = VerdictSkipped, "no rps figure"
@@ -295,7 +296,7 @@ func againRatio(again *Results, workload, param, backend, ref string) float64 {
 	row, ok1 := again.Find(workload, param, backend)
 	refRow, ok2 := again.Find(workload, param, ref)
 	if ok1 && ok2 && row.Status == StatusOK && refRow.Status == StatusOK {
-		return ratio(row, refRow, MRPS)
+		return ThroughputRatio(row, refRow)
 	}
 	return 0
 }
@@ -311,15 +312,6 @@ func throughputRef(base, cur *Results, workload, param string) string {
 		}
 	}
 	return ""
-}
-
-func ratio(row, ref Row, m string) float64 {
-	v, ok1 := row.Get(m)
-	r, ok2 := ref.Get(m)
-	if !ok1 || !ok2 || r <= 0 {
-		return 0
-	}
-	return v / r
 }
 
 func firstLine(s string) string {

@@ -173,6 +173,9 @@ type runState struct {
 	lastPrint time.Time
 	tty       bool
 	notes     []string // added to the results' notes
+	// setup is the current group task's time to start its server and run
+	// its fixture, for Results.Tasks.
+	setup time.Duration
 }
 
 type rowSamples struct {
@@ -180,6 +183,7 @@ type rowSamples struct {
 	metrics []Metrics
 	errs    []string
 	unsupp  int
+	dur     time.Duration // wall time of the row's runs
 }
 
 // Run executes every workload on every backend and returns the results.
@@ -219,19 +223,27 @@ func Run(cfg Config) *Results {
 	for _, t := range tasks {
 		base := st.done
 		st.report(t, 0)
+		st.setup = 0
+		t0 := time.Now()
 		t.run(func(f float64) {
 			st.done = base + t.cost*math.Min(math.Max(f, 0), 1)
 			st.report(t, f)
 		})
+		res.Tasks = append(res.Tasks, TaskTime{Backend: t.backend, Label: t.label,
+			Seconds: roundS(time.Since(t0)), SetupS: roundS(st.setup)})
+		if !st.tty {
+			st.progressf("%23s %-9s %-32s took %.1fs\n", "", t.backend, t.label, time.Since(t0).Seconds())
+		}
 		st.done = base + t.cost
 	}
 	if st.tty {
 		fmt.Fprintln(cfg.Progress)
 	}
-	st.progressf("done in %s\n", time.Since(st.started).Round(time.Second))
 	for _, k := range st.order {
 		res.Rows = append(res.Rows, st.samples[k].finish())
 	}
+	st.progressf("%s", TimeBreakdown(res.Rows, res.Tasks))
+	st.progressf("done in %s\n", time.Since(st.started).Round(time.Second))
 	res.Notes = append(res.Notes, st.notes...)
 	res.Finished = time.Now()
 	return res
@@ -293,6 +305,7 @@ func (s *rowSamples) add(m Metrics, err error) {
 
 func (s *rowSamples) finish() Row {
 	r := s.row
+	r.DurationS = roundS(s.dur)
 	switch {
 	case len(s.metrics) > 0:
 		r.Status = StatusOK
@@ -446,6 +459,8 @@ func (st *runState) freshTask(b string, w *Workload, p string, r int) task {
 	}
 	return task{backend: b, label: label, cost: w.cost(cfg.Sizes, p) + 20000, run: func(progress func(float64)) {
 		rs := st.sample(w, p, b)
+		t0 := time.Now()
+		defer func() { rs.dur += time.Since(t0) }()
 		srv, err := StartServer(cfg.Tools, b, cfg.TmpDir)
 		if err != nil {
 			rs.add(nil, err)
@@ -484,6 +499,12 @@ func (st *runState) groupTask(b, fixture string, ws []*Workload, r, reps int) ta
 				}
 			}
 		}
+		t0 := time.Now()
+		defer func() {
+			if st.setup == 0 {
+				st.setup = time.Since(t0)
+			}
+		}()
 		srv, err := StartServer(cfg.Tools, b, cfg.TmpDir)
 		if err != nil {
 			fail(err)
@@ -505,9 +526,11 @@ func (st *runState) groupTask(b, fixture string, ws []*Workload, r, reps int) ta
 				return
 			}
 		}
+		st.setup = time.Since(t0)
 		for _, w := range ws {
 			for _, p := range w.params(cfg.Sizes) {
 				rs := st.sample(w, p, b)
+				t1 := time.Now()
 				if dead := srv.Alive(); dead != nil {
 					rs.add(nil, fmt.Errorf("server died: %w", dead))
 					continue
@@ -517,6 +540,7 @@ func (st *runState) groupTask(b, fixture string, ws []*Workload, r, reps int) ta
 				guard := watchdog(srv, cfg.Sizes.runTimeout())
 				m, err := w.Run(env)
 				rs.add(m, guard(err))
+				rs.dur += time.Since(t1)
 			}
 		}
 	}}
@@ -589,4 +613,42 @@ func PlanCost(cfg Config) (runs int, cost float64) {
 		cost += t.cost
 	}
 	return runs, cost
+}
+
+func roundS(d time.Duration) float64 { return math.Round(d.Seconds()*1000) / 1000 }
+
+// TimeBreakdown says where a run's time went: each workload's runs summed
+// over its rows, the fixture groups' setups (server start and keyspace
+// load), and the rest (stopping the groups' servers).
+func TimeBreakdown(rows []Row, tasks []TaskTime) string {
+	by := map[string]float64{}
+	var order []string
+	add := func(k string, v float64) {
+		if _, ok := by[k]; !ok {
+			order = append(order, k)
+		}
+		by[k] += v
+	}
+	var total, accounted float64
+	for _, t := range tasks {
+		total += t.Seconds
+		if t.SetupS > 0 {
+			add("fixture setups", t.SetupS)
+			accounted += t.SetupS
+		}
+	}
+	for _, r := range rows {
+		add(r.Workload, r.DurationS)
+		accounted += r.DurationS
+	}
+	if rest := total - accounted; rest > 0.0005 {
+		add("other", rest)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "time by part (%d server runs, %.0f s):", len(tasks), total)
+	for _, k := range order {
+		fmt.Fprintf(&b, " %s %.0fs", k, by[k])
+	}
+	b.WriteString("\n")
+	return b.String()
 }

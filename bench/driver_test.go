@@ -114,8 +114,22 @@ func TestRunMarksFailuresAndGoesOn(t *testing.T) {
 	if row := statusOf(t, res, "T1", "P=1", "fake"); row.Status != StatusFailed || !strings.Contains(row.Error, "fixture") {
 		t.Errorf("T1 fake: got %+v; want failed in the fixture", row)
 	}
-	if !strings.Contains(progress.String(), "fake") || !strings.Contains(progress.String(), "done in") {
+	if !strings.Contains(progress.String(), "fake") || !strings.Contains(progress.String(), "done in") ||
+		!strings.Contains(progress.String(), "time by part") {
 		t.Errorf("progress output: %q", progress.String())
+	}
+	// Every server run of the plan is timed, and the group's setup (the
+	// fixture that failed) is part of its task.
+	if runs, _ := PlanCost(Config{Sizes: tinySizes(), Backends: []string{Redis, "fake"}, Workloads: ws}); len(res.Tasks) != runs {
+		t.Errorf("%d timed tasks; the plan has %d", len(res.Tasks), runs)
+	}
+	for _, tk := range res.Tasks {
+		if tk.Seconds < 0 || tk.SetupS > tk.Seconds {
+			t.Errorf("task %+v: want 0 <= setup <= seconds", tk)
+		}
+	}
+	if row := statusOf(t, res, "W4", "N=50", "fake"); row.DurationS <= 0 {
+		t.Errorf("W4 fake: no duration: %+v", row)
 	}
 	if len(res.Notes) == 0 || !strings.Contains(res.Notes[0], "redis-server is not installed") {
 		t.Errorf("notes: %q", res.Notes)

@@ -198,10 +198,17 @@ func statusCell(row Row) string {
 	return "**failed**"
 }
 
-// ratioCell is row/ref for metric m, "" when either is missing.
+// ratioCell is row/ref for metric m, "" when either is missing; for
+// requests per second, ThroughputRatio (the median of per-round ratios).
 func ratioCell(r *Results, row Row, workload, param, m string) string {
 	ref, ok := r.Find(workload, param, Redis)
 	if !ok || row.Backend == Redis {
+		return ""
+	}
+	if m == MRPS {
+		if q := ThroughputRatio(row, ref); q > 0 {
+			return fmt.Sprintf("%.2f×", q)
+		}
 		return ""
 	}
 	v, ok1 := row.Get(m)

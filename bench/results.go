@@ -55,6 +55,11 @@ type Row struct {
 	Status   string          `json:"status"`
 	Error    string          `json:"error,omitempty"`
 	Metrics  map[string]Stat `json:"metrics,omitempty"`
+	// DurationS is the wall time the row's runs took over all repeats, in
+	// seconds: for a fresh-server workload the whole run (the server's
+	// start and stop too); for a fixture group's workload its own run
+	// only (the group's setup is in Results.Tasks).
+	DurationS float64 `json:"duration_s,omitempty"`
 }
 
 // Key identifies a row across runs.
@@ -103,6 +108,19 @@ type Results struct {
 	Workloads []WorkloadInfo `json:"workloads"`
 	Notes     []string       `json:"notes,omitempty"`
 	Rows      []Row          `json:"rows"`
+	// Tasks is where the run's time went: every server run of the plan in
+	// order, with its wall time.
+	Tasks []TaskTime `json:"tasks,omitempty"`
+}
+
+// TaskTime is one server run of the plan and how long it took.
+type TaskTime struct {
+	Backend string  `json:"backend"`
+	Label   string  `json:"label"`
+	Seconds float64 `json:"seconds"`
+	// SetupS is the part spent starting the server and loading a fixture
+	// group's keyspace, before its workloads ran (fixture groups only).
+	SetupS float64 `json:"setup_s,omitempty"`
 }
 
 // Find returns the row for workload, param and backend.

@@ -47,3 +47,33 @@ func Percentiles(samples []float64) Latency {
 	mx, _ := stats.Max(data)
 	return Latency{P50: p(50), P99: p(99), P999: p(99.9), Max: mx, Count: len(samples)}
 }
+
+// ThroughputRatio is row's requests per second against ref's, both
+// throughput rows of one run: the median of the per-repeat ratios, each
+// repeat of row against ref's repeat of the same round. The driver runs the
+// repeats of the fixture groups round by round (every backend's first
+// repeat, then every backend's second), so the two repeats of a pair ran
+// minutes apart at most and a slow spell of a shared machine tends to
+// land on both. When the repeats cannot be paired (a repeat failed, so
+// the rounds no longer line up, or the counts differ) it is the ratio of
+// the medians. 0 when either row has no figure.
+func ThroughputRatio(row, ref Row) float64 {
+	v, ok1 := row.Get(MRPS)
+	r, ok2 := ref.Get(MRPS)
+	if !ok1 || !ok2 || r <= 0 {
+		return 0
+	}
+	a, b := row.Metrics[MRPS].Repeats, ref.Metrics[MRPS].Repeats
+	if len(a) < 2 || len(a) != len(b) || row.Error != "" || ref.Error != "" {
+		return v / r
+	}
+	rs := make([]float64, len(a))
+	for i := range a {
+		if b[i] <= 0 {
+			return v / r
+		}
+		rs[i] = a[i] / b[i]
+	}
+	med, _ := stats.Median(rs)
+	return med
+}
