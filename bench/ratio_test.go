@@ -2,8 +2,11 @@ package bench
 
 import (
 	"math"
+	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/montanaflynn/stats"
 )
 
 func rpsRow(backend string, repeats ...float64) Row {
@@ -87,5 +90,30 @@ func TestThroughputRatioInReportAndCompare(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("no compare line for T2 arena:\n%s", cmp.Format())
+	}
+}
+
+// Percentiles from one sort are the nearest-rank percentiles the stats
+// package computes one sort each, on every size around the ranks' edges.
+func TestPercentilesMatchNearestRank(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, n := range []int{1, 2, 3, 99, 100, 101, 999, 1000, 1001, 12345} {
+		xs := make([]float64, n)
+		for i := range xs {
+			xs[i] = math.Round(rng.ExpFloat64()*1000) / 1000 // ties too
+		}
+		got := Percentiles(xs)
+		want := Latency{Count: n}
+		for q, dst := range map[float64]*float64{50: &want.P50, 99: &want.P99, 99.9: &want.P999} {
+			*dst, _ = stats.PercentileNearestRank(xs, q)
+		}
+		want.Max, _ = stats.Max(xs)
+		if got != want {
+			t.Errorf("n=%d: got %+v; want %+v", n, got, want)
+		}
+	}
+	l := Percentiles([]float64{1, math.NaN(), 3})
+	if !math.IsNaN(l.P50) || !math.IsNaN(l.P999) || l.Count != 3 {
+		t.Errorf("with a NaN: got %+v; want NaN percentiles", l)
 	}
 }
