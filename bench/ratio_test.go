@@ -3,6 +3,7 @@ package bench
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -115,5 +116,58 @@ func TestPercentilesMatchNearestRank(t *testing.T) {
 	l := Percentiles([]float64{1, math.NaN(), 3})
 	if !math.IsNaN(l.P50) || !math.IsNaN(l.P999) || l.Count != 3 {
 		t.Errorf("with a NaN: got %+v; want NaN percentiles", l)
+	}
+}
+
+// selectNth puts the value sorting would put at k there, the smaller ones
+// before it and the larger after, on inputs with ties, sorted and reversed.
+func TestSelectNth(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	inputs := map[string]func(n int) []float64{
+		"random": func(n int) []float64 {
+			xs := make([]float64, n)
+			for i := range xs {
+				xs[i] = rng.Float64()
+			}
+			return xs
+		},
+		"ties": func(n int) []float64 {
+			xs := make([]float64, n)
+			for i := range xs {
+				xs[i] = float64(rng.IntN(5))
+			}
+			return xs
+		},
+		"sorted": func(n int) []float64 {
+			xs := make([]float64, n)
+			for i := range xs {
+				xs[i] = float64(i)
+			}
+			return xs
+		},
+		"reversed": func(n int) []float64 {
+			xs := make([]float64, n)
+			for i := range xs {
+				xs[i] = float64(n - i)
+			}
+			return xs
+		},
+	}
+	for name, gen := range inputs {
+		for _, n := range []int{1, 2, 17, 100, 1000, 5001} {
+			for _, k := range []int{0, n / 2, n - 1, (n * 99) / 100} {
+				xs := gen(n)
+				sorted := slices.Sorted(slices.Values(xs))
+				selectNth(xs, k)
+				if xs[k] != sorted[k] {
+					t.Fatalf("%s n=%d k=%d: got %v; want %v", name, n, k, xs[k], sorted[k])
+				}
+				for i, v := range xs {
+					if (i < k && v > xs[k]) || (i > k && v < xs[k]) {
+						t.Fatalf("%s n=%d k=%d: a[%d]=%v on the wrong side of %v", name, n, k, i, v, xs[k])
+					}
+				}
+			}
+		}
 	}
 }

@@ -32,25 +32,74 @@ type Latency struct {
 }
 
 // Percentiles computes p50, p99, p99.9 and max from every sample (in
-// milliseconds), not from averages: nearest-rank percentiles of one sorted
-// copy (a T run at pipeline 16 has 800,000 samples; sorting them once per
-// percentile took longer than half the run).
+// milliseconds), not from averages: nearest-rank percentiles, picked by
+// selection from one copy (a T run at pipeline 16 has 800,000 samples;
+// sorting them once per percentile took longer than half the run).
 func Percentiles(samples []float64) Latency {
-	if len(samples) == 0 {
+	n := len(samples)
+	if n == 0 {
 		return Latency{math.NaN(), math.NaN(), math.NaN(), math.NaN(), 0}
 	}
 	if slices.ContainsFunc(samples, math.IsNaN) {
 		return percentilesNaN(samples)
 	}
+	// The nearest rank of q: the smallest sample with at least q% of the
+	// samples at or below it, as an index into the sorted samples.
+	rank := func(q float64) int { return max(int(math.Ceil(float64(n)*q/100)), 1) - 1 }
 	c := slices.Clone(samples)
-	slices.Sort(c)
-	p := func(q float64) float64 {
-		// The nearest rank: the smallest sample with at least q% of the
-		// samples at or below it.
-		r := int(math.Ceil(float64(len(c)) * q / 100))
-		return c[max(r, 1)-1]
+	i999, i99, i50 := rank(99.9), rank(99), rank(50)
+	// Each selection leaves the samples at or below its value before its
+	// index, so the next, lower rank is found among those alone (which
+	// leaves the higher ranks' places alone).
+	l := Latency{Max: slices.Max(samples), Count: n}
+	selectNth(c, i999)
+	l.P999 = c[i999]
+	if i99 < i999 {
+		selectNth(c[:i999], i99)
 	}
-	return Latency{P50: p(50), P99: p(99), P999: p(99.9), Max: c[len(c)-1], Count: len(samples)}
+	l.P99 = c[i99]
+	if i50 < i99 {
+		selectNth(c[:i99], i50)
+	}
+	l.P50 = c[i50]
+	return l
+}
+
+// selectNth reorders a so that a[k] is the value sorting would put there,
+// with no larger value before it and no smaller one after it (a
+// quickselect with three-way partitions, so runs of equal samples cost
+// nothing extra).
+func selectNth(a []float64, k int) {
+	lo, hi := 0, len(a) // the k-th value lies in a[lo:hi]
+	for hi-lo > 16 {
+		// Median of three of the first, middle and last as the pivot.
+		x, y, z := a[lo], a[lo+(hi-lo)/2], a[hi-1]
+		p := max(min(x, y), min(max(x, y), z))
+		// a[lo:lt] < p, a[lt:i] == p, a[gt:hi] > p.
+		lt, i, gt := lo, lo, hi
+		for i < gt {
+			switch v := a[i]; {
+			case v < p:
+				a[lt], a[i] = a[i], a[lt]
+				lt++
+				i++
+			case v > p:
+				gt--
+				a[gt], a[i] = a[i], a[gt]
+			default:
+				i++
+			}
+		}
+		switch {
+		case k < lt:
+			hi = lt
+		case k >= gt:
+			lo = gt
+		default:
+			return
+		}
+	}
+	slices.Sort(a[lo:hi])
 }
 
 // percentilesNaN is Percentiles of samples holding a NaN, as the stats
