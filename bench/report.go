@@ -38,7 +38,10 @@ func RenderReport(r *Results, plots []string) string {
 	fmt.Fprintf(&b, "Profile `%s`, run %s → %s (%s). Every rundb backend and redis-server ran the same named workloads "+
 		"(`../shared/WORKLOADS.md`), one server process at a time, each on a fresh data directory. "+
 		"Figures are the median of repeats; ratios are against Redis measured in the same run "+
-		"(below 1 is less memory / less time / fewer requests per second than Redis).\n\n",
+		"(below 1 is less memory / less time / fewer requests per second than Redis). "+
+		"A throughput ratio is the median of per-round ratios: the repeats run round by round (every backend's first, "+
+		"then every backend's second), and each repeat is set against Redis's repeat of the same round, "+
+		"so a slow spell of the machine that hits both cancels out.\n\n",
 		r.Profile, r.Started.UTC().Format("2006-01-02 15:04 UTC"), r.Finished.UTC().Format("15:04 UTC"),
 		r.Finished.Sub(r.Started).Round(1e9))
 	b.WriteString(MachineTable(r))
