@@ -90,7 +90,7 @@ bench-quick: bench-tools
 # jemalloc too), then H1: 100M keys of W1's shapes on the leanest combination
 # (about 5 GiB of RSS; Redis projected, not run; BENCH_ARGS='-huge 0' skips it).
 # The plan is 167 server runs, 3.2e9 cost units (`bin/rundb-bench -profile
-# large -list`; make bench's 4.9e8 took 12.5 min): about 1.5-2 hours on 2
+# large -list`; make bench's 4.9e8 took 11 min): about 1.5-2 hours on 2
 # cores, half of it T1-T5 on a 10M keyspace, H1 some 5-10 minutes.
 bench-large: bench-tools
 	./$(BENCH) -profile large -out $(BENCH_LARGE_OUT) $(BENCH_ARGS)
