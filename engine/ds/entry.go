@@ -66,6 +66,7 @@ package ds
 import (
 	"encoding/binary"
 	"strconv"
+	"unsafe"
 
 	"rundb/engine/mem"
 )
@@ -122,14 +123,43 @@ const (
 // Entry is a decoded view of an entry block. It is a value: methods that
 // change the block in place (SetLRU, SetDeadline, SetContainer) keep every
 // copy valid; SetRawLen updates its receiver only.
+//
+// It is seven machine words, so that Go's register ABI passes and returns
+// it (with a bool or two beside it) in registers: every lookup hands one
+// up through several calls, and a bigger Entry went through memory, where
+// copying a just-written struct with 16-byte moves stalls on store
+// forwarding. So a string's bytes are a pointer and a length (a raw
+// block's capacity is decoded from the block when asked), and the key's
+// and the value's offsets share one word (the key's length is what lies
+// between them, less the deadline).
 type Entry struct {
-	b    []byte // the whole block
-	val  []byte // string bytes: in b (embstr) or the raw block (len, cap = raw cap); nil otherwise
-	ref  mem.Ref
-	kOff uint32
-	kLen uint32
-	vOff uint32 // the value, after the deadline
+	b   []byte // the whole block
+	vp  *byte  // a string's bytes: in b (embstr) or the raw block; nil otherwise
+	vn  int    // their length
+	ref mem.Ref
+	off uint64 // the key's offset | the value's offset (after the deadline) << 8
 }
+
+// entryAt is the entry of block b at Ref r whose value starts at v.
+func entryAt(b []byte, r mem.Ref, v int) Entry {
+	_, n := binary.Uvarint(b[4:])
+	return Entry{b: b, ref: r, off: uint64(4+n) | uint64(v)<<8}
+}
+
+func (e Entry) kOff() int { return int(e.off & 0xff) }
+func (e Entry) vOff() int { return int(e.off >> 8) }
+
+// val is a string's bytes (nil when there are none).
+func (e Entry) val() []byte {
+	if e.vp == nil {
+		return nil
+	}
+	return unsafe.Slice(e.vp, e.vn)
+}
+
+// setVal makes s the string's bytes; a nil s means none, an empty non-nil
+// s an empty string.
+func (e *Entry) setVal(s []byte) { e.vp, e.vn = unsafe.SliceData(s), len(s) }
 
 // Load decodes the entry block r.
 func Load(a mem.Allocator, r mem.Ref) Entry {
@@ -143,12 +173,10 @@ func Load(a mem.Allocator, r mem.Ref) Entry {
 		b = a.Bytes(r, maxHeadView)
 		kl, n = binary.Uvarint(b[4:])
 	}
-	e := Entry{ref: r, kOff: uint32(4 + n), kLen: uint32(kl)}
 	v := 4 + n + int(kl)
 	if b[0]&ttlBit != 0 {
 		v += 8
 	}
-	e.vOff = uint32(v)
 	var size int
 	switch b[0] & encMask {
 	case EncEmbstr:
@@ -161,18 +189,19 @@ func Load(a mem.Allocator, r mem.Ref) Entry {
 	default: // int and containers: 8 bytes
 		size = v + refSize
 	}
-	e.b = a.Bytes(r, size)
+	b = a.Bytes(r, size)
+	e := Entry{b: b, ref: r, off: uint64(4+n) | uint64(v)<<8}
 	switch b[0] & encMask {
 	case EncEmbstr:
-		e.val = e.b[v+1 : size : size]
+		e.setVal(b[v+1 : size])
 	case EncRaw:
-		ln, w := binary.Uvarint(e.b[v:])
-		c, _ := binary.Uvarint(e.b[v+w:])
+		ln, w := binary.Uvarint(b[v:])
+		c, _ := binary.Uvarint(b[v+w:])
 		if c > 0 {
-			rr := mem.Ref(binary.LittleEndian.Uint64(e.b[v+2*w:]))
-			e.val = a.Bytes(rr, int(c))[:ln:c]
+			rr := mem.Ref(binary.LittleEndian.Uint64(b[v+2*w:]))
+			e.setVal(a.Bytes(rr, int(c))[:ln])
 		} else {
-			e.val = []byte{}
+			e.setVal([]byte{})
 		}
 	}
 	return e
@@ -219,7 +248,10 @@ func (e Entry) SetOwn(on bool) {
 func (e Entry) Enc() uint8 { return e.b[0] & encMask }
 
 // Key is the key; it aliases the block.
-func (e Entry) Key() []byte { return e.b[e.kOff : e.kOff+e.kLen : e.kOff+e.kLen] }
+func (e Entry) Key() []byte {
+	end := e.vOff() - int(e.b[0]&ttlBit) // ttlBit is 8, the deadline's size
+	return e.b[e.kOff():end:end]
+}
 
 // HasTTL reports whether the entry carries a deadline.
 func (e Entry) HasTTL() bool { return e.b[0]&ttlBit != 0 }
@@ -229,7 +261,7 @@ func (e Entry) Deadline() int64 {
 	if !e.HasTTL() {
 		return 0
 	}
-	return int64(binary.LittleEndian.Uint64(e.b[e.vOff-8:]))
+	return int64(binary.LittleEndian.Uint64(e.b[e.vOff()-8:]))
 }
 
 // SetDeadline rewrites the deadline in place; only valid when HasTTL.
@@ -237,7 +269,7 @@ func (e Entry) SetDeadline(ms int64) {
 	if !e.HasTTL() {
 		panic("ds: SetDeadline on an entry without TTL")
 	}
-	binary.LittleEndian.PutUint64(e.b[e.vOff-8:], uint64(ms))
+	binary.LittleEndian.PutUint64(e.b[e.vOff()-8:], uint64(ms))
 }
 
 // LRU is the 24-bit LRU clock (or LFU counter).
@@ -247,31 +279,31 @@ func (e Entry) LRU() uint32 { return uint32(e.b[1]) | uint32(e.b[2])<<8 | uint32
 func (e Entry) SetLRU(v uint32) { e.b[1], e.b[2], e.b[3] = byte(v), byte(v>>8), byte(v>>16) }
 
 // Int is the value of an EncInt string.
-func (e Entry) Int() int64 { return int64(binary.LittleEndian.Uint64(e.b[e.vOff:])) }
+func (e Entry) Int() int64 { return int64(binary.LittleEndian.Uint64(e.b[e.vOff():])) }
 
 // SetInt overwrites the value of an EncInt entry in place. The new value
 // is never the key's own copy: what INCR makes is shared when it is small.
 func (e Entry) SetInt(v int64) {
-	binary.LittleEndian.PutUint64(e.b[e.vOff:], uint64(v))
+	binary.LittleEndian.PutUint64(e.b[e.vOff():], uint64(v))
 	e.SetOwn(false)
 }
 
 // Str is the value of an embstr or raw string (aliasing its block); nil for
 // EncInt (see AppendStr) and containers.
-func (e Entry) Str() []byte { return e.val }
+func (e Entry) Str() []byte { return e.val() }
 
 // AppendStr appends the string value in any string encoding.
 func (e Entry) AppendStr(dst []byte) []byte {
 	if e.Enc() == EncInt {
 		return strconv.AppendInt(dst, e.Int(), 10)
 	}
-	return append(dst, e.val...)
+	return append(dst, e.val()...)
 }
 
 // StrLen is the length of the string value (for EncInt, of its decimal form).
 func (e Entry) StrLen() int {
 	if e.Enc() != EncInt {
-		return len(e.val)
+		return e.vn
 	}
 	n := e.Int()
 	d := 1
@@ -290,35 +322,44 @@ func (e Entry) RawCap() int {
 	if e.Enc() != EncRaw {
 		return 0
 	}
-	return cap(e.val)
+	return e.rawCap()
+}
+
+// rawCap is a raw string's block capacity, from the entry block.
+func (e Entry) rawCap() int {
+	v := e.vOff()
+	_, w := binary.Uvarint(e.b[v:])
+	c, _ := binary.Uvarint(e.b[v+w:])
+	return int(c)
 }
 
 // RawBuf is a raw string's whole block (len = RawCap), for in-place
 // APPEND/SETRANGE; follow with SetRawLen.
-func (e Entry) RawBuf() []byte { return e.val[:cap(e.val)] }
+func (e Entry) RawBuf() []byte { return unsafe.Slice(e.vp, e.rawCap()) }
 
 // SetRawLen sets a raw string's length (<= RawCap) in place.
 func (e *Entry) SetRawLen(n int) {
-	if e.Enc() != EncRaw || n < 0 || n > cap(e.val) {
+	if e.Enc() != EncRaw || n < 0 || n > e.rawCap() {
 		panic("ds: SetRawLen out of range")
 	}
-	v := e.vOff
+	v := e.vOff()
 	_, w := binary.Uvarint(e.b[v:])
 	putUvarintWidth(e.b[v:], uint64(n), w)
-	e.val = e.val[:n]
+	e.vn = n
 }
 
 // rawRef is the Ref of a raw string's block (0 when its capacity is 0).
 func (e Entry) rawRef() mem.Ref {
-	_, w := binary.Uvarint(e.b[e.vOff:])
-	return mem.Ref(binary.LittleEndian.Uint64(e.b[int(e.vOff)+2*w:]))
+	v := e.vOff()
+	_, w := binary.Uvarint(e.b[v:])
+	return mem.Ref(binary.LittleEndian.Uint64(e.b[v+2*w:]))
 }
 
 // Container is the Ref of a list/set/zset/hash container.
-func (e Entry) Container() mem.Ref { return mem.Ref(binary.LittleEndian.Uint64(e.b[e.vOff:])) }
+func (e Entry) Container() mem.Ref { return mem.Ref(binary.LittleEndian.Uint64(e.b[e.vOff():])) }
 
 // SetContainer replaces the container Ref in place.
-func (e Entry) SetContainer(r mem.Ref) { binary.LittleEndian.PutUint64(e.b[e.vOff:], uint64(r)) }
+func (e Entry) SetContainer(r mem.Ref) { binary.LittleEndian.PutUint64(e.b[e.vOff():], uint64(r)) }
 
 // SetContainerAs replaces the container in place with c, whose encoding may
 // differ (a set converted from intset to hashtable).
@@ -442,25 +483,20 @@ func NewString(a mem.Allocator, key, val []byte, enc uint8, deadline int64, hasT
 		r, b, v := newBlock(a, TypeString, EncEmbstr, key, deadline, hasTTL, lru, 1+len(val))
 		b[v] = byte(len(val))
 		copy(b[v+1:], val)
-		return Entry{b: b, val: b[v+1 : len(b) : len(b)], ref: r, kLen: uint32(len(key)), vOff: uint32(v)}.fixKey()
+		e := entryAt(b, r, v)
+		e.setVal(b[v+1:])
+		return e
 	case EncRaw:
 		return NewRawCap(a, key, val, len(val), deadline, hasTTL, lru)
 	}
 	panic("ds: NewString with a non-string encoding")
 }
 
-// fixKey sets kOff from the block's key length field.
-func (e Entry) fixKey() Entry {
-	_, n := binary.Uvarint(e.b[4:])
-	e.kOff = uint32(4 + n)
-	return e
-}
-
 // NewInt builds an EncInt string entry.
 func NewInt(a mem.Allocator, key []byte, n int64, deadline int64, hasTTL bool, lru uint32) Entry {
 	r, b, v := newBlock(a, TypeString, EncInt, key, deadline, hasTTL, lru, 8)
 	binary.LittleEndian.PutUint64(b[v:], uint64(n))
-	return Entry{b: b, ref: r, kLen: uint32(len(key)), vOff: uint32(v)}.fixKey()
+	return entryAt(b, r, v)
 }
 
 // NewRawCap builds an EncRaw string entry whose value block has room for
@@ -471,14 +507,15 @@ func NewRawCap(a mem.Allocator, key, val []byte, capacity int, deadline int64, h
 	r, b, v := newBlock(a, TypeString, EncRaw, key, deadline, hasTTL, lru, 2*w+refSize)
 	putUvarintWidth(b[v:], uint64(len(val)), w)
 	binary.PutUvarint(b[v+w:], uint64(capacity))
-	e := Entry{b: b, ref: r, kLen: uint32(len(key)), vOff: uint32(v)}.fixKey()
+	e := entryAt(b, r, v)
 	var rr mem.Ref
 	if capacity > 0 {
 		rr = a.Alloc(mem.PurposeValue, capacity)
-		e.val = a.Bytes(rr, capacity)[:len(val):capacity]
-		copy(e.val, val)
+		s := a.Bytes(rr, capacity)[:len(val)]
+		copy(s, val)
+		e.setVal(s)
 	} else {
-		e.val = []byte{}
+		e.setVal([]byte{})
 	}
 	binary.LittleEndian.PutUint64(b[v+2*w:], uint64(rr))
 	return e
@@ -498,8 +535,8 @@ func NewRawOwned(a mem.Allocator, key []byte, r mem.Ref, n int, deadline int64, 
 	putUvarintWidth(b[v:], uint64(n), w)
 	binary.PutUvarint(b[v+w:], uint64(n))
 	binary.LittleEndian.PutUint64(b[v+2*w:], uint64(r))
-	e := Entry{b: b, ref: er, kLen: uint32(len(key)), vOff: uint32(v)}.fixKey()
-	e.val = a.Bytes(r, n)[:n:n]
+	e := entryAt(b, er, v)
+	e.setVal(a.Bytes(r, n)[:n])
 	return e
 }
 
@@ -511,24 +548,29 @@ func NewRawOwned(a mem.Allocator, key []byte, r mem.Ref, n int, deadline int64, 
 // *e is left owning no value block, so that freeing it (db's Replace does)
 // frees only its entry block; the caller stores the new one.
 func GrowRaw(a mem.Allocator, e *Entry, capacity int) Entry {
-	if e.Enc() != EncRaw || cap(e.val) == 0 || capacity < len(e.val) {
+	if e.Enc() != EncRaw || e.rawCap() == 0 || capacity < e.vn {
 		panic("ds: GrowRaw needs a raw value with a block, and room for its length")
 	}
-	n := len(e.val)
-	rr := mem.Realloc(a, mem.PurposeValue, e.rawRef(), cap(e.val), capacity)
-	v := int(e.vOff)
+	n := e.vn
+	rr := mem.Realloc(a, mem.PurposeValue, e.rawRef(), e.rawCap(), capacity)
+	v := e.vOff()
 	_, w := binary.Uvarint(e.b[v:])
 	if uvarintLen(uint64(capacity)) <= w {
 		// The length stays padded to w bytes; rewrite cap to w bytes too.
 		putUvarintWidth(e.b[v+w:], uint64(capacity), w)
 		binary.LittleEndian.PutUint64(e.b[v+2*w:], uint64(rr))
-		e.val = a.Bytes(rr, capacity)[:n:capacity]
+		e.setVal(a.Bytes(rr, capacity)[:n])
 		return *e
 	}
 	ne := NewRawOwned(a, e.Key(), rr, capacity, e.Deadline(), e.HasTTL(), e.LRU())
 	ne.b[0] |= e.b[0] & ownBit
 	ne.SetRawLen(n)
-	e.val = e.val[:0:0]
+	// The old block gives the value block up: its length and capacity
+	// become 0 (in their padded widths) and its ref 0.
+	putUvarintWidth(e.b[v:], 0, w)
+	putUvarintWidth(e.b[v+w:], 0, w)
+	binary.LittleEndian.PutUint64(e.b[v+2*w:], 0)
+	e.setVal([]byte{})
 	return ne
 }
 
@@ -537,7 +579,7 @@ func GrowRaw(a mem.Allocator, e *Entry, capacity int) Entry {
 func NewContainer(a mem.Allocator, typ, enc uint8, key []byte, c mem.Ref, deadline int64, hasTTL bool, lru uint32) Entry {
 	r, b, v := newBlock(a, typ, enc, key, deadline, hasTTL, lru, refSize)
 	binary.LittleEndian.PutUint64(b[v:], uint64(c))
-	return Entry{b: b, ref: r, kLen: uint32(len(key)), vOff: uint32(v)}.fixKey()
+	return entryAt(b, r, v)
 }
 
 // WithTTL returns the entry with (hasTTL) or without a deadline. When that
@@ -564,14 +606,15 @@ func (e Entry) Rekey(a mem.Allocator, key []byte) Entry {
 // rebuild builds a new entry block for key with e's type, encoding, access
 // field and value section, and the given TTL, then frees e's block only.
 func (e Entry) rebuild(a mem.Allocator, key []byte, hasTTL bool, deadline int64) Entry {
-	valBytes := e.b[e.vOff:]
+	valBytes := e.b[e.vOff():]
 	r, b, v := newBlock(a, e.Type(), e.Enc(), key, deadline, hasTTL, e.LRU(), len(valBytes))
 	copy(b[v:], valBytes)
 	b[0] |= e.b[0] & ownBit
 	a.Free(mem.PurposeEntry, e.ref, len(e.b))
-	n := Entry{b: b, val: e.val, ref: r, kLen: uint32(len(key)), vOff: uint32(v)}.fixKey()
+	n := entryAt(b, r, v)
+	n.vp, n.vn = e.vp, e.vn
 	if n.Enc() == EncEmbstr {
-		n.val = b[v+1 : len(b) : len(b)]
+		n.setVal(b[v+1:])
 	}
 	return n
 }
@@ -614,7 +657,7 @@ func (e Entry) Fits(val []byte, enc uint8) bool {
 	case EncInt:
 		return true
 	case EncEmbstr:
-		return len(e.val) == len(val)
+		return e.vn == len(val)
 	default:
 		rc := e.RawCap()
 		return rc >= len(val) && rc-len(val) <= len(val)/8
@@ -632,7 +675,7 @@ func (e *Entry) Overwrite(val []byte, enc uint8) {
 		n, _ := ParseInt(val)
 		e.SetInt(n)
 	case EncEmbstr:
-		copy(e.val, val)
+		copy(e.val(), val)
 	default:
 		copy(e.RawBuf(), val)
 		e.SetRawLen(len(val))
@@ -654,8 +697,10 @@ func (e Entry) Free(a mem.Allocator) {
 	switch {
 	case e.Type() != TypeString:
 		e.freeContainer(a)
-	case e.Enc() == EncRaw && cap(e.val) > 0:
-		a.Free(mem.PurposeValue, e.rawRef(), cap(e.val))
+	case e.Enc() == EncRaw:
+		if c := e.rawCap(); c > 0 {
+			a.Free(mem.PurposeValue, e.rawRef(), c)
+		}
 	}
 	a.Free(mem.PurposeEntry, e.ref, len(e.b))
 }
@@ -671,8 +716,10 @@ func (e Entry) AllocatedBytes(a mem.Allocator, samples int) int {
 		if f := containerOps[e.Enc()].Bytes; f != nil && e.Container() != 0 {
 			n += f(a, e.Container(), samples)
 		}
-	case e.Enc() == EncRaw && cap(e.val) > 0:
-		n += mem.BlockSize(a, e.rawRef(), cap(e.val))
+	case e.Enc() == EncRaw:
+		if c := e.rawCap(); c > 0 {
+			n += mem.BlockSize(a, e.rawRef(), c)
+		}
 	}
 	return n
 }
