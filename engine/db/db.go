@@ -220,7 +220,7 @@ func (d *DB) Peek(key []byte) (ds.Entry, bool) {
 func (d *DB) Lookup(key []byte) (ds.Entry, bool) {
 	var r mem.Ref
 	if d.loc != nil {
-		r, d.pos = d.loc.Locate(key)
+		r = d.loc.Locate(key, &d.pos)
 	} else {
 		r = d.keys.Get(key)
 	}

@@ -121,87 +121,66 @@ const (
 )
 
 // Entry is a decoded view of an entry block. It is a value: methods that
-// change the block in place (SetLRU, SetDeadline, SetContainer) keep every
-// copy valid; SetRawLen updates its receiver only.
+// change the block in place (SetLRU, SetDeadline, SetContainer, SetRawLen)
+// keep every copy valid.
 //
-// It is seven machine words, so that Go's register ABI passes and returns
-// it (with a bool or two beside it) in registers: every lookup hands one
-// up through several calls, and a bigger Entry went through memory, where
-// copying a just-written struct with 16-byte moves stalls on store
-// forwarding. So a string's bytes are a pointer and a length (a raw
-// block's capacity is decoded from the block when asked), and the key's
-// and the value's offsets share one word (the key's length is what lies
-// between them, less the deadline).
+// It is four machine words, the most Go's compiler keeps in registers
+// (larger structs live in memory and are copied with 16-byte moves, which
+// stall on store forwarding when the struct was just written field by
+// field; every lookup hands an Entry up through several calls). So it holds
+// pointers rather than slices, and what it does not hold it decodes from
+// the block when asked: the block's size and a string's length. Reads go
+// through the pointer without bounds checks; the grammar above says where
+// each field lies, and Load and the constructors only make entries of
+// blocks that follow it.
 type Entry struct {
-	b   []byte // the whole block
-	vp  *byte  // a string's bytes: in b (embstr) or the raw block; nil otherwise
-	vn  int    // their length
-	ref mem.Ref
-	off uint64 // the key's offset | the value's offset (after the deadline) << 8
+	p   *byte   // the block
+	vp  *byte   // a raw string's block; nil without one
+	ref mem.Ref // the block's Ref
+	off uint64  // the key's offset | the value's offset (after the deadline) << 8
 }
 
 // entryAt is the entry of block b at Ref r whose value starts at v.
 func entryAt(b []byte, r mem.Ref, v int) Entry {
 	_, n := binary.Uvarint(b[4:])
-	return Entry{b: b, ref: r, off: uint64(4+n) | uint64(v)<<8}
+	return Entry{p: unsafe.SliceData(b), ref: r, off: uint64(4+n) | uint64(v)<<8}
 }
 
 func (e Entry) kOff() int { return int(e.off & 0xff) }
 func (e Entry) vOff() int { return int(e.off >> 8) }
 
-// val is a string's bytes (nil when there are none).
-func (e Entry) val() []byte {
-	if e.vp == nil {
-		return nil
-	}
-	return unsafe.Slice(e.vp, e.vn)
-}
+// at is the address of the block's byte i (i < Size).
+func (e Entry) at(i int) *byte { return (*byte)(unsafe.Add(unsafe.Pointer(e.p), i)) }
 
-// setVal makes s the string's bytes; a nil s means none, an empty non-nil
-// s an empty string.
-func (e *Entry) setVal(s []byte) { e.vp, e.vn = unsafe.SliceData(s), len(s) }
+// span is the block's n bytes from i (n > 0, i+n <= Size).
+func (e Entry) span(i, n int) []byte { return unsafe.Slice(e.at(i), n) }
 
-// Load decodes the entry block r.
+// rawHead is a view of a raw value's length and capacity uvarints: the
+// section is 2w+8 >= 10 bytes long, w being their width.
+func (e Entry) rawHead() []byte { return e.span(e.vOff(), minRawValue) }
+
+// block is the whole block.
+func (e Entry) block() []byte { return unsafe.Slice(e.p, e.Size()) }
+
+// Load decodes the entry block r. It asks the allocator for the first
+// bytes every entry has, and finds the rest from there: a key of 128 bytes
+// or more has a 2-byte length or longer, so the 10 bytes a uvarint may
+// take are inside the block.
 func Load(a mem.Allocator, r mem.Ref) Entry {
-	b := a.Bytes(r, minEntrySize)
-	var kl uint64
-	n := 1
-	if b[4] < 0x80 {
-		kl = uint64(b[4])
-	} else {
-		// keylen >= 128, so the block holds at least 4+2+128 bytes.
-		b = a.Bytes(r, maxHeadView)
-		kl, n = binary.Uvarint(b[4:])
+	e := Entry{p: unsafe.SliceData(a.Bytes(r, minEntrySize)), ref: r}
+	b0 := *e.p
+	kl, n := uint64(*e.at(4)), 1
+	if kl >= 0x80 {
+		kl, n = binary.Uvarint(e.span(4, binary.MaxVarintLen64))
 	}
-	v := 4 + n + int(kl)
-	if b[0]&ttlBit != 0 {
-		v += 8
-	}
-	var size int
-	switch b[0] & encMask {
-	case EncEmbstr:
-		b = a.Bytes(r, v+1)
-		size = v + 1 + int(b[v])
-	case EncRaw:
-		b = a.Bytes(r, v+minRawValue)
-		_, w := binary.Uvarint(b[v:])
-		size = v + 2*w + refSize
-	default: // int and containers: 8 bytes
-		size = v + refSize
-	}
-	b = a.Bytes(r, size)
-	e := Entry{b: b, ref: r, off: uint64(4+n) | uint64(v)<<8}
-	switch b[0] & encMask {
-	case EncEmbstr:
-		e.setVal(b[v+1 : size])
-	case EncRaw:
-		ln, w := binary.Uvarint(b[v:])
-		c, _ := binary.Uvarint(b[v+w:])
-		if c > 0 {
-			rr := mem.Ref(binary.LittleEndian.Uint64(b[v+2*w:]))
-			e.setVal(a.Bytes(rr, int(c))[:ln])
-		} else {
-			e.setVal([]byte{})
+	v := 4 + n + int(kl) + int(b0&ttlBit) // ttlBit is 8, the deadline's size
+	e.off = uint64(4+n) | uint64(v)<<8
+	if b0&encMask == EncRaw {
+		h := e.rawHead()
+		_, w := binary.Uvarint(h)
+		if c, _ := binary.Uvarint(h[w:]); c > 0 {
+			rr := mem.Ref(binary.LittleEndian.Uint64(e.span(v+2*w, refSize)))
+			e.vp = unsafe.SliceData(a.Bytes(rr, int(c)))
 		}
 	}
 	return e
@@ -226,42 +205,52 @@ func KeyOf(a mem.Allocator) KeyFunc {
 func (e Entry) Ref() mem.Ref { return e.ref }
 
 // Size is the entry block's size, what Free needs.
-func (e Entry) Size() int { return len(e.b) }
+func (e Entry) Size() int {
+	v := e.vOff()
+	switch e.Enc() {
+	case EncEmbstr:
+		return v + 1 + int(*e.at(v))
+	case EncRaw:
+		_, w := binary.Uvarint(e.rawHead())
+		return v + 2*w + refSize
+	}
+	return v + refSize // int and containers
+}
 
 // Type is the value type (TypeString, ...).
-func (e Entry) Type() uint8 { return e.b[0] >> 4 & typeMask }
+func (e Entry) Type() uint8 { return *e.p >> 4 & typeMask }
 
 // Own reports whether the value is the key's own copy of a small integer
 // rather than the shared one (see the b0 bit patterns).
-func (e Entry) Own() bool { return e.b[0]&ownBit != 0 }
+func (e Entry) Own() bool { return *e.p&ownBit != 0 }
 
 // SetOwn marks the value as the key's own copy, or as shared.
 func (e Entry) SetOwn(on bool) {
 	if on {
-		e.b[0] |= ownBit
+		*e.p |= ownBit
 	} else {
-		e.b[0] &^= ownBit
+		*e.p &^= ownBit
 	}
 }
 
 // Enc is the encoding (EncInt, ...).
-func (e Entry) Enc() uint8 { return e.b[0] & encMask }
+func (e Entry) Enc() uint8 { return *e.p & encMask }
 
 // Key is the key; it aliases the block.
 func (e Entry) Key() []byte {
-	end := e.vOff() - int(e.b[0]&ttlBit) // ttlBit is 8, the deadline's size
-	return e.b[e.kOff():end:end]
+	k, end := e.kOff(), e.vOff()-int(*e.p&ttlBit)
+	return e.span(k, end-k)[: end-k : end-k]
 }
 
 // HasTTL reports whether the entry carries a deadline.
-func (e Entry) HasTTL() bool { return e.b[0]&ttlBit != 0 }
+func (e Entry) HasTTL() bool { return *e.p&ttlBit != 0 }
 
 // Deadline is the expiry time in unix ms, 0 without a TTL.
 func (e Entry) Deadline() int64 {
 	if !e.HasTTL() {
 		return 0
 	}
-	return int64(binary.LittleEndian.Uint64(e.b[e.vOff()-8:]))
+	return int64(binary.LittleEndian.Uint64(e.span(e.vOff()-8, 8)))
 }
 
 // SetDeadline rewrites the deadline in place; only valid when HasTTL.
@@ -269,41 +258,70 @@ func (e Entry) SetDeadline(ms int64) {
 	if !e.HasTTL() {
 		panic("ds: SetDeadline on an entry without TTL")
 	}
-	binary.LittleEndian.PutUint64(e.b[e.vOff()-8:], uint64(ms))
+	binary.LittleEndian.PutUint64(e.span(e.vOff()-8, 8), uint64(ms))
 }
 
 // LRU is the 24-bit LRU clock (or LFU counter).
-func (e Entry) LRU() uint32 { return uint32(e.b[1]) | uint32(e.b[2])<<8 | uint32(e.b[3])<<16 }
+func (e Entry) LRU() uint32 {
+	b := e.span(1, 3)
+	return uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16
+}
 
 // SetLRU stores the low 24 bits of v.
-func (e Entry) SetLRU(v uint32) { e.b[1], e.b[2], e.b[3] = byte(v), byte(v>>8), byte(v>>16) }
+func (e Entry) SetLRU(v uint32) {
+	b := e.span(1, 3)
+	b[0], b[1], b[2] = byte(v), byte(v>>8), byte(v>>16)
+}
 
 // Int is the value of an EncInt string.
-func (e Entry) Int() int64 { return int64(binary.LittleEndian.Uint64(e.b[e.vOff():])) }
+func (e Entry) Int() int64 { return int64(binary.LittleEndian.Uint64(e.span(e.vOff(), 8))) }
 
 // SetInt overwrites the value of an EncInt entry in place. The new value
 // is never the key's own copy: what INCR makes is shared when it is small.
 func (e Entry) SetInt(v int64) {
-	binary.LittleEndian.PutUint64(e.b[e.vOff():], uint64(v))
+	binary.LittleEndian.PutUint64(e.span(e.vOff(), 8), uint64(v))
 	e.SetOwn(false)
 }
 
 // Str is the value of an embstr or raw string (aliasing its block); nil for
 // EncInt (see AppendStr) and containers.
-func (e Entry) Str() []byte { return e.val() }
+func (e Entry) Str() []byte {
+	switch e.Enc() {
+	case EncEmbstr:
+		v := e.vOff()
+		if n := int(*e.at(v)); n > 0 {
+			return e.span(v+1, n)[:n:n]
+		}
+		return []byte{}
+	case EncRaw:
+		n, _ := binary.Uvarint(e.rawHead())
+		if e.vp == nil || n == 0 {
+			return []byte{}
+		}
+		return unsafe.Slice(e.vp, n)[:n:n]
+	}
+	return nil
+}
 
 // AppendStr appends the string value in any string encoding.
 func (e Entry) AppendStr(dst []byte) []byte {
 	if e.Enc() == EncInt {
 		return strconv.AppendInt(dst, e.Int(), 10)
 	}
-	return append(dst, e.val()...)
+	return append(dst, e.Str()...)
 }
 
 // StrLen is the length of the string value (for EncInt, of its decimal form).
 func (e Entry) StrLen() int {
-	if e.Enc() != EncInt {
-		return e.vn
+	switch e.Enc() {
+	case EncEmbstr:
+		return int(*e.at(e.vOff()))
+	case EncRaw:
+		n, _ := binary.Uvarint(e.rawHead())
+		return int(n)
+	case EncInt:
+	default:
+		return 0
 	}
 	n := e.Int()
 	d := 1
@@ -327,44 +345,51 @@ func (e Entry) RawCap() int {
 
 // rawCap is a raw string's block capacity, from the entry block.
 func (e Entry) rawCap() int {
-	v := e.vOff()
-	_, w := binary.Uvarint(e.b[v:])
-	c, _ := binary.Uvarint(e.b[v+w:])
+	h := e.rawHead()
+	_, w := binary.Uvarint(h)
+	c, _ := binary.Uvarint(h[w:])
 	return int(c)
 }
 
 // RawBuf is a raw string's whole block (len = RawCap), for in-place
 // APPEND/SETRANGE; follow with SetRawLen.
-func (e Entry) RawBuf() []byte { return unsafe.Slice(e.vp, e.rawCap()) }
+func (e Entry) RawBuf() []byte {
+	if e.vp == nil {
+		return nil
+	}
+	return unsafe.Slice(e.vp, e.rawCap())
+}
 
 // SetRawLen sets a raw string's length (<= RawCap) in place.
-func (e *Entry) SetRawLen(n int) {
+func (e Entry) SetRawLen(n int) {
 	if e.Enc() != EncRaw || n < 0 || n > e.rawCap() {
 		panic("ds: SetRawLen out of range")
 	}
-	v := e.vOff()
-	_, w := binary.Uvarint(e.b[v:])
-	putUvarintWidth(e.b[v:], uint64(n), w)
-	e.vn = n
+	h := e.rawHead()
+	_, w := binary.Uvarint(h)
+	putUvarintWidth(h, uint64(n), w)
 }
 
 // rawRef is the Ref of a raw string's block (0 when its capacity is 0).
 func (e Entry) rawRef() mem.Ref {
-	v := e.vOff()
-	_, w := binary.Uvarint(e.b[v:])
-	return mem.Ref(binary.LittleEndian.Uint64(e.b[v+2*w:]))
+	_, w := binary.Uvarint(e.rawHead())
+	return mem.Ref(binary.LittleEndian.Uint64(e.span(e.vOff()+2*w, refSize)))
 }
 
 // Container is the Ref of a list/set/zset/hash container.
-func (e Entry) Container() mem.Ref { return mem.Ref(binary.LittleEndian.Uint64(e.b[e.vOff():])) }
+func (e Entry) Container() mem.Ref {
+	return mem.Ref(binary.LittleEndian.Uint64(e.span(e.vOff(), refSize)))
+}
 
 // SetContainer replaces the container Ref in place.
-func (e Entry) SetContainer(r mem.Ref) { binary.LittleEndian.PutUint64(e.b[e.vOff():], uint64(r)) }
+func (e Entry) SetContainer(r mem.Ref) {
+	binary.LittleEndian.PutUint64(e.span(e.vOff(), refSize), uint64(r))
+}
 
 // SetContainerAs replaces the container in place with c, whose encoding may
 // differ (a set converted from intset to hashtable).
 func (e Entry) SetContainerAs(c Container) {
-	e.b[0] = e.b[0]&^encMask | c.Enc&encMask
+	*e.p = *e.p&^encMask | c.Enc&encMask
 	e.SetContainer(c.Ref)
 }
 
@@ -483,9 +508,7 @@ func NewString(a mem.Allocator, key, val []byte, enc uint8, deadline int64, hasT
 		r, b, v := newBlock(a, TypeString, EncEmbstr, key, deadline, hasTTL, lru, 1+len(val))
 		b[v] = byte(len(val))
 		copy(b[v+1:], val)
-		e := entryAt(b, r, v)
-		e.setVal(b[v+1:])
-		return e
+		return entryAt(b, r, v)
 	case EncRaw:
 		return NewRawCap(a, key, val, len(val), deadline, hasTTL, lru)
 	}
@@ -511,11 +534,9 @@ func NewRawCap(a mem.Allocator, key, val []byte, capacity int, deadline int64, h
 	var rr mem.Ref
 	if capacity > 0 {
 		rr = a.Alloc(mem.PurposeValue, capacity)
-		s := a.Bytes(rr, capacity)[:len(val)]
-		copy(s, val)
-		e.setVal(s)
-	} else {
-		e.setVal([]byte{})
+		vb := a.Bytes(rr, capacity)
+		copy(vb, val)
+		e.vp = unsafe.SliceData(vb)
 	}
 	binary.LittleEndian.PutUint64(b[v+2*w:], uint64(rr))
 	return e
@@ -536,7 +557,7 @@ func NewRawOwned(a mem.Allocator, key []byte, r mem.Ref, n int, deadline int64, 
 	binary.PutUvarint(b[v+w:], uint64(n))
 	binary.LittleEndian.PutUint64(b[v+2*w:], uint64(r))
 	e := entryAt(b, er, v)
-	e.setVal(a.Bytes(r, n)[:n])
+	e.vp = unsafe.SliceData(a.Bytes(r, n))
 	return e
 }
 
@@ -548,29 +569,30 @@ func NewRawOwned(a mem.Allocator, key []byte, r mem.Ref, n int, deadline int64, 
 // *e is left owning no value block, so that freeing it (db's Replace does)
 // frees only its entry block; the caller stores the new one.
 func GrowRaw(a mem.Allocator, e *Entry, capacity int) Entry {
-	if e.Enc() != EncRaw || e.rawCap() == 0 || capacity < e.vn {
+	n := e.StrLen()
+	if e.Enc() != EncRaw || e.rawCap() == 0 || capacity < n {
 		panic("ds: GrowRaw needs a raw value with a block, and room for its length")
 	}
-	n := e.vn
 	rr := mem.Realloc(a, mem.PurposeValue, e.rawRef(), e.rawCap(), capacity)
 	v := e.vOff()
-	_, w := binary.Uvarint(e.b[v:])
+	h := e.rawHead()
+	_, w := binary.Uvarint(h)
 	if uvarintLen(uint64(capacity)) <= w {
 		// The length stays padded to w bytes; rewrite cap to w bytes too.
-		putUvarintWidth(e.b[v+w:], uint64(capacity), w)
-		binary.LittleEndian.PutUint64(e.b[v+2*w:], uint64(rr))
-		e.setVal(a.Bytes(rr, capacity)[:n])
+		putUvarintWidth(h[w:], uint64(capacity), w)
+		binary.LittleEndian.PutUint64(e.span(v+2*w, refSize), uint64(rr))
+		e.vp = unsafe.SliceData(a.Bytes(rr, capacity))
 		return *e
 	}
 	ne := NewRawOwned(a, e.Key(), rr, capacity, e.Deadline(), e.HasTTL(), e.LRU())
-	ne.b[0] |= e.b[0] & ownBit
+	*ne.p |= *e.p & ownBit
 	ne.SetRawLen(n)
 	// The old block gives the value block up: its length and capacity
 	// become 0 (in their padded widths) and its ref 0.
-	putUvarintWidth(e.b[v:], 0, w)
-	putUvarintWidth(e.b[v+w:], 0, w)
-	binary.LittleEndian.PutUint64(e.b[v+2*w:], 0)
-	e.setVal([]byte{})
+	putUvarintWidth(h, 0, w)
+	putUvarintWidth(h[w:], 0, w)
+	binary.LittleEndian.PutUint64(e.span(v+2*w, refSize), 0)
+	e.vp = nil
 	return ne
 }
 
@@ -606,16 +628,13 @@ func (e Entry) Rekey(a mem.Allocator, key []byte) Entry {
 // rebuild builds a new entry block for key with e's type, encoding, access
 // field and value section, and the given TTL, then frees e's block only.
 func (e Entry) rebuild(a mem.Allocator, key []byte, hasTTL bool, deadline int64) Entry {
-	valBytes := e.b[e.vOff():]
+	valBytes := e.block()[e.vOff():]
 	r, b, v := newBlock(a, e.Type(), e.Enc(), key, deadline, hasTTL, e.LRU(), len(valBytes))
 	copy(b[v:], valBytes)
-	b[0] |= e.b[0] & ownBit
-	a.Free(mem.PurposeEntry, e.ref, len(e.b))
+	b[0] |= *e.p & ownBit
+	a.Free(mem.PurposeEntry, e.ref, e.Size())
 	n := entryAt(b, r, v)
-	n.vp, n.vn = e.vp, e.vn
-	if n.Enc() == EncEmbstr {
-		n.setVal(b[v+1:])
-	}
+	n.vp = e.vp
 	return n
 }
 
@@ -657,7 +676,7 @@ func (e Entry) Fits(val []byte, enc uint8) bool {
 	case EncInt:
 		return true
 	case EncEmbstr:
-		return e.vn == len(val)
+		return e.StrLen() == len(val)
 	default:
 		rc := e.RawCap()
 		return rc >= len(val) && rc-len(val) <= len(val)/8
@@ -675,7 +694,7 @@ func (e *Entry) Overwrite(val []byte, enc uint8) {
 		n, _ := ParseInt(val)
 		e.SetInt(n)
 	case EncEmbstr:
-		copy(e.val(), val)
+		copy(e.Str(), val)
 	default:
 		copy(e.RawBuf(), val)
 		e.SetRawLen(len(val))
@@ -702,7 +721,7 @@ func (e Entry) Free(a mem.Allocator) {
 			a.Free(mem.PurposeValue, e.rawRef(), c)
 		}
 	}
-	a.Free(mem.PurposeEntry, e.ref, len(e.b))
+	a.Free(mem.PurposeEntry, e.ref, e.Size())
 }
 
 // AllocatedBytes is what the entry costs the allocator, size-class
@@ -710,7 +729,7 @@ func (e Entry) Free(a mem.Allocator) {
 // value block or a container's blocks (its encoding's ContainerOps.Bytes,
 // which may estimate from samples elements; 0 means all).
 func (e Entry) AllocatedBytes(a mem.Allocator, samples int) int {
-	n := mem.BlockSize(a, e.ref, len(e.b))
+	n := mem.BlockSize(a, e.ref, e.Size())
 	switch {
 	case e.Type() != TypeString:
 		if f := containerOps[e.Enc()].Bytes; f != nil && e.Container() != 0 {

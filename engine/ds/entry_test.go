@@ -50,13 +50,13 @@ func TestEntryExamples(t *testing.T) {
 		{NewString(a, []byte("n"), []byte("42"), EncInt, 1700000000000, true, 0), "08000000 016e 0068e5cf8b010000 2a00000000000000"},
 		{NewContainer(a, TypeSet, EncIntset, []byte("s"), 0x0102030405060708, 0, false, 0), "25000000 0173 0807060504030201"},
 	} {
-		got := hex.EncodeToString(tc.e.b)
+		got := hex.EncodeToString(tc.e.block())
 		if want := strings.ReplaceAll(tc.want, " ", ""); got != want {
 			t.Errorf("got %s; want %s", got, want)
 		}
 	}
 	r := NewRawCap(a, []byte("k"), []byte("hello"), 200, 0, false, 0)
-	got := hex.EncodeToString(r.b)
+	got := hex.EncodeToString(r.block())
 	want := fmt.Sprintf("02000000016b8500c801%02x00000000000000", uint64(r.rawRef()))
 	if got != want {
 		t.Errorf("raw: got %s; want %s", got, want)
@@ -425,7 +425,7 @@ func TestEntryAllocatedBytes(t *testing.T) {
 		if gotSamples != 7 {
 			t.Errorf("ContainerOps.Bytes got samples %d; want 7", gotSamples)
 		}
-		if raw := es[2].AllocatedBytes(a, 0); raw < 300+len(es[2].b) {
+		if raw := es[2].AllocatedBytes(a, 0); raw < 300+es[2].Size() {
 			t.Errorf("raw entry: %d bytes; want at least its 300-byte value block and its entry block", raw)
 		}
 		for _, e := range es {

@@ -74,7 +74,7 @@ var _ KeyTable = (*Table)(nil)
 // the table changed since). engine/db uses it when the keyspace's layout
 // has it (open does).
 type Locator interface {
-	Locate(key []byte) (mem.Ref, Pos)
+	Locate(key []byte, p *Pos) mem.Ref
 	PutAt(p Pos, key []byte, r mem.Ref) mem.Ref
 	DeleteAt(p Pos, key []byte) mem.Ref
 }

@@ -336,7 +336,8 @@ func (t *Table) Put(key []byte, r mem.Ref) mem.Ref {
 func (t *Table) put(key []byte, r mem.Ref) mem.Ref {
 	if !t.Resizing() && t.cur.w != nil {
 		// One probe finds the key or, failing that, the first free slot.
-		_, p := t.Locate(key)
+		var p Pos
+		t.Locate(key, &p)
 		return t.putAt(&p, r)
 	}
 	t.mods++
@@ -377,11 +378,14 @@ type Pos struct {
 	found bool
 }
 
-// Locate returns key's Ref (0 if absent) and its Pos. While the table
-// resizes it returns no Pos (a lookup then moves groups, see step).
-func (t *Table) Locate(key []byte) (mem.Ref, Pos) {
+// Locate returns key's Ref (0 if absent) and stores its Pos in *p. While
+// the table resizes it stores no Pos (a lookup then moves groups, see
+// step). The Pos is written field by field: built whole and copied, it
+// stalls the copy (see Entry).
+func (t *Table) Locate(key []byte, p *Pos) mem.Ref {
 	if t.Resizing() || t.cur.w == nil {
-		return t.Get(key), Pos{}
+		p.t = nil
+		return t.Get(key)
 	}
 	h := hashKey(key)
 	tb := &t.cur
@@ -393,7 +397,8 @@ func (t *Table) Locate(key []byte) (mem.Ref, Pos) {
 		for m := matchH2(w, h2); m != 0; m = m.dropFirst() {
 			i := m.first()
 			if r := tb.ref(g, i); bytes.Equal(t.keyOf(r), key) {
-				return r, Pos{t: t, mods: t.mods, h: h, g: g, i: i, found: true}
+				p.t, p.mods, p.h, p.g, p.i, p.found = t, t.mods, h, g, i, true
+				return r
 			}
 		}
 		if freeI < 0 {
@@ -402,7 +407,8 @@ func (t *Table) Locate(key []byte) (mem.Ref, Pos) {
 			}
 		}
 		if matchEmpty(w) != 0 {
-			return 0, Pos{t: t, mods: t.mods, h: h, g: freeG, i: freeI}
+			p.t, p.mods, p.h, p.g, p.i, p.found = t, t.mods, h, freeG, freeI, false
+			return 0
 		}
 		g = (g + 1) & tb.mask
 	}

@@ -130,7 +130,7 @@ func fuzzTable(t *testing.T, a mem.Allocator, data []byte) {
 		case 8:
 			posKey = key(x, y)
 			var r mem.Ref
-			if r, pos = tb.Locate([]byte(posKey)); r != model[posKey] {
+			if r = tb.Locate([]byte(posKey), &pos); r != model[posKey] {
 				t.Fatalf("Locate(%q) = %d; want %d", posKey, r, model[posKey])
 			}
 		case 9:
