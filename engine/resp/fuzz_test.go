@@ -225,3 +225,35 @@ func FuzzParser(f *testing.F) {
 		}
 	})
 }
+
+// FuzzWhole checks the parser's fast path for whole requests against its
+// general path: whatever whole accepts, nextMultibulk parses to the same
+// arguments and length, with and without the unauthenticated limits.
+func FuzzWhole(f *testing.F) {
+	f.Add([]byte(encode("SET", "a", "b")), false)
+	f.Add([]byte(encode("LPUSH", "tlist:000001", "elem:00000000001")+encode("LPOP", "x")), true)
+	f.Add([]byte("*2\r\n$0\r\n\r\n$01\r\nab\r\n"), false)
+	f.Add([]byte("*1\r\n$5\r\nab"), false)
+	f.Fuzz(func(t *testing.T, data []byte, unauth bool) {
+		if len(data) == 0 || data[0] != '*' {
+			return
+		}
+		fast := &Parser{Unauthenticated: unauth, MaxBulkLen: 1 << 20}
+		n, out, ok := fast.whole(data, nil)
+		if !ok {
+			return
+		}
+		slow := &Parser{Unauthenticated: unauth, MaxBulkLen: 1 << 20}
+		slow.Reset()
+		slow.kind, slow.scan = kindMultibulk, 1
+		sn, sout, err := slow.nextMultibulk(data, nil)
+		if err != nil || sn != n || len(sout) != len(out) {
+			t.Fatalf("%q: whole %d %q; general %d %q %v", data, n, out, sn, sout, err)
+		}
+		for i := range out {
+			if !bytes.Equal(out[i], sout[i]) {
+				t.Fatalf("%q: argument %d: whole %q; general %q", data, i, out[i], sout[i])
+			}
+		}
+	})
+}

@@ -165,6 +165,11 @@ func (p *Parser) Next(buf []byte, args [][]byte) (n int, out [][]byte, err error
 		return 0, nil, nil
 	}
 	if p.kind == kindNone {
+		if buf[0] == '*' && len(p.ext) == 0 {
+			if n, out, ok := p.whole(buf, args); ok {
+				return n, out, nil
+			}
+		}
 		p.Reset()
 		if buf[0] == '*' {
 			p.kind = kindMultibulk
@@ -186,6 +191,59 @@ func (p *Parser) Next(buf []byte, args [][]byte) (n int, out [][]byte, err error
 		p.kind = kindNone
 	}
 	return n, out, nil
+}
+
+// whole parses a multibulk request that buf holds whole and that keeps to
+// the common shape: a count and bulk lengths of plain decimal digits
+// within the limits. It touches no parser state, so when it reports false
+// (anything else: an incomplete request, a sign, a NUL, an error to report)
+// the general parser starts over on the same bytes. Like it, it skips the
+// byte after each '\r' and the two after each payload unchecked.
+func (p *Parser) whole(buf []byte, args [][]byte) (int, [][]byte, bool) {
+	count, i, ok := wholeLen(buf, 1)
+	if !ok || count == 0 || count > maxPrealloc || p.Unauthenticated && count > 10 {
+		return 0, nil, false
+	}
+	maxBulk := p.maxBulk()
+	if p.Unauthenticated {
+		maxBulk = min(maxBulk, 16384)
+	}
+	out := args[:0]
+	for ; count > 0; count-- {
+		if i >= len(buf) || buf[i] != '$' {
+			return 0, nil, false
+		}
+		var l int64
+		if l, i, ok = wholeLen(buf, i+1); !ok || l > maxBulk || int64(len(buf)-i)-2 < l {
+			return 0, nil, false
+		}
+		end := i + int(l)
+		out = append(out, buf[i:end:end])
+		i = end + 2
+	}
+	return i, out, true
+}
+
+// wholeLen parses the digits of a length line from buf[i:], up to 18 of
+// them with no leading zero (or "0"), and returns the length and where the
+// next line starts (past '\r' and the byte after it).
+func wholeLen(buf []byte, i int) (int64, int, bool) {
+	start := i
+	var v int64
+	for ; i < len(buf) && i-start <= 18; i++ {
+		c := buf[i]
+		if c == '\r' {
+			if i == start || i+1 >= len(buf) || buf[start] == '0' && i-start > 1 {
+				return 0, 0, false
+			}
+			return v, i + 2, true
+		}
+		if c < '0' || c > '9' {
+			return 0, 0, false
+		}
+		v = v*10 + int64(c-'0')
+	}
+	return 0, 0, false
 }
 
 // findLine looks for the terminator c of the line that started at start,
