@@ -8,6 +8,8 @@ package cmalloc
 #cgo nocallback rundb_free
 #cgo noescape rundb_realloc
 #cgo nocallback rundb_realloc
+#cgo noescape rundb_usable
+#cgo nocallback rundb_usable
 #cgo noescape rundb_nop
 #cgo nocallback rundb_nop
 #define _GNU_SOURCE
@@ -30,16 +32,22 @@ static struct rundb_block rundb_alloc(size_t n) {
 // rundb_nop measures the cost of a cgo call alone.
 static void rundb_nop(void) {}
 
-// rundb_free frees p and returns the usable size it had.
-static size_t rundb_free(void *p) {
+// rundb_free frees p and returns the usable size it had. Blocks travel
+// as integers, so cgo does not check each call's argument for Go pointers.
+static size_t rundb_free(uintptr_t a) {
+	void *p = (void *)a;
 	size_t n = malloc_usable_size(p);
 	free(p);
 	return n;
 }
 
+// rundb_usable is malloc_usable_size of the block at a.
+static size_t rundb_usable(uintptr_t a) { return malloc_usable_size((void *)a); }
+
 // rundb_realloc is realloc plus the old and new usable sizes in one cgo call.
 struct rundb_resized { void *p; size_t old_usable, usable; };
-static struct rundb_resized rundb_realloc(void *p, size_t n) {
+static struct rundb_resized rundb_realloc(uintptr_t a, size_t n) {
+	void *p = (void *)a;
 	struct rundb_resized b = { 0, malloc_usable_size(p), 0 };
 	b.p = realloc(p, n);
 	if (b.p) b.usable = malloc_usable_size(b.p);
@@ -388,13 +396,13 @@ func cNop() { C.rundb_nop() }
 
 // cFree frees the block at p and returns the usable size it had.
 func cFree(p uintptr) int {
-	return int(C.rundb_free(*(*unsafe.Pointer)(unsafe.Pointer(&p))))
+	return int(C.rundb_free(C.uintptr_t(p)))
 }
 
 // cRealloc resizes the block at p with realloc and returns the block and
 // its usable size before and after.
 func cRealloc(p uintptr, size int) (np uintptr, oldUsable, usable int) {
-	b := C.rundb_realloc(*(*unsafe.Pointer)(unsafe.Pointer(&p)), C.size_t(size))
+	b := C.rundb_realloc(C.uintptr_t(p), C.size_t(size))
 	if b.p == nil {
 		panic("cmalloc: out of memory")
 	}
@@ -403,5 +411,5 @@ func cRealloc(p uintptr, size int) (np uintptr, oldUsable, usable int) {
 
 // usableSize is malloc_usable_size of the block at p.
 func usableSize(p uintptr) int {
-	return int(C.malloc_usable_size(*(*unsafe.Pointer)(unsafe.Pointer(&p))))
+	return int(C.rundb_usable(C.uintptr_t(p)))
 }
