@@ -1,7 +1,9 @@
 package command
 
 import (
+	"cmp"
 	"fmt"
+	"os"
 	"math/rand/v2"
 	"sort"
 	"testing"
@@ -9,11 +11,12 @@ import (
 
 	"rundb/engine/config"
 	"rundb/engine/db"
-	"rundb/variants/arena"
+	"rundb/variants"
 )
 
 // BenchmarkLayoutsPaired runs the lab's T1 (SET) and T2 (GET) command
-// streams through Execute on two servers on one arena, one per keyspace
+// streams through Execute on two servers on one allocator (arena, or the
+// backend RUNDB_ALLOC names, with its library preloaded), one per keyspace
 // layout (open and dash), each holding W1's 1M keys. Rounds of 200,000
 // commands alternate between the two, so a noisy machine slows both alike;
 // it reports each layout's median ns per command and the median over
@@ -22,7 +25,8 @@ import (
 // -benchtime 1x.
 func BenchmarkLayoutsPaired(b *testing.B) {
 	const keys, cmds, per, rounds, p = 1_000_000, 1 << 16, 200_000, 11, 16
-	a, err := arena.New()
+	name := cmp.Or(os.Getenv("RUNDB_ALLOC"), "arena")
+	a, err := variants.New(name)
 	if err != nil {
 		b.Skip(err)
 	}

@@ -108,7 +108,17 @@ const refLimit = 1 << 56
 // may be called per command.
 const mappedEvery = 50 * time.Millisecond
 
+// freeBatch is how many frees the backend gathers into one cgo call.
+const freeBatch = 32
+
 // Allocator is the cmalloc backend.
+//
+// Frees are gathered and handed to C freeBatch at a time: a cgo call costs
+// about as much as a small malloc or free itself, and a command that
+// deletes a list frees two blocks. The gathered blocks are freed before
+// anything reads the statistics (Stats, AllocatedBytes, MallocStats) and
+// before Trim, so what the backend reports is exact; the library only sees
+// up to freeBatch-1 blocks later than one free per call would show them.
 type Allocator struct {
 	kind       Kind
 	name       string
@@ -116,6 +126,12 @@ type Allocator struct {
 	stats      mem.Stats
 	mapped     uint64
 	mappedTime time.Time
+
+	nfree      int
+	freeAddr   [freeBatch]uintptr
+	freeUsable [freeBatch]uintptr
+	freeSize   [freeBatch]int
+	freePurp   [freeBatch]mem.Purpose
 }
 
 var _ mem.Allocator = (*Allocator)(nil)
@@ -182,8 +198,21 @@ func (a *Allocator) Free(p mem.Purpose, r mem.Ref, size int) {
 	if r == 0 {
 		panic("cmalloc: Free of the nil Ref")
 	}
-	usable := cFree(uintptr(r))
-	a.stats.Sub(p, size, usable)
+	i := a.nfree
+	a.freeAddr[i], a.freeSize[i], a.freePurp[i] = uintptr(r), size, p
+	if a.nfree = i + 1; a.nfree == freeBatch {
+		a.flushFrees()
+	}
+}
+
+// flushFrees frees the gathered blocks and takes them out of the stats.
+func (a *Allocator) flushFrees() {
+	n := a.nfree
+	a.nfree = 0
+	cFreeN(a.freeAddr[:n], a.freeUsable[:n])
+	for i := range n {
+		a.stats.Sub(a.freePurp[i], a.freeSize[i], int(a.freeUsable[i]))
+	}
 }
 
 // BlockSize implements mem.Sizer: malloc_usable_size of the block.
@@ -225,6 +254,7 @@ func (a *Allocator) Bytes(r mem.Ref, size int) []byte {
 // Stats implements mem.Allocator. Mapped is process-wide and sampled at
 // most every mappedEvery.
 func (a *Allocator) Stats() mem.Stats {
+	a.flushFrees()
 	if now := time.Now(); a.mappedTime.IsZero() || now.Sub(a.mappedTime) >= mappedEvery {
 		a.mapped = mappedNow(a.p)
 		a.mappedTime = now
@@ -236,13 +266,17 @@ func (a *Allocator) Stats() mem.Stats {
 
 // AllocatedBytes implements mem.AllocatedReader: the live bytes, without
 // asking the library for Mapped.
-func (a *Allocator) AllocatedBytes() uint64 { return a.stats.Allocated }
+func (a *Allocator) AllocatedBytes() uint64 {
+	a.flushFrees()
+	return a.stats.Allocated
+}
 
 // MallocStats implements mem.StatsWriter: the allocator's own report
 // (jemalloc's malloc_stats_print, mimalloc's mi_stats_print_out, tcmalloc's
 // MallocExtension_GetStats, glibc's malloc_info XML), found with dlsym, or
 // a line saying the library exposes none.
 func (a *Allocator) MallocStats() string {
+	a.flushFrees()
 	if s := statsNow(a.p); s != "" {
 		return s
 	}
@@ -253,6 +287,7 @@ func (a *Allocator) MallocStats() string {
 // the OS (jemalloc purges every arena, mimalloc collects, tcmalloc releases
 // free memory, glibc runs malloc_trim).
 func (a *Allocator) Trim() {
+	a.flushFrees()
 	trimNow(a.p)
 	a.mappedTime = time.Time{}
 }

@@ -4,10 +4,10 @@ package cmalloc
 #cgo LDFLAGS: -ldl
 #cgo noescape rundb_alloc
 #cgo nocallback rundb_alloc
-#cgo noescape rundb_free
-#cgo nocallback rundb_free
 #cgo noescape rundb_realloc
 #cgo nocallback rundb_realloc
+#cgo noescape rundb_free_n
+#cgo nocallback rundb_free_n
 #cgo noescape rundb_usable
 #cgo nocallback rundb_usable
 #cgo noescape rundb_nop
@@ -32,13 +32,15 @@ static struct rundb_block rundb_alloc(size_t n) {
 // rundb_nop measures the cost of a cgo call alone.
 static void rundb_nop(void) {}
 
-// rundb_free frees p and returns the usable size it had. Blocks travel
-// as integers, so cgo does not check each call's argument for Go pointers.
-static size_t rundb_free(uintptr_t a) {
-	void *p = (void *)a;
-	size_t n = malloc_usable_size(p);
-	free(p);
-	return n;
+// rundb_free_n frees the n blocks at a[0..n) and writes the usable size
+// each had to usable[i]: the frees a cgo call would cost one by one, in one.
+// Blocks travel as integers, so cgo does not check them for Go pointers.
+static void rundb_free_n(const uintptr_t *a, size_t *usable, int n) {
+	for (int i = 0; i < n; i++) {
+		void *p = (void *)a[i];
+		usable[i] = malloc_usable_size(p);
+		free(p);
+	}
 }
 
 // rundb_usable is malloc_usable_size of the block at a.
@@ -394,9 +396,13 @@ func cAlloc(size int) (uintptr, int) {
 // cNop is an empty cgo call, the overhead every Alloc and Free pays.
 func cNop() { C.rundb_nop() }
 
-// cFree frees the block at p and returns the usable size it had.
-func cFree(p uintptr) int {
-	return int(C.rundb_free(C.uintptr_t(p)))
+// cFreeN frees the blocks at addrs and writes the usable size each had to
+// usable (as long as addrs).
+func cFreeN(addrs, usable []uintptr) {
+	if len(addrs) == 0 {
+		return
+	}
+	C.rundb_free_n((*C.uintptr_t)(unsafe.Pointer(&addrs[0])), (*C.size_t)(unsafe.Pointer(&usable[0])), C.int(len(addrs)))
 }
 
 // cRealloc resizes the block at p with realloc and returns the block and

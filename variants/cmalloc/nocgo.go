@@ -28,7 +28,7 @@ func statsNow(probe) string { return "" }
 
 func cAlloc(int) (uintptr, int) { panic("cmalloc: rundb was built without cgo") }
 
-func cFree(uintptr) int { panic("cmalloc: rundb was built without cgo") }
+func cFreeN(_, _ []uintptr) { panic("cmalloc: rundb was built without cgo") }
 
 func cRealloc(uintptr, int) (uintptr, int, int) { panic("cmalloc: rundb was built without cgo") }
 
