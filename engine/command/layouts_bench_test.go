@@ -3,8 +3,8 @@ package command
 import (
 	"cmp"
 	"fmt"
-	"os"
 	"math/rand/v2"
+	"os"
 	"sort"
 	"testing"
 	"time"
