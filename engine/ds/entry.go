@@ -34,10 +34,10 @@ package ds
 //	               eee  encoding: 0 int, 1 embstr, 2 raw, 3 listpack,
 //	                    4 quicklist, 5 intset, 6 hashtable
 //
-// Sizes are not stored: they are decoded. Decoding views the block
-// progressively (first the 6 bytes every entry has, then as far as what was
-// decoded proves the block extends), so it never asks the allocator for more
-// bytes than the block has.
+// Sizes are not stored: they are decoded. Load asks the allocator for the
+// 6 bytes every entry has and reads on through the block's address only as
+// far as what it decoded proves the block extends, so it never reads past
+// the block.
 //
 // # Worked examples
 //

@@ -69,7 +69,7 @@ var _ KeyTable = (*Table)(nil)
 
 // Locator is what a layout may add to KeyTable so that a write that looked
 // its key up first does not search for it again: Locate is Get that also
-// returns the key's Pos, and PutAt and DeleteAt are Put and Delete of the
+// stores the key's Pos in *p, and PutAt and DeleteAt are Put and Delete of the
 // key Locate was given, at that Pos (they search as Put and Delete do when
 // the table changed since). engine/db uses it when the keyspace's layout
 // has it (open does).
