@@ -176,11 +176,8 @@ func Load(a mem.Allocator, r mem.Ref) Entry {
 	v := 4 + n + int(kl) + int(b0&ttlBit) // ttlBit is 8, the deadline's size
 	e.off = uint64(4+n) | uint64(v)<<8
 	if b0&encMask == EncRaw {
-		h := e.rawHead()
-		_, w := binary.Uvarint(h)
-		if c, _ := binary.Uvarint(h[w:]); c > 0 {
-			rr := mem.Ref(binary.LittleEndian.Uint64(e.span(v+2*w, refSize)))
-			e.vp = unsafe.SliceData(a.Bytes(rr, int(c)))
+		if c := e.rawCap(); c > 0 {
+			e.vp = unsafe.SliceData(a.Bytes(e.rawRef(), c))
 		}
 	}
 	return e
@@ -569,11 +566,11 @@ func NewRawOwned(a mem.Allocator, key []byte, r mem.Ref, n int, deadline int64, 
 // *e is left owning no value block, so that freeing it (db's Replace does)
 // frees only its entry block; the caller stores the new one.
 func GrowRaw(a mem.Allocator, e *Entry, capacity int) Entry {
-	n := e.StrLen()
-	if e.Enc() != EncRaw || e.rawCap() == 0 || capacity < n {
+	n, c := e.StrLen(), e.RawCap()
+	if c == 0 || capacity < n {
 		panic("ds: GrowRaw needs a raw value with a block, and room for its length")
 	}
-	rr := mem.Realloc(a, mem.PurposeValue, e.rawRef(), e.rawCap(), capacity)
+	rr := mem.Realloc(a, mem.PurposeValue, e.rawRef(), c, capacity)
 	v := e.vOff()
 	h := e.rawHead()
 	_, w := binary.Uvarint(h)
